@@ -1,0 +1,58 @@
+// Command fsviews confines a daemon in a filesystem view described by a
+// TOML profile. main only assembles the commands; each lives in its own file.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	app := &cli.App{
+		Name:  "fsviews",
+		Usage: "run a daemon in a filesystem view: only what its profile lists, read-only unless it says otherwise",
+		Description: `fsviews reads a profile (TOML) that lists the host directories a daemon may see,
+read-only or read-write, plus scratch tmpfs, private state directories, /proc and a
+minimal /dev. "fsviews run" builds that view in a new mount namespace, makes it the
+daemon's root with pivot_root, detaches the host's root, drops capabilities and
+executes the daemon in place: the daemon keeps fsviews' PID, stdio and exit status.
+
+A profile is named by path (./web.toml) or by bare name, looked up in the search
+path (/etc/fsviews) and then in the bundled library ("fsviews profiles" lists them).
+
+Start here:
+   fsviews run minimal -- /bin/sh -c 'ls /'     a shell in the bundled minimal view
+   fsviews plan minimal                         what that run does, step by step
+   fsviews check ./web.toml                     validate your own profile
+
+The profile format is documented in docs/profiles.md.`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{
+				Name:    "search-path",
+				Usage:   "directories searched for profiles named by bare name, before the bundled library",
+				Value:   cli.NewStringSlice("/etc/fsviews"),
+				EnvVars: []string{"FSVIEWS_PATH"},
+			},
+		},
+		Commands:        []*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand()},
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {},
+	}
+	if err := app.Run(os.Args); err != nil {
+		os.Exit(report(err))
+	}
+}
+
+// report prints err for a human and returns the exit status.
+func report(err error) int {
+	if ec, ok := err.(cli.ExitCoder); ok {
+		if msg := ec.Error(); msg != "" {
+			fmt.Fprintln(os.Stderr, msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(os.Stderr, "fsviews: %v\n", err)
+	return 2
+}

@@ -1,0 +1,118 @@
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/fsviews/fsviews/mounts"
+	"github.com/fsviews/fsviews/views"
+)
+
+// build runs the plan's ops against a new root and returns it, attached
+// over "/" and ready for pivot_root.
+func build(plan *views.Plan) (*mounts.Root, error) {
+	var root *mounts.Root
+	for _, op := range plan.Ops {
+		var err error
+		if op.Kind == views.MakeRoot {
+			root, err = mounts.NewRoot(op.Size, uint32(op.Mode))
+		} else if root == nil {
+			err = errors.New("bug: plan does not start with the root")
+		} else {
+			err = apply(root, plan, op)
+		}
+		if err != nil {
+			if op.Origin != "" && !strings.HasPrefix(op.Origin, "(") {
+				return nil, fmt.Errorf("%s: %s %s: %w", op.Origin, op.Kind, op.Target, err)
+			}
+			return nil, fmt.Errorf("%s %s: %w", op.Kind, op.Target, err)
+		}
+	}
+	if root == nil {
+		return nil, errors.New("bug: empty plan")
+	}
+	return root, nil
+}
+
+// kindOf says which mountpoint a bind of source needs.
+func kindOf(source string) (mounts.Kind, error) {
+	fi, err := os.Stat(source)
+	if err != nil {
+		return 0, err
+	}
+	if fi.IsDir() {
+		return mounts.Directory, nil
+	}
+	return mounts.RegularFile, nil
+}
+
+func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
+	switch op.Kind {
+	case views.Mkdir:
+		return root.Mkdir(op.Target, uint32(op.Mode))
+	case views.Symlink:
+		return root.Symlink(op.Target, op.Link)
+	case views.File:
+		return root.WriteFile(op.Target, op.Content, op.Source, uint32(op.Mode))
+	case views.RemountRO:
+		return root.SetReadOnly()
+	case views.Bind:
+		kind, err := kindOf(op.Source)
+		if errors.Is(err, os.ErrNotExist) && op.Optional {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		attrs := mounts.NoSuid | mounts.NoDev
+		if op.ReadOnly {
+			attrs |= mounts.ReadOnly
+		}
+		tree, err := mounts.Clone(op.Source, attrs)
+		if err != nil {
+			return err
+		}
+		return root.Attach(tree, op.Target, kind)
+	case views.DevNode:
+		// Device nodes only work without nodev; they are single files
+		// the kernel itself makes harmless (null, zero, ...).
+		tree, err := mounts.Clone(op.Source, mounts.NoSuid|mounts.NoExec)
+		if err != nil {
+			return err
+		}
+		return root.Attach(tree, op.Target, mounts.RegularFile)
+	case views.State:
+		dir, err := mounts.OpenState(plan.StateDir, strings.TrimPrefix(op.Target, "/"), uint32(op.Mode), op.UID, op.GID)
+		if err != nil {
+			return err
+		}
+		defer dir.Close()
+		tree, err := mounts.CloneFD(dir, mounts.NoSuid|mounts.NoDev)
+		if err != nil {
+			return err
+		}
+		return root.Attach(tree, op.Target, mounts.Directory)
+	case views.Tmpfs:
+		tree, err := mounts.NewFS("tmpfs", mounts.TmpfsOptions(op.Size, uint32(op.Mode)), mounts.NoSuid|mounts.NoDev)
+		if err != nil {
+			return err
+		}
+		return root.Attach(tree, op.Target, mounts.Directory)
+	case views.Proc:
+		tree, err := mounts.NewFS("proc", nil, mounts.NoSuid|mounts.NoDev|mounts.NoExec)
+		if err != nil {
+			return err
+		}
+		return root.Attach(tree, op.Target, mounts.Directory)
+	case views.Devpts:
+		tree, err := mounts.NewFS("devpts", map[string]string{"ptmxmode": "0666", "mode": "0620"}, mounts.NoSuid|mounts.NoExec)
+		if err != nil {
+			return err
+		}
+		return root.Attach(tree, op.Target, mounts.Directory)
+	}
+	return fmt.Errorf("bug: unknown op %q in %s", op.Kind, path.Base(plan.Profile))
+}

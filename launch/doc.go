@@ -1,0 +1,21 @@
+// Package launch runs a plan: it enters new namespaces, builds the view,
+// pivots into it, drops privileges and executes the daemon.
+//
+// fsviews does not stay behind as a supervisor: the whole sequence runs in
+// the fsviews process itself, on one locked OS thread, and ends in execve.
+// The daemon therefore is the process its caller started — systemd's main
+// PID, the shell's child — and sees its own exit status, signals, stdio and
+// sockets exactly as it would without fsviews.
+//
+// This works because namespaces, the root directory, credentials and
+// capabilities belong to a thread in Linux: unshare(CLONE_NEWNS) on the
+// locked thread gives only that thread the new mount namespace (the Go
+// runtime's other threads stay in the host's and never see the view), and
+// execve from that thread makes its namespaces and credentials the whole
+// process's. The Go runtime starts new threads from a clean template thread
+// while a goroutine is locked, so no thread inherits a half-built view.
+//
+// Contract: Exec returns only on failure, and a failure leaves nothing
+// behind: every mount lives in the private namespace, which dies with the
+// process. Host-side effects are limited to creating state dirs.
+package launch

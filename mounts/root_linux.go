@@ -1,0 +1,203 @@
+package mounts
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Root is the view under construction.
+type Root struct {
+	fd int
+}
+
+// NewRoot mounts the tmpfs that becomes "/" of the view and attaches it
+// on top of the current root directory. Attaching there needs no host
+// directory, and paths the caller resolves keep naming the host: a
+// process's root is the mount below, and lookups do not descend into
+// mounts stacked on the starting point. Everything inside the view is
+// reached through the root's fd alone.
+func NewRoot(size int64, mode uint32) (*Root, error) {
+	t, err := NewFS("tmpfs", TmpfsOptions(size, mode), NoSuid|NoDev)
+	if err != nil {
+		return nil, fmt.Errorf("root tmpfs: %w", err)
+	}
+	if err := unix.MoveMount(t.fd, "", unix.AT_FDCWD, "/", unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		t.Close()
+		return nil, &os.PathError{Op: "move_mount root tmpfs over", Path: "/", Err: err}
+	}
+	return &Root{fd: t.fd}, nil
+}
+
+// FD is the root's file descriptor, for pivot_root.
+func (r *Root) FD() int { return r.fd }
+
+// Kind of object a mountpoint must be.
+type Kind int
+
+const (
+	Directory Kind = iota
+	RegularFile
+)
+
+// openParent resolves the directory holding target inside the root.
+func (r *Root) openParent(target string) (int, string, error) {
+	dir, base := path.Split(path.Clean(target))
+	if base == "" || base == "." || base == ".." {
+		return -1, "", fmt.Errorf("bug: bad view path %q", target)
+	}
+	fd, err := unix.Openat2(r.fd, strings.TrimPrefix(dir, "/")+".", &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return -1, "", fmt.Errorf("open %s inside the view: %w%s", dir, err, errnoHint(err))
+	}
+	return fd, base, nil
+}
+
+// Mkdir creates directory target with mode, or accepts one that exists.
+func (r *Root) Mkdir(target string, mode uint32) error {
+	parent, base, err := r.openParent(target)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	return mkdirAt(parent, base, target, mode)
+}
+
+func mkdirAt(parent int, base, target string, mode uint32) error {
+	err := unix.Mkdirat(parent, base, mode)
+	if errors.Is(err, unix.EEXIST) {
+		return expectType(parent, base, target, Directory)
+	}
+	if err != nil {
+		return fmt.Errorf("mkdir %s: %w%s", target, err, errnoHint(err))
+	}
+	return nil
+}
+
+// expectType checks that an existing entry is of kind k and not a symlink.
+func expectType(parent int, base, target string, k Kind) error {
+	var st unix.Stat_t
+	if err := unix.Fstatat(parent, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("stat %s: %w", target, err)
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFLNK:
+		return fmt.Errorf("%s is a symlink inside the view: fsviews never mounts or writes through links (was it planted in a state dir or rw bind?); remove it", target)
+	case unix.S_IFDIR:
+		if k == Directory {
+			return nil
+		}
+		return fmt.Errorf("%s is a directory, but a file is needed there", target)
+	default:
+		if k == RegularFile {
+			return nil
+		}
+		return fmt.Errorf("%s exists and is not a directory", target)
+	}
+}
+
+// Symlink creates target pointing to to. An identical link is accepted,
+// so links inside state dirs survive restarts.
+func (r *Root) Symlink(target, to string) error {
+	parent, base, err := r.openParent(target)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	err = unix.Symlinkat(to, parent, base)
+	if errors.Is(err, unix.EEXIST) {
+		buf := make([]byte, unix.PathMax)
+		if n, rerr := unix.Readlinkat(parent, base, buf); rerr == nil && string(buf[:n]) == to {
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("symlink %s -> %s: %w%s", target, to, err, errnoHint(err))
+	}
+	return nil
+}
+
+// WriteFile writes content to target, or copies the host file source
+// when it is not empty. An existing file is replaced; a symlink is not
+// followed.
+func (r *Root) WriteFile(target string, content string, source string, mode uint32) error {
+	parent, base, err := r.openParent(target)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
+	if err != nil {
+		return fmt.Errorf("create %s: %w%s", target, err, errnoHint(err))
+	}
+	f := os.NewFile(uintptr(fd), target)
+	defer f.Close()
+	var in io.Reader = strings.NewReader(content)
+	if source != "" {
+		src, err := os.Open(source)
+		if err != nil {
+			return fmt.Errorf("copy %s into %s: %w", source, target, err)
+		}
+		defer src.Close()
+		in = src
+	}
+	if _, err := io.Copy(f, in); err != nil {
+		return fmt.Errorf("write %s: %w", target, err)
+	}
+	if err := f.Chmod(os.FileMode(mode & 0o777)); err != nil {
+		return fmt.Errorf("chmod %s: %w", target, err)
+	}
+	return nil
+}
+
+// Attach moves tree onto target, creating the mountpoint (a directory, or
+// an empty file for kind RegularFile) when it is missing.
+func (r *Root) Attach(t *Tree, target string, k Kind) error {
+	defer t.Close()
+	parent, base, err := r.openParent(target)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	if k == Directory {
+		if err := mkdirAt(parent, base, target, 0o755); err != nil {
+			return err
+		}
+	} else {
+		fd, err := unix.Openat(parent, base, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o444)
+		if err != nil {
+			return fmt.Errorf("create mountpoint %s: %w%s", target, err, errnoHint(err))
+		}
+		unix.Close(fd)
+		if err := expectType(parent, base, target, RegularFile); err != nil {
+			return err
+		}
+	}
+	mp, err := unix.Openat(parent, base, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open mountpoint %s: %w%s", target, err, errnoHint(err))
+	}
+	defer unix.Close(mp)
+	if err := unix.MoveMount(t.fd, "", mp, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return fmt.Errorf("move_mount %s onto %s: %w", t.what, target, err)
+	}
+	return nil
+}
+
+// SetReadOnly makes the root tmpfs itself read-only; mounts inside it keep
+// their own flags.
+func (r *Root) SetReadOnly() error {
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	if err := unix.MountSetattr(r.fd, "", unix.AT_EMPTY_PATH, attr); err != nil {
+		return &os.PathError{Op: "mount_setattr ro", Path: "/", Err: err}
+	}
+	return nil
+}

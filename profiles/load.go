@@ -1,0 +1,242 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/fsviews/fsviews/internal/suggest"
+)
+
+// Loader finds, reads and validates profiles.
+type Loader struct {
+	// SearchDirs are searched, in order, for a profile named by bare name
+	// ("nginx" means DIR/nginx.toml); the bundled Library comes after them.
+	SearchDirs []string
+	// Library holds the bundled profiles; nil for none.
+	Library fs.FS
+	// Host answers questions about the host (do sources exist, who is
+	// "www-data"); nil skips those checks.
+	Host Host
+}
+
+// source is one profile file, on disk or in the bundled library.
+type source struct {
+	display string // how messages name it
+	id      string // identity for include-cycle detection
+	lib     bool   // path is inside Library
+	path    string
+}
+
+// layer is one decoded file; includes come before the file that names them.
+type layer struct {
+	src  source
+	raw  rawProfile
+	keys keyLines
+}
+
+// Load reads the profile ref (a path, or a bare name looked up in the
+// search path and the library), merges its includes and validates it. The
+// profile is nil when any problem is an error; problems holds the warnings
+// either way.
+func (l Loader) Load(ref string) (*Profile, Problems) {
+	src, probs := l.find(ref)
+	if probs != nil {
+		return nil, probs
+	}
+	layers, probs := l.readLayers(src, nil, Pos{})
+	if layers == nil {
+		return nil, probs
+	}
+	p, more := build(src, layers)
+	probs = append(probs, more...)
+	if l.Host != nil {
+		probs = append(probs, CheckHost(p, l.Host)...)
+	}
+	probs.sort()
+	if probs.Errors() != nil {
+		return nil, probs
+	}
+	return p, probs
+}
+
+func (l Loader) find(ref string) (source, Problems) {
+	if ref == "" {
+		return source{}, Problems{{Pos: Pos{File: "(command line)"}, Msg: "no profile named: give a path or a bundled profile name such as \"minimal\""}}
+	}
+	if strings.ContainsRune(ref, '/') || strings.HasSuffix(ref, ".toml") {
+		return diskSource(ref), nil
+	}
+	for _, dir := range l.SearchDirs {
+		p := filepath.Join(dir, ref+".toml")
+		if _, err := os.Stat(p); err == nil {
+			return diskSource(p), nil
+		}
+	}
+	if l.Library != nil {
+		if _, err := fs.Stat(l.Library, ref+".toml"); err == nil {
+			return source{display: "library:" + ref + ".toml", id: "library:" + ref + ".toml", lib: true, path: ref + ".toml"}, nil
+		}
+	}
+	names := l.Available()
+	msg := fmt.Sprintf("no profile named %q in %s or the bundled library", ref, strings.Join(l.SearchDirs, ", "))
+	if best := suggest.Closest(ref, names); best != "" {
+		msg += fmt.Sprintf("; did you mean %q?", best)
+	}
+	msg += "; available: " + strings.Join(names, ", ")
+	return source{}, Problems{{Pos: Pos{File: ref}, Msg: msg}}
+}
+
+// Available lists the profile names that Load accepts as bare names.
+func (l Loader) Available() []string {
+	seen := map[string]bool{}
+	for _, dir := range l.SearchDirs {
+		matches, _ := filepath.Glob(filepath.Join(dir, "*.toml"))
+		for _, m := range matches {
+			seen[strings.TrimSuffix(filepath.Base(m), ".toml")] = true
+		}
+	}
+	if l.Library != nil {
+		matches, _ := fs.Glob(l.Library, "*.toml")
+		for _, m := range matches {
+			seen[strings.TrimSuffix(m, ".toml")] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func diskSource(p string) source {
+	id, err := filepath.Abs(p)
+	if err != nil {
+		id = p
+	}
+	return source{display: p, id: id, path: p}
+}
+
+func (l Loader) read(src source) ([]byte, error) {
+	if src.lib {
+		return fs.ReadFile(l.Library, src.path)
+	}
+	return os.ReadFile(src.path)
+}
+
+// include resolves name relative to the including file. A relative name
+// that does not exist beside a file on disk falls back to the bundled
+// library, so that /etc/fsviews/app.toml can include "base/libc.toml".
+func (l Loader) include(from source, name string) source {
+	if from.lib {
+		p := path.Clean(path.Join(path.Dir(from.path), name))
+		return source{display: "library:" + p, id: "library:" + p, lib: true, path: p}
+	}
+	p := name
+	if !filepath.IsAbs(name) {
+		p = filepath.Join(filepath.Dir(from.path), name)
+	}
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) && !filepath.IsAbs(name) && l.Library != nil {
+		libPath := path.Clean(name)
+		if _, err := fs.Stat(l.Library, libPath); err == nil {
+			return source{display: "library:" + libPath, id: "library:" + libPath, lib: true, path: libPath}
+		}
+	}
+	return diskSource(p)
+}
+
+// readLayers decodes src and, depth first, the files it includes. from is
+// where src was included, so that a missing include is reported there.
+func (l Loader) readLayers(src source, stack []string, from Pos) ([]layer, Problems) {
+	if i := slices.Index(stack, src.id); i >= 0 {
+		chain := append(slices.Clone(stack[i:]), src.id)
+		return nil, Problems{{Pos: from, Key: "include",
+			Msg: "include cycle: " + strings.Join(chain, " -> ") + "; remove one of these includes"}}
+	}
+	data, err := l.read(src)
+	if err != nil {
+		if from.File != "" {
+			return nil, Problems{{Pos: from, Key: "include", Msg: fmt.Sprintf("cannot include %s: %v; include paths are relative to the including file", src.display, err)}}
+		}
+		msg := fmt.Sprintf("cannot read profile: %v", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "no such profile file; check the path, or name a bundled profile without a path (fsviews profiles lists them)"
+		}
+		return nil, Problems{{Pos: Pos{File: src.display}, Msg: msg}}
+	}
+	var raw rawProfile
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
+		return nil, Problems{decodeProblem(src.display, err)}
+	}
+	keys := scanKeyLines(data)
+	probs := unknownKeys(src.display, md, keys)
+	var layers []layer
+	for _, inc := range raw.Include {
+		at := Pos{File: src.display, Line: keys.line("include")}
+		if strings.TrimSpace(inc) == "" {
+			probs = append(probs, Problem{Pos: at, Key: "include", Msg: "empty include path; name a profile file such as \"base/libc.toml\""})
+			continue
+		}
+		sub, subProbs := l.readLayers(l.include(src, inc), append(stack, src.id), at)
+		probs = append(probs, subProbs...)
+		layers = append(layers, sub...)
+	}
+	return append(layers, layer{src: src, raw: raw, keys: keys}), probs
+}
+
+func decodeProblem(file string, err error) Problem {
+	var perr toml.ParseError
+	if errors.As(err, &perr) {
+		msg := perr.Message
+		if perr.Usage != "" {
+			msg += " (" + strings.TrimSpace(perr.Usage) + ")"
+		}
+		key := ""
+		if perr.LastKey != "" {
+			key = humanKey(perr.LastKey)
+		}
+		return Problem{Pos: Pos{File: file, Line: perr.Position.Line}, Key: key,
+			Msg: "TOML syntax: " + msg + "; see docs/profiles.md for the format"}
+	}
+	return Problem{Pos: Pos{File: file}, Msg: "TOML: " + err.Error() + "; see docs/profiles.md for the format"}
+}
+
+// unknownKeys turns keys the decoder did not use into problems, each with
+// the closest known key. A misspelt table is reported once, not once per
+// key inside it.
+func unknownKeys(file string, md toml.MetaData, keys keyLines) Problems {
+	var probs Problems
+	var reported []string
+	for _, k := range md.Undecoded() {
+		full := strings.Join(k, ".")
+		if slices.ContainsFunc(reported, func(r string) bool { return strings.HasPrefix(full, r+".") }) {
+			continue
+		}
+		reported = append(reported, full)
+		table, name := strings.Join(k[:len(k)-1], "."), k[len(k)-1]
+		line, indexed := keys.find(full)
+		msg := fmt.Sprintf("unknown key %q", name)
+		known := knownKeys(table)
+		if best := suggest.Closest(name, known); best != "" {
+			msg += fmt.Sprintf("; did you mean %q?", best)
+		} else if len(known) > 0 {
+			where := "the top level"
+			if table != "" {
+				where = "[" + table + "]"
+			}
+			msg += fmt.Sprintf("; %s accepts: %s", where, strings.Join(known, ", "))
+		}
+		probs = append(probs, Problem{Pos: Pos{File: file, Line: line}, Key: humanKey(indexed), Msg: msg})
+	}
+	return probs
+}

@@ -1,0 +1,163 @@
+package profiles
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// keyLines remembers on which line each key of a TOML file was written.
+// The TOML decoder reports lines only for syntax errors, yet every problem
+// found later (a relative path in the third [[bind]]) must name its line
+// too. Paths look like "name", "root.size", "bind#2.source" (the third
+// [[bind]] table) and "bind#2" for the table header itself.
+type keyLines struct {
+	order []keyLine
+	byKey map[string]int
+}
+
+type keyLine struct {
+	path string
+	line int
+}
+
+// scanKeyLines reads keys and table headers line by line. It understands
+// the TOML a profile is written in (tables, arrays of tables, dotted and
+// quoted keys, comments, multi-line strings and arrays); anything it does
+// not, it skips, and the problem is then reported at the table's line.
+func scanKeyLines(src []byte) keyLines {
+	kl := keyLines{byKey: map[string]int{}}
+	counts := map[string]int{}
+	table := ""
+	multi := "" // closing delimiter of the multi-line string we are in
+	for i, raw := range strings.Split(string(src), "\n") {
+		line := i + 1
+		text := strings.TrimSpace(raw)
+		if multi != "" {
+			if strings.Count(text, multi)%2 == 1 {
+				multi = ""
+			}
+			continue
+		}
+		text = stripComment(text)
+		switch {
+		case text == "":
+		case strings.HasPrefix(text, "[["):
+			name := normalizeKey(strings.TrimSuffix(strings.TrimPrefix(text, "[["), "]]"))
+			table = name + "#" + strconv.Itoa(counts[name])
+			counts[name]++
+			kl.add(table, line)
+		case strings.HasPrefix(text, "["):
+			table = normalizeKey(strings.TrimSuffix(strings.TrimPrefix(text, "["), "]"))
+			kl.add(table, line)
+		default:
+			eq := indexOutsideQuotes(text, '=')
+			if eq < 0 {
+				continue
+			}
+			key := normalizeKey(text[:eq])
+			if table != "" {
+				key = table + "." + key
+			}
+			kl.add(key, line)
+			value := text[eq+1:]
+			for _, delim := range []string{`"""`, `'''`} {
+				if strings.Count(value, delim)%2 == 1 {
+					multi = delim
+				}
+			}
+		}
+	}
+	return kl
+}
+
+func (kl *keyLines) add(path string, line int) {
+	if _, seen := kl.byKey[path]; !seen {
+		kl.byKey[path] = line
+		kl.order = append(kl.order, keyLine{path, line})
+	}
+}
+
+// line returns the line of path, else of the nearest enclosing table
+// that was written, else 0.
+func (kl keyLines) line(path string) int {
+	for p := path; p != ""; {
+		if l, ok := kl.byKey[p]; ok {
+			return l
+		}
+		dot := strings.LastIndexByte(p, '.')
+		if dot < 0 {
+			break
+		}
+		p = p[:dot]
+	}
+	return 0
+}
+
+var arrayIndex = regexp.MustCompile(`#\d+`)
+
+// find locates a key the decoder reports without array indexes (it says
+// "bind.sourc", not which [[bind]]), returning its line and indexed path.
+func (kl keyLines) find(key string) (int, string) {
+	for _, e := range kl.order {
+		if arrayIndex.ReplaceAllString(e.path, "") == key {
+			return e.line, e.path
+		}
+	}
+	return 0, key
+}
+
+// humanKey turns "bind#2.source" into "[[bind]] #3 source" and
+// "root.size" into "[root] size", the way the user wrote them.
+func humanKey(path string) string {
+	if i := strings.IndexByte(path, '#'); i >= 0 {
+		idx, rest, hasRest := strings.Cut(path[i+1:], ".")
+		n, _ := strconv.Atoi(idx)
+		s := fmt.Sprintf("[[%s]] #%d", path[:i], n+1)
+		if hasRest {
+			s += " " + rest
+		}
+		return s
+	}
+	head, rest, hasRest := strings.Cut(path, ".")
+	if !hasRest {
+		return head
+	}
+	return "[" + head + "] " + rest
+}
+
+func normalizeKey(k string) string {
+	parts := strings.Split(k, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return strings.Join(parts, ".")
+}
+
+func stripComment(s string) string {
+	if i := indexOutsideQuotes(s, '#'); i >= 0 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+// indexOutsideQuotes finds c outside TOML basic ("...") and literal
+// ('...') strings.
+func indexOutsideQuotes(s string, c byte) int {
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		switch {
+		case quote == '"' && s[i] == '\\':
+			i++
+		case quote != 0 && s[i] == quote:
+			quote = 0
+		case quote != 0:
+		case s[i] == '"' || s[i] == '\'':
+			quote = s[i]
+		case s[i] == c:
+			return i
+		}
+	}
+	return -1
+}

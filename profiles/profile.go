@@ -1,0 +1,141 @@
+package profiles
+
+// Profile is a validated profile: every path is absolute and clean, every
+// size, mode and name parsed. Includes are already merged in.
+type Profile struct {
+	Name      string
+	Origin    Pos      // the file Load was given
+	FilesRead []string // every file read, includes first, for hashing and audit
+	Command   []string
+	Workdir   string // "/" when unset
+	Hostname  string
+	StateRoot string // host dir holding state dirs, "" means the default
+
+	Root     Root
+	Binds    []Bind
+	Tmpfs    []Tmpfs
+	States   []State
+	Dirs     []Dir
+	Symlinks []Symlink
+	Files    []File
+	Proc     *Mounted // nil when the view has no /proc
+	Dev      *Mounted // nil when the view has no /dev
+
+	Env        Env
+	Security   Security
+	Namespaces Namespaces
+}
+
+// Root is the tmpfs that becomes "/".
+type Root struct {
+	Size int64  // bytes; 0 means the kernel default (half of RAM)
+	Mode uint32 // permission bits, octal as written
+	// Writable false remounts the root read-only once the view is built.
+	Writable bool
+}
+
+// BindMode says whether a bind is read-only or read-write.
+type BindMode string
+
+const (
+	ReadOnly  BindMode = "ro"
+	ReadWrite BindMode = "rw"
+)
+
+// Bind shows a host path in the view.
+type Bind struct {
+	Pos      Pos
+	Source   string // host path
+	Target   string // view path
+	Mode     BindMode
+	Optional bool
+}
+
+// Tmpfs is a scratch file system, empty at every start.
+type Tmpfs struct {
+	Pos    Pos
+	Target string
+	Size   int64
+	Mode   uint32
+}
+
+// State is a private read-write directory kept on the host under the
+// state root, so that it survives restarts and can be audited.
+type State struct {
+	Pos    Pos
+	Target string
+	Mode   uint32
+}
+
+// Dir is an empty directory in the view.
+type Dir struct {
+	Pos    Pos
+	Target string
+	Mode   uint32
+}
+
+// Symlink is a symbolic link in the view; To is stored as written.
+type Symlink struct {
+	Pos    Pos
+	Target string
+	To     string
+}
+
+// File is a file written into the view, from Content or copied from Source.
+type File struct {
+	Pos     Pos
+	Target  string
+	Content string
+	Source  string // host path; empty when Content is used
+	Mode    uint32
+}
+
+// Mounted marks a [proc] or [dev] table that was present.
+type Mounted struct{ Pos Pos }
+
+// Env is the daemon's environment.
+type Env struct {
+	Clear bool
+	Set   map[string]string
+	Keep  []string
+}
+
+// Security holds the privileges the daemon keeps.
+type Security struct {
+	NoNewPrivs bool
+	User       string // as written; "" keeps the caller's user
+	Group      string
+	UserPos    Pos
+	GroupPos   Pos
+	UID, GID   int // resolved on the host by CheckHost; -1 when User/Group is empty
+	Caps       []string
+}
+
+// Namespaces other than the mount namespace, which is always new.
+type Namespaces struct {
+	UTS, IPC, Cgroup bool
+	Net              NetMode
+}
+
+// NetMode is the network namespace setting.
+type NetMode string
+
+const (
+	NetHost     NetMode = "host"
+	NetNone     NetMode = "none"
+	NetLoopback NetMode = "loopback"
+)
+
+// DefaultCaps returns the set a daemon keeps when its profile names none:
+// the moderate set container runtimes grant, without CAP_SYS_ADMIN.
+func DefaultCaps() []string {
+	return []string{
+		"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+		"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+		"CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP",
+	}
+}
+
+// DefaultStateRoot holds state dirs when neither the profile nor the
+// command line names another root.
+const DefaultStateRoot = "/var/lib/fsviews"

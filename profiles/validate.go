@@ -1,0 +1,95 @@
+package profiles
+
+import (
+	"sort"
+	"strings"
+)
+
+// viewEntry is anything that occupies a path in the view.
+type viewEntry struct {
+	target string
+	what   string // "[[bind]]", "[proc]", ...
+	pos    Pos
+	leaf   bool // a symlink or a file: nothing can live below it
+}
+
+func (b *builder) crossChecks() {
+	p := b.p
+	if !validName(p.Name) {
+		b.errorf(p.Origin, "name", "the profile name %q (from the file name) cannot name a state directory: set name = \"...\" with letters, digits, '.', '_' and '-'", p.Name)
+	}
+	if p.Hostname != "" && !p.Namespaces.UTS {
+		b.errorf(b.hostPos, "hostname", "setting a hostname needs its own UTS namespace: add uts = true under [namespaces]")
+	}
+	if b.pidPos != nil {
+		b.errorf(*b.pidPos, "[namespaces] pid", "PID namespaces are not supported by this version of fsviews; remove the key (the daemon then shares the host's PID namespace)")
+	}
+	if p.Security.Group != "" && p.Security.User == "" {
+		b.errorf(p.Security.GroupPos, "[security] group", "group without user: set user as well, or leave both out to keep the caller's")
+	}
+
+	entries := p.entries()
+	first := map[string]viewEntry{}
+	for _, e := range entries {
+		if prev, dup := first[e.target]; dup {
+			b.errorf(e.pos, e.what+" target", "%s is already used by %s at %s: each view path can be set up once; remove one of them", e.target, prev.what, prev.pos)
+			continue
+		}
+		first[e.target] = e
+	}
+	for _, e := range entries {
+		for dir := parentOf(e.target); dir != "/"; dir = parentOf(dir) {
+			anc, ok := first[dir]
+			if !ok {
+				continue
+			}
+			switch {
+			case anc.what == "[[symlink]]":
+				b.errorf(e.pos, e.what+" target", "%s is below %s, which this profile makes a symlink (%s): name the directory the link points to instead", e.target, dir, anc.pos)
+			case anc.leaf:
+				b.errorf(e.pos, e.what+" target", "%s is below %s, which %s at %s makes a file", e.target, dir, anc.what, anc.pos)
+			case anc.what == "[proc]":
+				b.errorf(e.pos, e.what+" target", "%s is below /proc, which the kernel owns: mount it elsewhere", e.target)
+			}
+		}
+	}
+}
+
+// viewEntries lists every target in a stable order: by path, then as written.
+func (p *Profile) entries() []viewEntry {
+	var es []viewEntry
+	for _, x := range p.Binds {
+		es = append(es, viewEntry{x.Target, "[[bind]]", x.Pos, false})
+	}
+	for _, x := range p.Tmpfs {
+		es = append(es, viewEntry{x.Target, "[[tmpfs]]", x.Pos, false})
+	}
+	for _, x := range p.States {
+		es = append(es, viewEntry{x.Target, "[[state]]", x.Pos, false})
+	}
+	for _, x := range p.Dirs {
+		es = append(es, viewEntry{x.Target, "[[dir]]", x.Pos, false})
+	}
+	for _, x := range p.Symlinks {
+		es = append(es, viewEntry{x.Target, "[[symlink]]", x.Pos, true})
+	}
+	for _, x := range p.Files {
+		es = append(es, viewEntry{x.Target, "[[file]]", x.Pos, true})
+	}
+	if p.Proc != nil {
+		es = append(es, viewEntry{"/proc", "[proc]", p.Proc.Pos, false})
+	}
+	if p.Dev != nil {
+		es = append(es, viewEntry{"/dev", "[dev]", p.Dev.Pos, false})
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].target < es[j].target })
+	return es
+}
+
+func parentOf(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}

@@ -1,0 +1,188 @@
+package views
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/fsviews/fsviews/profiles"
+)
+
+// Options are the run-time choices that are not in the profile.
+type Options struct {
+	// StateRoot overrides the profile's state_root (the --state-dir flag).
+	StateRoot string
+	// Command overrides the profile's command (the words after "--").
+	Command []string
+}
+
+// DevNodes are the host device nodes a [dev] view gets.
+func DevNodes() []string { return []string{"null", "zero", "full", "random", "urandom", "tty"} }
+
+// Compile turns a validated profile into a plan.
+func Compile(p *profiles.Profile, opt Options) *Plan {
+	stateRoot := profiles.DefaultStateRoot
+	if p.StateRoot != "" {
+		stateRoot = p.StateRoot
+	}
+	if opt.StateRoot != "" {
+		stateRoot = opt.StateRoot
+	}
+	command := p.Command
+	if len(opt.Command) > 0 {
+		command = opt.Command
+	}
+	plan := &Plan{
+		Name:      p.Name,
+		Profile:   p.Origin.File,
+		StateDir:  path.Join(stateRoot, p.Name),
+		Unshare:   namespaces(p.Namespaces),
+		Net:       string(p.Namespaces.Net),
+		Hostname:  p.Hostname,
+		Workdir:   p.Workdir,
+		UID:       p.Security.UID,
+		GID:       p.Security.GID,
+		Caps:      append([]string{}, p.Security.Caps...),
+		NoNewPriv: p.Security.NoNewPrivs,
+		Env:       EnvRules{Clear: p.Env.Clear, Set: p.Env.Set, Keep: p.Env.Keep},
+		Command:   append([]string{}, command...),
+	}
+	ops := targetOps(p, plan.StateDir)
+	c := compiler{made: map[string]bool{"/": true}, mounts: map[string]Kind{}}
+	c.ops = append(c.ops, Op{Kind: MakeRoot, Target: "/", Size: p.Root.Size, Mode: Mode(p.Root.Mode)})
+	for _, op := range ops {
+		c.add(op)
+	}
+	if !p.Root.Writable {
+		c.ops = append(c.ops, Op{Kind: RemountRO, Target: "/"})
+	}
+	plan.Ops = c.ops
+	return plan
+}
+
+func namespaces(n profiles.Namespaces) []string {
+	ns := []string{"mnt"}
+	if n.UTS {
+		ns = append(ns, "uts")
+	}
+	if n.IPC {
+		ns = append(ns, "ipc")
+	}
+	if n.Net != profiles.NetHost {
+		ns = append(ns, "net")
+	}
+	if n.Cgroup {
+		ns = append(ns, "cgroup")
+	}
+	return ns
+}
+
+// targetOps lists one op per profile entry (several for [dev]), sorted so
+// that every parent precedes its children: a path sorts before any path
+// it prefixes.
+func targetOps(p *profiles.Profile, stateDir string) []Op {
+	var ops []Op
+	for _, b := range p.Binds {
+		ops = append(ops, Op{Kind: Bind, Target: b.Target, Source: b.Source, ReadOnly: b.Mode == profiles.ReadOnly, Optional: b.Optional, Origin: b.Pos.String()})
+	}
+	for _, t := range p.Tmpfs {
+		ops = append(ops, Op{Kind: Tmpfs, Target: t.Target, Size: t.Size, Mode: Mode(t.Mode), Origin: t.Pos.String()})
+	}
+	uid, gid := p.Security.UID, p.Security.GID
+	if uid < 0 {
+		uid, gid = 0, 0
+	}
+	for _, s := range p.States {
+		ops = append(ops, Op{Kind: State, Target: s.Target, Source: stateDir + s.Target, Mode: Mode(s.Mode), UID: uid, GID: gid, Origin: s.Pos.String()})
+	}
+	for _, d := range p.Dirs {
+		ops = append(ops, Op{Kind: Mkdir, Target: d.Target, Mode: Mode(d.Mode), Origin: d.Pos.String()})
+	}
+	for _, l := range p.Symlinks {
+		ops = append(ops, Op{Kind: Symlink, Target: l.Target, Link: l.To, Origin: l.Pos.String()})
+	}
+	for _, f := range p.Files {
+		ops = append(ops, Op{Kind: File, Target: f.Target, Source: f.Source, Content: f.Content, Mode: Mode(f.Mode), Origin: f.Pos.String()})
+	}
+	if p.Proc != nil {
+		ops = append(ops, Op{Kind: Proc, Target: "/proc", Origin: p.Proc.Pos.String()})
+	}
+	if p.Dev != nil {
+		ops = append(ops, devOps(p.Dev.Pos.String())...)
+	}
+	sort.SliceStable(ops, func(i, j int) bool { return ops[i].Target < ops[j].Target })
+	return ops
+}
+
+// devOps is a minimal /dev: the harmless character devices, a private
+// devpts (so the daemon cannot reach the host's terminals), /dev/shm and
+// the fd links programs expect.
+func devOps(origin string) []Op {
+	ops := []Op{{Kind: Tmpfs, Target: "/dev", Mode: 0o755, Size: 1 << 20, Origin: origin}}
+	for _, n := range DevNodes() {
+		ops = append(ops, Op{Kind: DevNode, Target: "/dev/" + n, Source: "/dev/" + n, Origin: origin})
+	}
+	ops = append(ops,
+		Op{Kind: Devpts, Target: "/dev/pts", Origin: origin},
+		Op{Kind: Symlink, Target: "/dev/ptmx", Link: "pts/ptmx", Origin: origin},
+		Op{Kind: Tmpfs, Target: "/dev/shm", Mode: 0o1777, Origin: origin},
+		Op{Kind: Symlink, Target: "/dev/fd", Link: "/proc/self/fd", Origin: origin},
+		Op{Kind: Symlink, Target: "/dev/stdin", Link: "/proc/self/fd/0", Origin: origin},
+		Op{Kind: Symlink, Target: "/dev/stdout", Link: "/proc/self/fd/1", Origin: origin},
+		Op{Kind: Symlink, Target: "/dev/stderr", Link: "/proc/self/fd/2", Origin: origin},
+	)
+	return ops
+}
+
+// compiler adds the mkdirs that ops need: a target's missing parents are
+// created when they lie in a tmpfs (the root, a [[tmpfs]], /dev) or a
+// state dir, both of which fsviews owns. Below a bind the parents must
+// exist on the host: creating them would write into a host directory.
+type compiler struct {
+	ops    []Op
+	made   map[string]bool // directories that exist once the ops so far ran
+	mounts map[string]Kind // mount targets so far
+}
+
+func (c *compiler) add(op Op) {
+	var missing []string
+	for dir := parent(op.Target); !c.made[dir]; dir = parent(dir) {
+		if c.insideHostTree(dir) {
+			break
+		}
+		missing = append(missing, dir)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		c.ops = append(c.ops, Op{Kind: Mkdir, Target: missing[i], Mode: 0o755, Origin: "(parent of " + op.Target + ")"})
+		c.made[missing[i]] = true
+	}
+	c.ops = append(c.ops, op)
+	switch op.Kind {
+	case Mkdir, Tmpfs, State, Bind, Devpts, Proc:
+		c.made[op.Target] = true
+	}
+	switch op.Kind {
+	case Tmpfs, State, Bind, Devpts, Proc, DevNode:
+		c.mounts[op.Target] = op.Kind
+	}
+}
+
+// insideHostTree reports whether dir lies inside a bind of a host
+// directory, where fsviews must not create anything.
+func (c *compiler) insideHostTree(dir string) bool {
+	for d := dir; ; d = parent(d) {
+		if kind, ok := c.mounts[d]; ok {
+			return kind == Bind
+		}
+		if d == "/" {
+			return false
+		}
+	}
+}
+
+func parent(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return "/"
+}

@@ -1,0 +1,164 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Kind names an operation.
+type Kind string
+
+const (
+	MakeRoot  Kind = "root"       // mount the tmpfs that becomes "/"
+	Mkdir     Kind = "mkdir"      // create a directory
+	Bind      Kind = "bind"       // bind a host path, recursively
+	Tmpfs     Kind = "tmpfs"      // mount an empty tmpfs
+	State     Kind = "state"      // create the host-side state dir if needed, bind it read-write
+	Symlink   Kind = "symlink"    // create a symbolic link
+	File      Kind = "file"       // write a file from Content, or copy Source
+	Proc      Kind = "proc"       // mount procfs
+	DevNode   Kind = "dev-node"   // bind one host device node
+	Devpts    Kind = "devpts"     // mount a private devpts instance
+	RemountRO Kind = "remount-ro" // make the root tmpfs read-only
+)
+
+// Mode is a permission mode that prints and marshals as octal ("0755").
+type Mode uint32
+
+func (m Mode) String() string { return fmt.Sprintf("%04o", uint32(m)) }
+
+func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+func (m *Mode) UnmarshalText(b []byte) error {
+	n, err := strconv.ParseUint(string(b), 8, 32)
+	if err != nil {
+		return fmt.Errorf("mode %q: %w", b, err)
+	}
+	*m = Mode(n)
+	return nil
+}
+
+// Op is one step of building the view. Target is always a path inside
+// the view; Source a path on the host.
+type Op struct {
+	Kind     Kind   `json:"op"`
+	Target   string `json:"target"`
+	Source   string `json:"source,omitempty"`
+	ReadOnly bool   `json:"readonly,omitempty"`
+	Optional bool   `json:"optional,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	Mode     Mode   `json:"mode,omitempty"`
+	Link     string `json:"link,omitempty"`    // symlink destination
+	Content  string `json:"content,omitempty"` // file text
+	UID      int    `json:"uid,omitempty"`     // state dir owner
+	GID      int    `json:"gid,omitempty"`
+	Origin   string `json:"origin,omitempty"` // profile file:line
+}
+
+func (op Op) String() string {
+	var detail []string
+	switch op.Kind {
+	case Bind, DevNode, State:
+		detail = append(detail, "<- "+op.Source)
+	case Symlink:
+		detail = append(detail, "-> "+op.Link)
+	}
+	switch op.Kind {
+	case Bind:
+		if op.ReadOnly {
+			detail = append(detail, "ro")
+		} else {
+			detail = append(detail, "rw")
+		}
+		if op.Optional {
+			detail = append(detail, "optional")
+		}
+	case State:
+		detail = append(detail, "rw", fmt.Sprintf("owner=%d:%d", op.UID, op.GID))
+	case File:
+		if op.Source != "" {
+			detail = append(detail, "copy of "+op.Source)
+		} else {
+			detail = append(detail, fmt.Sprintf("%d bytes", len(op.Content)))
+		}
+	}
+	if op.Size > 0 {
+		detail = append(detail, "size="+FormatSize(op.Size))
+	}
+	if op.Mode != 0 {
+		detail = append(detail, "mode="+op.Mode.String())
+	}
+	return strings.TrimRight(fmt.Sprintf("%-10s %-28s %s", op.Kind, op.Target, strings.Join(detail, " ")), " ")
+}
+
+// FormatSize prints bytes with the largest exact binary unit.
+func FormatSize(n int64) string {
+	for _, u := range []struct {
+		shift uint
+		name  string
+	}{{30, "G"}, {20, "M"}, {10, "k"}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d%s", n>>u.shift, u.name)
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// Plan is everything `fsviews run` does, in order.
+type Plan struct {
+	Name      string   `json:"name"`
+	Profile   string   `json:"profile"`
+	StateDir  string   `json:"state_dir"` // host dir holding this jail's state dirs
+	Ops       []Op     `json:"ops"`
+	Unshare   []string `json:"unshare"` // namespaces created, "mnt" always first
+	Net       string   `json:"net"`
+	Hostname  string   `json:"hostname,omitempty"`
+	Workdir   string   `json:"workdir"`
+	UID       int      `json:"uid"` // -1: keep the caller's
+	GID       int      `json:"gid"`
+	Caps      []string `json:"capabilities"`
+	NoNewPriv bool     `json:"no_new_privs"`
+	Env       EnvRules `json:"env"`
+	Command   []string `json:"command"`
+}
+
+// EnvRules say how the daemon's environment is made from fsviews' own.
+type EnvRules struct {
+	Clear bool              `json:"clear"`
+	Set   map[string]string `json:"set,omitempty"`
+	Keep  []string          `json:"keep,omitempty"`
+}
+
+// String renders the plan as the numbered table `fsviews plan` prints.
+func (p *Plan) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# plan for %q (%s)\n", p.Name, p.Profile)
+	fmt.Fprintf(&b, "# namespaces: %s (net: %s)\n", strings.Join(p.Unshare, ", "), p.Net)
+	n := 0
+	step := func(format string, args ...any) {
+		n++
+		fmt.Fprintf(&b, "%3d  %s\n", n, fmt.Sprintf(format, args...))
+	}
+	for _, op := range p.Ops {
+		step("%s", op)
+	}
+	step("%-10s %-28s %s", "pivot", "/", "pivot_root into the view, detach the old root")
+	if p.Hostname != "" {
+		step("%-10s %s", "hostname", p.Hostname)
+	}
+	step("%-10s %s", "chdir", p.Workdir)
+	if p.UID >= 0 {
+		step("%-10s uid=%d gid=%d groups=%d", "identity", p.UID, p.GID, p.GID)
+	}
+	caps := "none"
+	if len(p.Caps) > 0 {
+		caps = strings.Join(p.Caps, ",")
+	}
+	step("%-10s %s", "caps", caps)
+	if p.NoNewPriv {
+		step("%-10s %s", "no_new_privs", "on")
+	}
+	step("%-10s %q", "exec", p.Command)
+	return b.String()
+}
