@@ -180,6 +180,7 @@ func (b *builder) bind(l layer, i int, rb rawBind) {
 	if target != "" {
 		t, tok = b.viewPath(tgtPos, tgtKey, target, false)
 	} else if ok {
+		tgtPos = srcPos
 		t, tok = b.viewPath(srcPos, srcKey, src, false)
 	}
 	mode := ReadOnly
