@@ -1,0 +1,145 @@
+package audit
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
+)
+
+// FormatDiff prints changes for a person, in two blocks: first every flag,
+// one line each ("!! setuid added: /var/lib/nginx/x"), then the changes like
+// diff -r ("Only in new: PATH", "Only in old: PATH", "Files PATH differ",
+// "Changed PATH: mode 0644 -> 4755"). Names the jail chose are quoted when
+// they hold anything unprintable (see quoteName). Nothing is printed for no
+// changes. The only error is the writer's.
+func FormatDiff(w io.Writer, changes []Change) error {
+	bw := bufio.NewWriter(w)
+	flagged := false
+	for _, c := range changes {
+		for _, f := range c.Flags {
+			flagged = true
+			fmt.Fprintf(bw, "!! %s: %s%s\n", flagTitle(f), quoteName(viewPath(c.Root, c.Path)), flagDetail(f, c))
+		}
+	}
+	if flagged {
+		bw.WriteString("\n")
+	}
+	for _, c := range changes {
+		p := quoteName(viewPath(c.Root, c.Path))
+		switch c.Kind {
+		case Added:
+			fmt.Fprintf(bw, "Only in new: %s%s\n", p, describe(c.New))
+		case Removed:
+			fmt.Fprintf(bw, "Only in old: %s%s\n", p, describe(c.Old))
+		case Modified:
+			var parts []string
+			for _, what := range c.What {
+				if what == "content" {
+					fmt.Fprintf(bw, "Files %s differ\n", p)
+					continue
+				}
+				parts = append(parts, describeChange(what, c.Old, c.New))
+			}
+			if len(parts) > 0 {
+				fmt.Fprintf(bw, "Changed %s: %s\n", p, strings.Join(parts, "; "))
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+var flagTitles = map[Flag]string{
+	FlagSetuidAdded:             "setuid added",
+	FlagSetgidAdded:             "setgid added",
+	FlagNewExecutable:           "new executable",
+	FlagExecutableChanged:       "executable changed",
+	FlagDeviceNode:              "device node",
+	FlagSymlinkOutside:          "symlink outside",
+	FlagContentChangedMtimeKept: "content changed, mtime kept",
+	FlagTypeChanged:             "type changed",
+	FlagUnreadable:              "unreadable",
+}
+
+func flagTitle(f Flag) string {
+	if t, ok := flagTitles[f]; ok {
+		return t
+	}
+	return f.String()
+}
+
+// flagDetail adds what the auditor needs next to the flag.
+func flagDetail(f Flag, c Change) string {
+	n := c.New
+	if n == nil {
+		return ""
+	}
+	switch f {
+	case FlagSymlinkOutside:
+		return " -> " + quoteName(n.Link)
+	case FlagDeviceNode:
+		return fmt.Sprintf(" (%s %d:%d)", n.Type, unix.Major(n.Rdev), unix.Minor(n.Rdev))
+	case FlagTypeChanged:
+		if c.Old != nil {
+			return fmt.Sprintf(" (%s -> %s)", c.Old.Type, n.Type)
+		}
+	case FlagUnreadable:
+		return " (" + quoteName(n.Err) + ")"
+	}
+	return ""
+}
+
+// describe says what an added or removed entry is, beyond a plain file.
+func describe(e *Entry) string {
+	if e == nil {
+		return ""
+	}
+	switch {
+	case e.Type == TypeSymlink:
+		return " (symlink -> " + quoteName(e.Link) + ")"
+	case e.MountBoundary:
+		return " (" + e.Type.String() + ", mount point, not walked)"
+	case e.Type != TypeFile:
+		return " (" + e.Type.String() + ")"
+	}
+	return ""
+}
+
+func describeChange(what string, o, n *Entry) string {
+	switch what {
+	case "type":
+		return fmt.Sprintf("type %s -> %s", o.Type, n.Type)
+	case "link":
+		return fmt.Sprintf("link %s -> %s", quoteName(o.Link), quoteName(n.Link))
+	case "device":
+		return fmt.Sprintf("device %d:%d -> %d:%d", unix.Major(o.Rdev), unix.Minor(o.Rdev), unix.Major(n.Rdev), unix.Minor(n.Rdev))
+	case "mount":
+		if n.MountBoundary {
+			return "now a mount point, not walked"
+		}
+		return "no longer a mount point"
+	case "mode":
+		return fmt.Sprintf("mode %04o -> %04o", o.Mode, n.Mode)
+	case "owner":
+		return fmt.Sprintf("owner %d:%d -> %d:%d", o.UID, o.GID, n.UID, n.GID)
+	case "error":
+		return "not read: " + quoteName(n.Err)
+	}
+	return what
+}
+
+// quoteName returns s as is when every rune is printable, else Go-quoted.
+// A jail picks its file names: a newline could forge a report line ("!!"
+// lines an auditor trusts) and an escape sequence could rewrite the terminal.
+func quoteName(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || r == '\\' || r == '"' || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}

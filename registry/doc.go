@@ -1,0 +1,26 @@
+// Package registry records the running jails so that the audit commands
+// (fsviews ps, inspect, checkpoint, diff) can find them from outside.
+//
+// A Registry is a root-only directory (the CLI uses /run/fsviews/jails, mode
+// 0700) holding one JSON file per jail, NAME.json, mode 0600. fsviews run adds
+// the record once the jail's process exists and removes it when the process
+// exits.
+//
+// # Contract
+//
+//   - A record is written atomically (a temp file in the same directory,
+//     fsync, rename): a reader sees the old record or the new one, never part
+//     of one. Add and Remove serialise on an flock of the directory, so two
+//     fsviews run with the same --name cannot both win.
+//   - A record is a claim, never trusted: List and Get check it against /proc
+//     every time. It is stale when the PID is gone or a zombie, when the PID
+//     now belongs to another process (its start time, field 22 of
+//     /proc/PID/stat, differs: PIDs are reused), or when the process sits in
+//     another mount namespace than the one recorded. A stale record is
+//     reported with the reason and replaced by the next Add of that name.
+//   - Nothing here reads anything the jail can write: /proc/PID/stat and the
+//     /proc/PID/ns links are the kernel's.
+//
+// The package does not interpret Record.Plan; it belongs to the views
+// package and is kept as raw JSON.
+package registry

@@ -1,0 +1,222 @@
+package registry
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func startSleep(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(path, "600")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd
+}
+
+func sleepPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("sleep(1) not found")
+	}
+	return p
+}
+
+func TestAddListRemove(t *testing.T) {
+	r := Registry{Dir: filepath.Join(t.TempDir(), "run", "jails")}
+	if l, err := r.List(); err != nil || len(l) != 0 {
+		t.Fatalf("empty registry: %v %v", l, err)
+	}
+	cmd := startSleep(t, sleepPath(t))
+	pid := cmd.Process.Pid
+	rec := Record{Name: "web", PID: pid, Started: time.Now().UTC().Truncate(time.Second),
+		ProfilePath: "/etc/fsviews/nginx.toml", Plan: json.RawMessage(`{"ops":[1,2]}`),
+		StateDirs: map[string]string{"/var/lib/nginx": "/var/lib/fsviews/state/web/var/lib/nginx"}}
+	if err := r.Add(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Add(Record{Name: "self", PID: os.Getpid()}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.List()
+	if err != nil || len(l) != 2 || l[0].Name != "self" || l[1].Name != "web" {
+		t.Fatalf("list %+v %v", l, err)
+	}
+	e := l[1]
+	if e.Health != Running || e.Why != "" || e.StartTime == 0 || e.Namespaces["mnt"] == 0 ||
+		string(e.Plan) != `{"ops":[1,2]}` || e.StateDirs["/var/lib/nginx"] == "" {
+		t.Errorf("entry %+v", e)
+	}
+	for p, mode := range map[string]fs.FileMode{r.Dir: 0o700, r.path("web"): 0o600} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != mode {
+			t.Errorf("%s: %v %v", p, fi.Mode(), err)
+		}
+	}
+	b, _ := json.Marshal(e)
+	if !strings.Contains(string(b), `"health":"running"`) || !strings.Contains(string(b), `"name":"web"`) {
+		t.Errorf("json %s", b)
+	}
+
+	// Remove with another PID leaves the record; with its PID removes it.
+	if err := r.Remove("web", pid+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get("web"); err != nil {
+		t.Errorf("record removed by the wrong pid: %v", err)
+	}
+	if err := r.Remove("web", pid); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Get("web")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "(known: self)") {
+		t.Errorf("get removed: %v", err)
+	}
+	if err := r.Remove("web", pid); err != nil {
+		t.Errorf("second remove: %v", err)
+	}
+	// Only the one record file is left: no temp files.
+	des, _ := os.ReadDir(r.Dir)
+	if len(des) != 1 || des[0].Name() != "self.json" {
+		t.Errorf("files %v", des)
+	}
+}
+
+func TestDuplicateLiveName(t *testing.T) {
+	r := Registry{Dir: t.TempDir()}
+	a := startSleep(t, sleepPath(t))
+	b := startSleep(t, sleepPath(t))
+	if err := r.Add(Record{Name: "web", PID: a.Process.Pid}); err != nil {
+		t.Fatal(err)
+	}
+	err := r.Add(Record{Name: "web", PID: b.Process.Pid})
+	want := "jail web is already running as PID " + strconv.Itoa(a.Process.Pid) + "; pick another --name"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+	// The same process may refresh its own record.
+	if err := r.Add(Record{Name: "web", PID: a.Process.Pid, ProfilePath: "/p"}); err != nil {
+		t.Errorf("refresh: %v", err)
+	}
+	// Once the first is dead, the name is free again.
+	a.Process.Kill()
+	a.Wait()
+	if err := r.Add(Record{Name: "web", PID: b.Process.Pid}); err != nil {
+		t.Errorf("replacing a stale record: %v", err)
+	}
+}
+
+func TestConcurrentAddOneWins(t *testing.T) {
+	r := Registry{Dir: t.TempDir()}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		cmd := startSleep(t, sleepPath(t))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = r.Add(Record{Name: "web", PID: cmd.Process.Pid})
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else if !strings.Contains(err.Error(), "already running") {
+			t.Error(err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent Adds won", ok, len(errs))
+	}
+}
+
+func TestStale(t *testing.T) {
+	r := Registry{Dir: t.TempDir()}
+	cmd := startSleep(t, sleepPath(t))
+	pid := cmd.Process.Pid
+	if err := r.Add(Record{Name: "dead", PID: pid}); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	self := os.Getpid()
+	start, err := ProcStartTime(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := Namespaces(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Records written by hand, as a PID reuse would leave them: Add refuses
+	// to write a stale record.
+	write := func(rec Record) {
+		b, _ := json.Marshal(rec)
+		if err := os.WriteFile(r.path(rec.Name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(Record{Name: "reused", PID: self, StartTime: start + 1})
+	write(Record{Name: "otherns", PID: self, StartTime: start, Namespaces: map[string]uint64{"mnt": ns["mnt"] + 1}})
+	if err := os.WriteFile(r.path("corrupt"), []byte(`{"name":"corr`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := map[string]string{}
+	for _, e := range l {
+		if e.Health != Stale {
+			t.Errorf("%s: %v", e.Name, e.Health)
+		}
+		why[e.Name] = e.Why
+	}
+	for name, want := range map[string]string{
+		"dead":    "process " + strconv.Itoa(pid) + " is gone",
+		"reused":  "now belongs to another process",
+		"otherns": "is in mount namespace",
+		"corrupt": "is corrupt",
+	} {
+		if !strings.Contains(why[name], want) {
+			t.Errorf("%s: why %q, want %q", name, why[name], want)
+		}
+	}
+	if err := r.Add(Record{Name: "reused", PID: self, StartTime: start + 1}); err == nil {
+		t.Error("Add wrote a stale record")
+	}
+	if err := r.Add(Record{Name: "corrupt", PID: self}); err != nil {
+		t.Errorf("corrupt record not replaced: %v", err)
+	}
+}
+
+func TestBadNames(t *testing.T) {
+	r := Registry{Dir: t.TempDir()}
+	for _, bad := range []string{"", ".", "..", ".x", "a/b", "../etc", strings.Repeat("x", 65)} {
+		if err := r.Add(Record{Name: bad, PID: os.Getpid()}); err == nil {
+			t.Errorf("Add(%q) accepted", bad)
+		}
+		if _, err := r.Get(bad); err == nil {
+			t.Errorf("Get(%q) accepted", bad)
+		}
+	}
+	if _, err := r.Get("nope"); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no jails are registered") {
+		t.Errorf("get unknown: %v", err)
+	}
+}
