@@ -17,10 +17,10 @@ type builder struct {
 	p     *Profile
 	probs Problems
 	// where each scalar was last set, for conflicting-value messages
-	capsSet bool
-	hostPos Pos
-	utsPos  Pos
-	pidPos  *Pos
+	capsSet   bool
+	nameSet   bool // a layer set name, so the file name does not matter
+	hostPos   Pos
+	asPID1Pos Pos
 }
 
 func build(top source, layers []layer) (*Profile, Problems) {
@@ -64,7 +64,7 @@ func (b *builder) layer(l layer) {
 		if !validName(*r.Name) {
 			b.errorf(pos, key, "bad name %q: use letters, digits, '.', '_' and '-' (it names the state directory)", *r.Name)
 		}
-		p.Name = *r.Name
+		p.Name, b.nameSet = *r.Name, true
 	}
 	if r.Command != nil {
 		pos, key := at(l, "command")
@@ -157,6 +157,15 @@ func (b *builder) layer(l layer) {
 	if r.Namespaces != nil {
 		b.namespaces(l, *r.Namespaces)
 	}
+	if r.Logging != nil {
+		if r.Logging.Syslog != nil {
+			p.Logging.Syslog = *r.Logging.Syslog
+		}
+		if r.Logging.Journal != nil {
+			p.Logging.Journal = *r.Logging.Journal
+		}
+		p.Logging.Pos, _ = at(l, "logging")
+	}
 }
 
 func (b *builder) root(l layer, r rawRoot) {
@@ -228,13 +237,24 @@ func (b *builder) env(l layer, r rawEnv) {
 	if r.Clear != nil {
 		b.p.Env.Clear = *r.Clear
 	}
-	for name, value := range r.Set {
-		if !envName.MatchString(name) || strings.ContainsRune(value, 0) {
-			pos, key := at(l, "env.set."+name)
+	// In name order, so that problems on one line (set = { ... }) come
+	// out the same way every time.
+	names := make([]string, 0, len(r.Set))
+	for name := range r.Set {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		value := r.Set[name]
+		pos, key := at(l, "env.set."+name)
+		switch {
+		case !envName.MatchString(name):
 			b.errorf(pos, key, "bad variable name %q: use letters, digits and '_', not starting with a digit", name)
-			continue
+		case strings.ContainsRune(value, 0):
+			b.errorf(pos, key, "the value of %s contains a NUL byte, which an environment cannot hold: remove it", name)
+		default:
+			b.p.Env.Set[name] = value
 		}
-		b.p.Env.Set[name] = value
 	}
 	for _, name := range r.Keep {
 		if !envName.MatchString(name) {
@@ -292,7 +312,6 @@ func (b *builder) namespaces(l layer, r rawNamespaces) {
 	}
 	if r.UTS != nil {
 		n.UTS = *r.UTS
-		b.utsPos, _ = at(l, "namespaces.uts")
 	}
 	if r.IPC != nil {
 		n.IPC = *r.IPC
@@ -300,9 +319,12 @@ func (b *builder) namespaces(l layer, r rawNamespaces) {
 	if r.Cgroup != nil {
 		n.Cgroup = *r.Cgroup
 	}
-	if r.PID != nil && *r.PID {
-		pos, _ := at(l, "namespaces.pid")
-		b.pidPos = &pos
+	if r.PID != nil {
+		n.PID = *r.PID
+	}
+	if r.AsPID1 != nil {
+		n.AsPID1 = *r.AsPID1
+		b.asPID1Pos, _ = at(l, "namespaces.as_pid_1")
 	}
 }
 

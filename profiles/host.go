@@ -114,6 +114,12 @@ func CheckHost(p *Profile, h Host) Problems {
 		}
 	}
 
+	for _, sock := range p.Logging.Sockets() {
+		if _, err := h.Stat(sock); err != nil {
+			errorf(p.Logging.Pos, "[logging]", "%s: %v: this host has no such logging socket (is journald running?); remove the key", sock, unwrapPathError(err))
+		}
+	}
+
 	s := &p.Security
 	if s.User != "" {
 		uid, gid, err := lookupUser(h, s.User)

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -87,7 +89,11 @@ func (l Loader) find(ref string) (source, Problems) {
 		}
 	}
 	names := l.Available()
-	msg := fmt.Sprintf("no profile named %q in %s or the bundled library", ref, strings.Join(l.SearchDirs, ", "))
+	where := "the bundled library"
+	if len(l.SearchDirs) > 0 {
+		where = strings.Join(l.SearchDirs, ", ") + " or " + where
+	}
+	msg := fmt.Sprintf("no profile named %q in %s", ref, where)
 	if best := suggest.Closest(ref, names); best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
 	}
@@ -174,11 +180,16 @@ func (l Loader) readLayers(src source, stack []string, from Pos) ([]layer, Probl
 		return nil, Problems{{Pos: Pos{File: src.display}, Msg: msg}}
 	}
 	var raw rawProfile
+	keys := scanKeyLines(data)
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
-		return nil, Problems{decodeProblem(src.display, err)}
+		return nil, Problems{decodeProblem(src.display, err, keys)}
 	}
-	keys := scanKeyLines(data)
+	if probs := caseProblems(src.display, md, keys); probs != nil {
+		// What the decoder made of the file depends on map order: build
+		// nothing from it, as for a syntax error.
+		return nil, append(probs, unknownKeys(src.display, md, keys)...)
+	}
 	probs := unknownKeys(src.display, md, keys)
 	var layers []layer
 	for _, inc := range raw.Include {
@@ -194,7 +205,12 @@ func (l Loader) readLayers(src source, stack []string, from Pos) ([]layer, Probl
 	return append(layers, layer{src: src, raw: raw, keys: keys}), probs
 }
 
-func decodeProblem(file string, err error) Problem {
+// typeError matches the decoder's errors for a value of the wrong type,
+// which are plain errors, not ParseErrors: "toml: line 3 (last key
+// "command"): incompatible types: ...".
+var typeError = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "([^"]*)"\): (.*)$`)
+
+func decodeProblem(file string, err error, keys keyLines) Problem {
 	var perr toml.ParseError
 	if errors.As(err, &perr) {
 		msg := perr.Message
@@ -208,7 +224,45 @@ func decodeProblem(file string, err error) Problem {
 		return Problem{Pos: Pos{File: file, Line: perr.Position.Line}, Key: key,
 			Msg: "TOML syntax: " + msg + "; see docs/profiles.md for the format"}
 	}
+	if m := typeError.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		// The decoder names the key without array indexes ("bind.mode");
+		// the line tells which [[bind]] it was.
+		found, indexed := keys.findAt(m[2], line)
+		if line == 0 {
+			line = found
+		}
+		return Problem{Pos: Pos{File: file, Line: line}, Key: humanKey(indexed),
+			Msg: "wrong type: " + m[3] + "; see docs/profiles.md for the format"}
+	}
 	return Problem{Pos: Pos{File: file}, Msg: "TOML: " + err.Error() + "; see docs/profiles.md for the format"}
+}
+
+// caseProblems reports keys that match a key of the format only when
+// case is ignored. The decoder matches struct fields case-insensitively,
+// so [security] User = "root" would quietly set user, and with both
+// "user" and "User" in one table the one that wins would depend on map
+// order.
+func caseProblems(file string, md toml.MetaData, keys keyLines) Problems {
+	var probs Problems
+	var reported []string
+	for _, k := range md.Keys() {
+		full := strings.Join(k, ".")
+		if slices.ContainsFunc(reported, func(r string) bool { return full == r || strings.HasPrefix(full, r+".") }) {
+			continue
+		}
+		table, name := strings.Join(k[:len(k)-1], "."), k[len(k)-1]
+		for _, known := range knownKeys(table) {
+			if name != known && strings.EqualFold(name, known) {
+				reported = append(reported, full)
+				line, indexed := keys.find(full)
+				probs = append(probs, Problem{Pos: Pos{File: file, Line: line}, Key: humanKey(indexed),
+					Msg: fmt.Sprintf("unknown key %q; did you mean %q? (keys are case-sensitive)", name, known)})
+				break
+			}
+		}
+	}
+	return probs
 }
 
 // unknownKeys turns keys the decoder did not use into problems, each with

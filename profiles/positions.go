@@ -35,9 +35,7 @@ func scanKeyLines(src []byte) keyLines {
 		line := i + 1
 		text := strings.TrimSpace(raw)
 		if multi != "" {
-			if strings.Count(text, multi)%2 == 1 {
-				multi = ""
-			}
+			multi = stringState(text, multi)
 			continue
 		}
 		text = stripComment(text)
@@ -52,21 +50,18 @@ func scanKeyLines(src []byte) keyLines {
 			table = normalizeKey(strings.TrimSuffix(strings.TrimPrefix(text, "["), "]"))
 			kl.add(table, line)
 		default:
-			eq := indexOutsideQuotes(text, '=')
-			if eq < 0 {
-				continue
-			}
-			key := normalizeKey(text[:eq])
-			if table != "" {
-				key = table + "." + key
-			}
-			kl.add(key, line)
-			value := text[eq+1:]
-			for _, delim := range []string{`"""`, `'''`} {
-				if strings.Count(value, delim)%2 == 1 {
-					multi = delim
+			value := text
+			if eq := indexOutsideQuotes(text, '='); eq >= 0 {
+				key := normalizeKey(text[:eq])
+				if table != "" {
+					key = table + "." + key
 				}
+				kl.add(key, line)
+				value = text[eq+1:]
 			}
+			// A multi-line string can open after a key or on a later
+			// line of a multi-line array (command = [ ..., """).
+			multi = stringState(value, "")
 		}
 	}
 	return kl
@@ -85,6 +80,12 @@ func (kl keyLines) line(path string) int {
 	for p := path; p != ""; {
 		if l, ok := kl.byKey[p]; ok {
 			return l
+		}
+		if m := arrayIndex.FindStringIndex(p); m != nil && m[1] == len(p) {
+			// "bind#1" of bind = [{...}, {...}], written on one line
+			// under the name "bind".
+			p = p[:m[0]]
+			continue
 		}
 		dot := strings.LastIndexByte(p, '.')
 		if dot < 0 {
@@ -106,6 +107,17 @@ func (kl keyLines) find(key string) (int, string) {
 		}
 	}
 	return 0, key
+}
+
+// findAt is find for a key written on line, when that is known: of
+// several [[bind]] tables with a "mode", the one on that line.
+func (kl keyLines) findAt(key string, line int) (int, string) {
+	for _, e := range kl.order {
+		if e.line == line && arrayIndex.ReplaceAllString(e.path, "") == key {
+			return e.line, e.path
+		}
+	}
+	return kl.find(key)
 }
 
 // humanKey turns "bind#2.source" into "[[bind]] #3 source" and
@@ -160,4 +172,41 @@ func indexOutsideQuotes(s string, c byte) int {
 		}
 	}
 	return -1
+}
+
+// stringState scans s, starting inside the string that open delimits (""
+// for none), and returns the delimiter of the multi-line string still
+// open at its end, or "". Single-line strings and comments are skipped,
+// so that a '#' or a """ inside them opens nothing.
+func stringState(s, open string) string {
+	for i := 0; i < len(s); i++ {
+		switch open {
+		case `"""`, `"`:
+			if s[i] == '\\' {
+				i++
+			} else if strings.HasPrefix(s[i:], open) {
+				i += len(open) - 1
+				open = ""
+			}
+		case `'''`, `'`:
+			if strings.HasPrefix(s[i:], open) {
+				i += len(open) - 1
+				open = ""
+			}
+		default:
+			switch {
+			case s[i] == '#':
+				return ""
+			case strings.HasPrefix(s[i:], `"""`), strings.HasPrefix(s[i:], `'''`):
+				open = s[i : i+3]
+				i += 2
+			case s[i] == '"' || s[i] == '\'':
+				open = s[i : i+1]
+			}
+		}
+	}
+	if open == `"""` || open == `'''` {
+		return open
+	}
+	return ""
 }

@@ -24,6 +24,28 @@ type Profile struct {
 	Env        Env
 	Security   Security
 	Namespaces Namespaces
+	Logging    Logging
+}
+
+// Logging passes the host's logging sockets into the view, one socket
+// each, without the rest of /run.
+type Logging struct {
+	Syslog  bool // /dev/log
+	Journal bool // journald's native and stdout sockets
+	Pos     Pos
+}
+
+// Sockets lists the sockets Logging passes, at the same path on the host
+// and in the view.
+func (l Logging) Sockets() []string {
+	var s []string
+	if l.Syslog {
+		s = append(s, "/dev/log")
+	}
+	if l.Journal {
+		s = append(s, "/run/systemd/journal/socket", "/run/systemd/journal/stdout")
+	}
+	return s
 }
 
 // Root is the tmpfs that becomes "/".
@@ -115,6 +137,11 @@ type Security struct {
 type Namespaces struct {
 	UTS, IPC, Cgroup bool
 	Net              NetMode
+	// PID gives the jail its own PID namespace. fsviews then stays as a
+	// small supervisor outside, and inside a PID 1 reaps and forwards
+	// signals, unless AsPID1 makes the daemon PID 1 itself.
+	PID    bool
+	AsPID1 bool
 }
 
 // NetMode is the network namespace setting.

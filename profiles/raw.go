@@ -24,6 +24,12 @@ type rawProfile struct {
 	Env        *rawEnv        `toml:"env"`
 	Security   *rawSecurity   `toml:"security"`
 	Namespaces *rawNamespaces `toml:"namespaces"`
+	Logging    *rawLogging    `toml:"logging"`
+}
+
+type rawLogging struct {
+	Syslog  *bool `toml:"syslog"`
+	Journal *bool `toml:"journal"`
 }
 
 type rawRoot struct {
@@ -86,6 +92,7 @@ type rawNamespaces struct {
 	IPC    *bool   `toml:"ipc"`
 	Cgroup *bool   `toml:"cgroup"`
 	PID    *bool   `toml:"pid"`
+	AsPID1 *bool   `toml:"as_pid_1"`
 }
 
 // knownKeys lists the keys each table accepts, to suggest the one a
@@ -95,7 +102,7 @@ func knownKeys(table string) []string {
 	case "":
 		return []string{"name", "command", "include", "workdir", "hostname", "state_root",
 			"root", "bind", "tmpfs", "state", "dir", "symlink", "file", "proc", "dev",
-			"env", "security", "namespaces"}
+			"env", "security", "namespaces", "logging"}
 	case "root":
 		return []string{"size", "mode", "writable"}
 	case "bind":
@@ -113,7 +120,9 @@ func knownKeys(table string) []string {
 	case "security":
 		return []string{"no_new_privs", "user", "group", "capabilities"}
 	case "namespaces":
-		return []string{"net", "uts", "ipc", "cgroup", "pid"}
+		return []string{"net", "uts", "ipc", "cgroup", "pid", "as_pid_1"}
+	case "logging":
+		return []string{"syslog", "journal"}
 	}
 	return nil
 }

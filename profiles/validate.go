@@ -15,14 +15,14 @@ type viewEntry struct {
 
 func (b *builder) crossChecks() {
 	p := b.p
-	if !validName(p.Name) {
+	if !b.nameSet && !validName(p.Name) {
 		b.errorf(p.Origin, "name", "the profile name %q (from the file name) cannot name a state directory: set name = \"...\" with letters, digits, '.', '_' and '-'", p.Name)
 	}
 	if p.Hostname != "" && !p.Namespaces.UTS {
 		b.errorf(b.hostPos, "hostname", "setting a hostname needs its own UTS namespace: add uts = true under [namespaces]")
 	}
-	if b.pidPos != nil {
-		b.errorf(*b.pidPos, "[namespaces] pid", "PID namespaces are not supported by this version of fsviews; remove the key (the daemon then shares the host's PID namespace)")
+	if p.Namespaces.AsPID1 && !p.Namespaces.PID {
+		b.errorf(b.asPID1Pos, "[namespaces] as_pid_1", "as_pid_1 needs a PID namespace: add pid = true under [namespaces]")
 	}
 	if p.Security.Group != "" && p.Security.User == "" {
 		b.errorf(p.Security.GroupPos, "[security] group", "group without user: set user as well, or leave both out to keep the caller's")
@@ -81,6 +81,9 @@ func (p *Profile) entries() []viewEntry {
 	}
 	if p.Dev != nil {
 		es = append(es, viewEntry{"/dev", "[dev]", p.Dev.Pos, false})
+	}
+	for _, s := range p.Logging.Sockets() {
+		es = append(es, viewEntry{s, "[logging]", p.Logging.Pos, true})
 	}
 	sort.SliceStable(es, func(i, j int) bool { return es[i].target < es[j].target })
 	return es
