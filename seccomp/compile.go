@@ -1,0 +1,229 @@
+package seccomp
+
+import (
+	"fmt"
+	"sort"
+
+	"golang.org/x/net/bpf"
+)
+
+// Program is a compiled filter, ready to Install or print.
+type Program struct {
+	arch  Arch
+	insns []bpf.RawInstruction
+	notes []string // per instruction, for Disassemble
+}
+
+// Len is the number of instructions.
+func (p Program) Len() int { return len(p.insns) }
+
+// Arch is the architecture the program was compiled for.
+func (p Program) Arch() Arch { return p.arch }
+
+// Instructions returns a copy of the program's instructions.
+func (p Program) Instructions() []bpf.RawInstruction {
+	return append([]bpf.RawInstruction(nil), p.insns...)
+}
+
+// Offsets in struct seccomp_data { int nr; __u32 arch; __u64 instruction_pointer;
+// __u64 args[6]; }. Loads are 32-bit and in the kernel's byte order; both
+// supported architectures are little endian, so args[i]'s low word comes first.
+const (
+	offNr   = 0
+	offArch = 4
+	offArgs = 16
+)
+
+func argLow(i int) uint32  { return offArgs + 8*uint32(i) }
+func argHigh(i int) uint32 { return argLow(i) + 4 }
+
+// badArchAction is what a syscall from a refused ABI gets (i386 or x32 on
+// x86_64, arm on aarch64): a process entering the kernel through an ABI it
+// was not built for is, under a filter, almost always an exploit.
+const badArchAction = ActionKillProcess
+
+// Compile checks the spec and compiles it for arch. The program:
+//
+//  1. loads seccomp_data.arch and kills the process on a foreign ABI (i386
+//     jumps to its own decision tree when AllowI386);
+//  2. on x86_64, kills the process for x32 numbers (bit 30) unless AllowX32,
+//     which clears the bit and uses the x86_64 tree;
+//  3. walks a binary decision tree over the syscall number, whose leaves
+//     return an action directly or jump to the syscall's argument checks.
+func (s Spec) Compile(arch Arch) (Program, error) {
+	if ps := s.Check(arch); len(ps) > 0 {
+		return Program{}, Problems(ps)
+	}
+	c := compiler{a: &assembler{}, pool: map[uint32]label{}}
+	native := arch.native()
+	nativeTree := c.a.newLabel()
+	bad := c.retLabel(badArchAction)
+
+	c.a.load(offArch, "arch")
+	if arch == AMD64 && s.AllowI386 {
+		i386Tree := c.a.newLabel()
+		c.a.jump(opJeqK, native.auditArch, nativeTree, next, native.name)
+		c.a.jump(opJeqK, abiI386.auditArch, i386Tree, bad, abiI386.name)
+		c.tree(nativeTree, s.resolve(native), arch == AMD64, s.AllowX32)
+		c.tree(i386Tree, s.resolve(abiI386), false, false)
+	} else {
+		c.a.jump(opJeqK, native.auditArch, next, bad, native.name)
+		c.tree(nativeTree, s.resolve(native), arch == AMD64, s.AllowX32)
+	}
+	for _, b := range c.blocks {
+		c.argBlock(b)
+	}
+	// The pool of shared returns comes last, in a fixed order.
+	rets := make([]uint32, 0, len(c.pool))
+	for r := range c.pool {
+		rets = append(rets, r)
+	}
+	sort.Slice(rets, func(i, j int) bool { return rets[i] > rets[j] })
+	for _, r := range rets {
+		c.a.bind(c.pool[r])
+		act, _ := actionOfRet(r)
+		c.a.ret(act, "")
+	}
+	insns, notes, err := c.a.assemble()
+	if err != nil {
+		return Program{}, fmt.Errorf("compile seccomp filter for %s: %w", arch, err)
+	}
+	return Program{arch: arch, insns: insns, notes: notes}, nil
+}
+
+type compiler struct {
+	a      *assembler
+	pool   map[uint32]label // ret value -> shared return
+	blocks []argBlock       // argument checks, emitted after the trees
+}
+
+type argBlock struct {
+	l    label
+	name string
+	d    decision
+}
+
+func (c *compiler) retLabel(a Action) label {
+	r := a.ret()
+	l, ok := c.pool[r]
+	if !ok {
+		l = c.a.newLabel()
+		c.pool[r] = l
+	}
+	return l
+}
+
+// span is a run of consecutive syscall numbers with the same outcome.
+type span struct {
+	lo, hi uint32
+	leaf   label // shared return, or the argument block of one syscall
+	ret    uint32
+	pure   bool // leaf is a plain return
+}
+
+// spans covers 0..2^32-1 with runs of equal outcome, so that the tree's size
+// depends on how often the outcome changes, not on how many syscalls exist.
+func (c *compiler) spans(pol policy) []span {
+	names := make(map[uint32]string, len(pol.abi.nums))
+	nrs := make([]uint32, 0, len(pol.abi.nums))
+	for name, nr := range pol.abi.nums {
+		if _, dup := names[nr]; !dup {
+			nrs = append(nrs, nr)
+		}
+		names[nr] = name
+	}
+	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+
+	var out []span
+	add := func(lo, hi uint32, s span) {
+		s.lo, s.hi = lo, hi
+		if n := len(out); n > 0 && s.pure && out[n-1].pure && out[n-1].ret == s.ret && out[n-1].hi+1 == lo {
+			out[n-1].hi = hi
+			return
+		}
+		out = append(out, s)
+	}
+	unknown := span{leaf: c.retLabel(pol.unknown), ret: pol.unknown.ret(), pure: true}
+	var nextNr uint32
+	for _, nr := range nrs {
+		if nr > nextNr {
+			add(nextNr, nr-1, unknown)
+		}
+		d := pol.byNr[nr]
+		if len(d.rules) == 0 {
+			add(nr, nr, span{leaf: c.retLabel(d.base), ret: d.base.ret(), pure: true})
+		} else {
+			l := c.a.newLabel()
+			c.blocks = append(c.blocks, argBlock{l: l, name: names[nr], d: d})
+			add(nr, nr, span{leaf: l})
+		}
+		nextNr = nr + 1
+	}
+	add(nextNr, ^uint32(0), unknown)
+	return out
+}
+
+// tree emits the number checks for one ABI at label at.
+func (c *compiler) tree(at label, pol policy, x86, allowX32 bool) {
+	c.a.bind(at)
+	c.a.load(offNr, "nr")
+	spans := c.spans(pol)
+	if x86 {
+		// x32 syscalls arrive with arch x86_64 and bit 30 set in nr. -1 is not
+		// a syscall but what a ptrace tracer writes to skip one; it is let
+		// through to the tree (where it is an unknown number), as libseccomp does.
+		walk := c.a.newLabel()
+		c.a.jump(opJgeK, x32SyscallBit, next, walk, "x32 or invalid")
+		if allowX32 {
+			c.a.jump(opJeqK, 0xffffffff, walk, next, "-1")
+			c.a.and(^uint32(x32SyscallBit))
+		} else {
+			c.a.jump(opJeqK, 0xffffffff, walk, c.retLabel(badArchAction), "-1")
+		}
+		c.a.bind(walk)
+	}
+	c.node(spans, pol.abi)
+}
+
+// node emits a balanced binary search over spans: each level halves the
+// candidate runs, so the cost per syscall is log2(number of runs) jumps.
+func (c *compiler) node(spans []span, t abi) {
+	if len(spans) == 1 {
+		c.a.ja(spans[0].leaf)
+		return
+	}
+	// A single number between two runs with the same outcome (one denied
+	// syscall among allowed ones) is one jeq instead of two range tests.
+	if len(spans) == 3 && spans[1].lo == spans[1].hi && spans[0].pure && spans[2].pure && spans[0].ret == spans[2].ret {
+		c.a.jump(opJeqK, spans[1].lo, spans[1].leaf, spans[0].leaf, nrNote(t, "==", spans[1].lo))
+		return
+	}
+	mid := len(spans) / 2
+	left, right := spans[:mid], spans[mid:]
+	lt, rt := c.subtree(left), c.subtree(right)
+	c.a.jump(opJgeK, right[0].lo, rt, lt, nrNote(t, ">=", right[0].lo))
+	if len(left) > 1 {
+		c.a.bind(lt)
+		c.node(left, t)
+	}
+	if len(right) > 1 {
+		c.a.bind(rt)
+		c.node(right, t)
+	}
+}
+
+func (c *compiler) subtree(s []span) label {
+	if len(s) == 1 {
+		return s[0].leaf
+	}
+	return c.a.newLabel()
+}
+
+func nrNote(t abi, op string, nr uint32) string {
+	for name, n := range t.nums {
+		if n == nr {
+			return fmt.Sprintf("nr %s %s", op, name)
+		}
+	}
+	return fmt.Sprintf("nr %s %d", op, nr)
+}

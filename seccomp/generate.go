@@ -1,0 +1,5 @@
+package seccomp
+
+// The syscall and errno tables are generated from golang.org/x/sys/unix; after
+// bumping x/sys in go.mod, run `go generate ./seccomp/` and commit the result.
+//go:generate go run ./internal/mksyscalls

@@ -1,0 +1,60 @@
+package seccomp
+
+import "sort"
+
+// preset is a named starting point. An allowlist preset lists what runs and
+// refuses the rest; a denylist preset lists what is refused and runs the rest.
+// Names absent from the target ABI's table are skipped (open on aarch64).
+type preset struct {
+	name      string
+	allowlist bool
+	names     []string     // allowed (allowlist) or refused (denylist)
+	enosys    []string     // fail with ENOSYS so libc falls back to a syscall the filter can check
+	rules     []presetRule // argument rules, applied on top of names
+}
+
+// presetRule allows (allow = true) or refuses (with the spec's default
+// action) a syscall when all args hold.
+type presetRule struct {
+	syscall string
+	allow   bool
+	args    []Cond
+}
+
+// presetNames are the values of Spec.Preset; "" means "none".
+var presetNames = []string{"strict", "stdio", "daemon", "default", "none"}
+
+func lookupPreset(name string) (preset, bool) {
+	switch name {
+	case "strict":
+		return presetStrict, true
+	case "stdio":
+		return presetStdio, true
+	case "daemon":
+		return presetDaemon, true
+	case "default":
+		return presetDefault, true
+	case "none", "":
+		return preset{name: "none"}, true
+	}
+	return preset{}, false
+}
+
+// group concatenates name groups; presets keep one group per reason.
+func group(groups ...[]string) []string {
+	var all []string
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	sort.Strings(all)
+	return all
+}
+
+// cloneNamespaceFlags are CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+// (0x7e020000, the mask docker uses). clone(2) with any of them makes a new
+// namespace, which is what unshare(2) does and is refused for the same reason.
+const cloneNamespaceFlags = 0x7e020000
+
+// cloneWithoutNamespaces holds when clone's flags (arg0 on x86_64 and
+// aarch64) create no namespace: fork and pthread_create, not unshare by another name.
+var cloneWithoutNamespaces = []Cond{{Index: 0, Op: OpMaskedEq, Mask: cloneNamespaceFlags, Value: 0}}
