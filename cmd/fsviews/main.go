@@ -28,15 +28,16 @@ Start here:
    fsviews check ./web.toml                     validate your own profile
 
 The profile format is documented in docs/profiles.md.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{
 				Name:    "search-path",
 				Usage:   "directories searched for profiles named by bare name, before the bundled library",
 				Value:   cli.NewStringSlice("/etc/fsviews"),
 				EnvVars: []string{"FSVIEWS_PATH"},
 			},
-		},
-		Commands:        []*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand()},
+		}, auditFlags()...),
+		Commands: []*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(),
+			psCommand(), inspectCommand(), checkpointCommand(), diffCommand()},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 	}
