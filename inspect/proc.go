@@ -100,7 +100,7 @@ func parseIDs(val string) ([4]uint32, error) {
 // Limit is one line of /proc/PID/limits.
 type Limit struct {
 	// Name is the short resource name ("NOFILE"), see rlimitNames.
-	Name       string `json:"name"`
+	Name  string `json:"name"`
 	Soft  string `json:"soft"` // a number or "unlimited"
 	Hard  string `json:"hard"`
 	Units string `json:"units,omitempty"`
