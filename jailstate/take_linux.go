@@ -124,8 +124,8 @@ func openBeneath(base, hostPath string) (*os.File, error) {
 		if (err == unix.EAGAIN || err == unix.EINTR) && try < 16 {
 			continue
 		}
-		if errors.Is(err, unix.ELOOP) {
-			return nil, fmt.Errorf("open %s: a symlink is in the way (planted by the jail?); fsviews does not follow it: %w", hostPath, err)
+		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+			return nil, fmt.Errorf("open %s: not a directory, or a symlink is in the way (planted by the jail?); fsviews does not follow it, inspect and remove it: %w", hostPath, err)
 		}
 		if err != nil {
 			return nil, &os.PathError{Op: "open", Path: hostPath, Err: err}
