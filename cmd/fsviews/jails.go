@@ -55,7 +55,11 @@ func exit2(cmd string, err error) error {
 func runningJail(c *cli.Context, cmd, name string) (registry.Entry, error) {
 	e, err := jailRegistry(c).Get(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return e, cli.Exit(fmt.Sprintf("fsviews %s: %v; see fsviews ps", cmd, err), 2)
+		hint := "see fsviews ps"
+		if cmd == "diff" || cmd == "checkpoint" {
+			hint += "; for a jail that is not registered (never started, or pruned), name its profile with --profile PROFILE"
+		}
+		return e, cli.Exit(fmt.Sprintf("fsviews %s: %v; %s", cmd, err, hint), 2)
 	}
 	if err != nil {
 		return e, exit2(cmd, err)

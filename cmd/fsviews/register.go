@@ -83,13 +83,28 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 	if err != nil {
 		return &launch.Error{Code: 125, Err: err}
 	}
+	registered := false
 	err = launch.ExecWith(plan, os.Environ(), launch.Options{
-		AfterUnshare: func() error { return reg.AddSelf(rec) },
+		AfterUnshare: func() error {
+			if err := reg.AddSelf(rec); err != nil {
+				return err
+			}
+			registered = true
+			return nil
+		},
 	})
 	// Only a failed launch returns: the record, if written, names a
 	// process that will never be the jail.
-	if rmErr := reg.Remove(name, os.Getpid()); rmErr != nil {
-		err = fmt.Errorf("%w (and %v)", err, rmErr)
+	if registered {
+		// This goroutine is still locked to the launching thread, which may
+		// have pivoted into the view already: the registry is not at its
+		// path there. A new goroutine runs on another thread, which never
+		// left the host's namespace and root.
+		done := make(chan error)
+		go func() { done <- reg.Remove(name, os.Getpid()) }()
+		if rmErr := <-done; rmErr != nil {
+			fmt.Fprintf(os.Stderr, "fsviews: %v\n", rmErr)
+		}
 	}
 	return err
 }
