@@ -26,6 +26,7 @@ Start here:
    fsviews run minimal -- /bin/sh -c 'ls /'     a shell in the bundled minimal view
    fsviews plan minimal                         what that run does, step by step
    fsviews check ./web.toml                     validate your own profile
+   fsviews ps; fsviews inspect NAME             audit running jails from outside (docs/auditing.md)
 
 The profile format is documented in docs/profiles.md.`,
 		Flags: append([]cli.Flag{
