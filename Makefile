@@ -24,6 +24,7 @@ fuzz:
 	$(GO) test ./views -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseStatus$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseLimits$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParsePlan$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -40,6 +41,36 @@ func FuzzParseLimits(f *testing.F) {
 		for _, x := range l {
 			if x.Soft == "" || x.Hard == "" {
 				t.Fatalf("empty value in %+v", x)
+			}
+		}
+	})
+}
+
+// A plan comes from the registry, which only root writes; still, no plan
+// may crash inspect, and the extras must be consistent.
+func FuzzParsePlan(f *testing.F) {
+	if b, err := os.ReadFile("testdata/plan.json"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"ops": [], "seccomp": {"preset": "daemon"}, "rlimits": {"nofile": {"soft": 1, "hard": 2}}}`))
+	f.Add([]byte(`{"rlimits": [{"name": "RLIMIT_CORE", "cur": 0, "max": "infinity"}]}`))
+	f.Add([]byte(`{"rlimits": {"nofile": "lots"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		plan, ex, err := ParsePlan(data)
+		if err != nil {
+			return
+		}
+		if plan == nil {
+			t.Fatal("no plan and no error")
+		}
+		if ex.RlimitsUnread != "" && ex.Rlimits != nil {
+			t.Fatalf("rlimits both read and unread: %+v", ex)
+		}
+		for name, v := range ex.Rlimits {
+			for _, s := range v {
+				if s != "unlimited" && strings.TrimLeft(s, "0123456789") != "" {
+					t.Fatalf("rlimit %s: value %q", name, s)
+				}
 			}
 		}
 	})

@@ -113,7 +113,11 @@ func stateSource(c *cli.Context, cmd string, positional []string) (stateOf, erro
 		if err := registry.ValidName(name); err != nil {
 			return stateOf{}, exit2(cmd, err)
 		}
-		return stateOf{name: name, plan: views.Compile(p, views.Options{StateRoot: c.String("state-dir")})}, nil
+		stateDir, err := absStateDir(c)
+		if err != nil {
+			return stateOf{}, exit2(cmd, err)
+		}
+		return stateOf{name: name, plan: views.Compile(p, views.Options{StateRoot: stateDir})}, nil
 	}
 	if len(positional) != 1 {
 		return stateOf{}, cli.Exit(fmt.Sprintf("fsviews %s: name one jail (fsviews ps lists them), or give --profile PROFILE", cmd), 2)

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/fsviews/fsviews/launch"
 	"github.com/fsviews/fsviews/profiles"
@@ -20,13 +23,13 @@ import (
 // start; PID, start time and namespaces are filled in by registry.AddSelf
 // from the launching thread, after unshare.
 func jailRecord(name string, p *profiles.Profile, plan *views.Plan, l profiles.Loader) (registry.Record, error) {
-	rec := registry.Record{Name: name, Started: time.Now().UTC(), ProfilePath: p.Origin.File}
+	rec := registry.Record{Name: name, Started: time.Now().UTC(), ProfilePath: absProfilePath(p.Origin.File)}
 	for _, f := range p.FilesRead {
 		sum, err := hashProfileFile(f, l.Library)
 		if err != nil {
 			return rec, fmt.Errorf("hash profile file %s: %w", f, err)
 		}
-		rec.ProfileFiles = append(rec.ProfileFiles, registry.FileHash{Path: f, SHA256: sum})
+		rec.ProfileFiles = append(rec.ProfileFiles, registry.FileHash{Path: absProfilePath(f), SHA256: sum})
 		if f == p.Origin.File {
 			rec.ProfileSHA256 = sum
 		}
@@ -45,6 +48,32 @@ func jailRecord(name string, p *profiles.Profile, plan *views.Plan, l profiles.L
 		}
 	}
 	return rec, nil
+}
+
+// absStateDir returns the --state-dir flag as an absolute path: the plan
+// is recorded for the audit commands, which run from another directory.
+func absStateDir(c *cli.Context) (string, error) {
+	dir := c.String("state-dir")
+	if dir == "" {
+		return "", nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("--state-dir %s: %w", dir, err)
+	}
+	return abs, nil
+}
+
+// absProfilePath makes a profile file name absolute unless it is a bundled
+// one ("library:NAME"), for the record.
+func absProfilePath(name string) string {
+	if strings.HasPrefix(name, "library:") {
+		return name
+	}
+	if abs, err := filepath.Abs(name); err == nil {
+		return abs
+	}
+	return name
 }
 
 // hashProfileFile hashes a file as profiles.Profile.FilesRead names it: a

@@ -59,7 +59,11 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			if err != nil {
 				return err
 			}
-			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command})
+			stateDir, err := absStateDir(c)
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("fsviews: %v", err), 125)
+			}
+			plan := views.Compile(p, views.Options{StateRoot: stateDir, Command: command})
 			name := c.String("name")
 			if name == "" {
 				name = p.Name
