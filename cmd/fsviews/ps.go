@@ -43,8 +43,12 @@ Examples:
 			&cli.BoolFlag{Name: "prune", Usage: "delete the records of stale jails (and say which)"},
 		},
 		Action: func(c *cli.Context) error {
-			if _, _, err := splitArgs(c); err != nil {
+			positional, _, err := splitArgs(c)
+			if err != nil {
 				return err
+			}
+			if len(positional) > 0 {
+				return cli.Exit("fsviews ps: takes no arguments; fsviews inspect NAME shows one jail", 2)
 			}
 			reg := jailRegistry(c)
 			if c.Bool("prune") {
