@@ -55,7 +55,7 @@ Examples:
 			}
 			plan, extras, err := inspect.ParsePlan(e.Plan)
 			if err != nil {
-				return exit2("inspect", fmt.Errorf("jail %s: record %s: %w", e.Name, e.Name, err))
+				return exit2("inspect", fmt.Errorf("jail %s: its record: %w", e.Name, err))
 			}
 			jail, err := inspect.ReadJail(e.PID)
 			if err != nil {
