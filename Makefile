@@ -22,6 +22,9 @@ test: build
 fuzz:
 	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./views -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseStatus$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseLimits$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParsePlan$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -188,7 +188,11 @@ type Manifest struct {
 	Jail    string    `json:"jail,omitempty"`
 	Label   string    `json:"label,omitempty"`
 	Taken   time.Time `json:"taken"`
-	Roots   []Root    `json:"roots"`
+	// Stopped marks a manifest read from the host side only, with the
+	// jail not running (a baseline before the first start, or a stopped
+	// jail): its tmpfs roots could not be read and are absent, not empty.
+	Stopped bool   `json:"stopped,omitempty"`
+	Roots   []Root `json:"roots"`
 }
 
 // Root returns the root named name, or nil.

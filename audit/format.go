@@ -143,3 +143,8 @@ func quoteName(s string) string {
 	}
 	return s
 }
+
+// QuoteName returns s as is when every rune is printable, else Go-quoted:
+// the rule FormatDiff applies to every name a jail chose. Other reports of
+// jail-chosen names (mount points, link targets) use it too.
+func QuoteName(s string) string { return quoteName(s) }

@@ -32,9 +32,8 @@ func failed(format string, args ...any) error {
 	return &Error{Code: 125, Err: fmt.Errorf(format, args...)}
 }
 
-// Exec builds the view of plan and executes its command in it, with the
-// environment made from environ. It returns only on failure.
-func Exec(plan *views.Plan, environ []string) error {
+// ExecWith is Exec with options (see Options).
+func ExecWith(plan *views.Plan, environ []string, opt Options) error {
 	if len(plan.Command) == 0 {
 		return &Error{Code: 125, Err: fmt.Errorf("profile %s has no command: add command = [\"/path/to/daemon\", ...] or give one after --", plan.Profile)}
 	}
@@ -59,6 +58,11 @@ func Exec(plan *views.Plan, environ []string) error {
 	}
 	if err := mounts.MakePrivate(); err != nil {
 		return failed("%w", err)
+	}
+	if opt.AfterUnshare != nil {
+		if err := opt.AfterUnshare(); err != nil {
+			return failed("%w", err)
+		}
 	}
 	// Modes in the plan are exact; the caller's umask is restored for
 	// the daemon, which would have inherited it without fsviews.

@@ -2,9 +2,14 @@
 // (fsviews ps, inspect, checkpoint, diff) can find them from outside.
 //
 // A Registry is a root-only directory (the CLI uses /run/fsviews/jails, mode
-// 0700) holding one JSON file per jail, NAME.json, mode 0600. fsviews run adds
-// the record once the jail's process exists and removes it when the process
-// exits.
+// 0700) holding one JSON file per jail, NAME.json, mode 0600. fsviews run
+// registers its jail with AddSelf from the thread that unshared, right
+// before building the view, so the record carries the jail's mount
+// namespace. The daemon then replaces fsviews in the same process, so
+// nothing is left to remove the record when it exits: it goes stale, List
+// reports it, the next Add of its name replaces it, Prune deletes it. A
+// launcher that stays (a supervisor) calls Remove(name, pid) when its child
+// exits; so does fsviews run when the launch fails.
 //
 // # Contract
 //

@@ -32,6 +32,10 @@ type Record struct {
 	Started       time.Time `json:"started"`
 	ProfilePath   string    `json:"profile_path,omitempty"`
 	ProfileSHA256 string    `json:"profile_sha256,omitempty"`
+	// ProfileFiles lists every file the profile was read from (includes
+	// first, as profiles.Profile.FilesRead) with its SHA-256, so an
+	// auditor can tell whether a profile changed since the jail started.
+	ProfileFiles []FileHash `json:"profile_files,omitempty"`
 	// Plan is the views.Plan as JSON, kept as is.
 	Plan json.RawMessage `json:"plan,omitempty"`
 	// StateDirs maps a view path to the host directory behind it.
@@ -39,6 +43,12 @@ type Record struct {
 	// Namespaces maps "mnt", "pid", "net", ... to the inode of
 	// /proc/PID/ns/X when the jail started.
 	Namespaces map[string]uint64 `json:"namespaces,omitempty"`
+}
+
+// FileHash is a file and the hex SHA-256 of its content.
+type FileHash struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
 }
 
 // Health says whether a record still describes a live jail.
@@ -165,6 +175,13 @@ func (r Registry) lock() (unlock func(), err error) {
 // name is an error (two jails of one profile need distinct names); a stale
 // or corrupt one is replaced, and so is a live one for the very same process.
 func (r Registry) Add(rec Record) error {
+	return r.add(rec, check)
+}
+
+// add validates rec, fills StartTime and Namespaces from /proc when zero,
+// checks it with alive, and writes it unless a live record of another
+// process holds the name.
+func (r Registry) add(rec Record, alive func(Record) (Health, string)) error {
 	if err := ValidName(rec.Name); err != nil {
 		return fmt.Errorf("register jail: %w", err)
 	}
@@ -182,7 +199,7 @@ func (r Registry) Add(rec Record) error {
 			return fmt.Errorf("register jail %s: %w", rec.Name, err)
 		}
 	}
-	if h, why := check(rec); h != Running {
+	if h, why := alive(rec); h != Running {
 		return fmt.Errorf("register jail %s: the record is stale already: %s", rec.Name, why)
 	}
 	data, err := json.Marshal(rec)

@@ -26,17 +26,19 @@ Start here:
    fsviews run minimal -- /bin/sh -c 'ls /'     a shell in the bundled minimal view
    fsviews plan minimal                         what that run does, step by step
    fsviews check ./web.toml                     validate your own profile
+   fsviews ps; fsviews inspect NAME             audit running jails from outside (docs/auditing.md)
 
 The profile format is documented in docs/profiles.md.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{
 				Name:    "search-path",
 				Usage:   "directories searched for profiles named by bare name, before the bundled library",
 				Value:   cli.NewStringSlice("/etc/fsviews"),
 				EnvVars: []string{"FSVIEWS_PATH"},
 			},
-		},
-		Commands:        []*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand()},
+		}, auditFlags()...),
+		Commands: []*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(),
+			psCommand(), inspectCommand(), checkpointCommand(), diffCommand()},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 	}

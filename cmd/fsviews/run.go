@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -36,9 +35,17 @@ fails (bad profile, mount error), 126 when the command cannot be executed,
 Examples:
    fsviews run /etc/fsviews/nginx.toml
    fsviews run minimal -- /bin/sh -c 'ls /'
-   fsviews run ./web.toml --state-dir /srv/fsviews-state`,
+   fsviews run ./web.toml --state-dir /srv/fsviews-state
+   fsviews run --name web2 /etc/fsviews/nginx.toml
+
+Every jail is registered under its name (--name, by default the profile's)
+in /run/fsviews/jails, for fsviews ps, inspect, checkpoint and diff. A second
+run under the name of a live jail fails before building anything. The
+daemon replaces fsviews, so nothing removes the record when it exits: it
+turns stale, ps reports it, the next run of that name replaces it.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
+			&cli.StringFlag{Name: "name", Usage: "register the jail as `NAME` for fsviews ps, inspect, checkpoint and diff (default: the profile's name)"},
 		},
 		Action: func(c *cli.Context) error {
 			positional, command, err := splitArgs(c)
@@ -52,8 +59,16 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command})
-			err = launch.Exec(plan, os.Environ())
+			stateDir, err := absStateDir(c)
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("fsviews: %v", err), 125)
+			}
+			plan := views.Compile(p, views.Options{StateRoot: stateDir, Command: command})
+			name := c.String("name")
+			if name == "" {
+				name = p.Name
+			}
+			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
 			var le *launch.Error
 			if errors.As(err, &le) {
 				return cli.Exit(fmt.Sprintf("fsviews: %s: %v", positional[0], le.Err), le.Code)

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/fsviews/fsviews/inspect"
+)
+
+func inspectCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "inspect",
+		Usage:     "show a running jail's live mounts and privileges against its plan",
+		ArgsUsage: "NAME",
+		Description: `Reads, from outside the jail, what the kernel says about it and sets it
+against the plan fsviews run recorded:
+
+  mounts    /proc/PID/mountinfo, as view paths. Each mount is "planned",
+            "changed" (an attribute weaker than planned: read-write instead
+            of read-only, nosuid, nodev or noexec lost, another file system),
+            "unexpected" (not in the plan, e.g. mounted into the jail's
+            namespace later) or "missing"; an optional bind whose source was
+            absent is "skipped".
+  enforced  /proc/PID/status and /proc/PID/limits: the five capability
+            sets (none may hold a capability the profile does not keep),
+            NoNewPrivs, seccomp mode and filter count, uid/gid/groups, each
+            namespace by inode against the host's (PID 1's), rlimits.
+
+Nothing runs inside the jail and nothing the jail wrote is read. NAME is the
+jail's name as fsviews ps lists it.
+
+Exit status: 0 the jail matches its plan, 1 drift, 2 trouble (unknown or
+stopped jail, unreadable /proc).
+
+Examples:
+   fsviews inspect nginx
+   fsviews inspect --json nginx | jq '.mounts[] | select(.status != "planned")'`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			positional, _, err := splitArgs(c)
+			if err != nil {
+				return err
+			}
+			if len(positional) != 1 {
+				return cli.Exit("fsviews inspect: name one jail: fsviews inspect NAME (fsviews ps lists them)", 2)
+			}
+			e, err := runningJail(c, "inspect", positional[0])
+			if err != nil {
+				return err
+			}
+			plan, extras, err := inspect.ParsePlan(e.Plan)
+			if err != nil {
+				return exit2("inspect", fmt.Errorf("jail %s: its record: %w", e.Name, err))
+			}
+			jail, err := inspect.ReadJail(e.PID)
+			if err != nil {
+				if stillErr := stillRunning(c, "inspect", e); stillErr != nil {
+					return stillErr
+				}
+				return exit2("inspect", fmt.Errorf("jail %s: %w", e.Name, err))
+			}
+			host, err := inspect.ReadHost()
+			if err != nil {
+				return exit2("inspect", err)
+			}
+			if err := stillRunning(c, "inspect", e); err != nil {
+				return err
+			}
+			report := inspect.Compare(plan, extras, jail, host)
+			if c.Bool("json") {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				err = enc.Encode(struct {
+					Jail  string `json:"jail"`
+					PID   int    `json:"pid"`
+					Drift bool   `json:"drift"`
+					*inspect.Report
+				}{e.Name, e.PID, report.Drift(), &report})
+			} else {
+				fmt.Printf("jail %s, PID %d, profile %s\n", e.Name, e.PID, e.ProfilePath)
+				err = inspect.Format(os.Stdout, &report)
+			}
+			if err != nil {
+				return exit2("inspect", err)
+			}
+			if report.Drift() {
+				return cli.Exit("", 1)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,77 @@
+package inspect
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The parsers read kernel text, but a bug must never crash inspect; and
+// what they accept must be self-consistent.
+func FuzzParseStatus(f *testing.F) {
+	for _, name := range []string{"testdata/jail.status", "testdata/jail-drift.status"} {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("Uid:\t1 2 3 4\nGid:\t1 2 3 4\nGroups:\nCapInh:\t0\nCapPrm:\t0\nCapEff:\t0\nCapBnd:\t0\nCapAmb:\t0\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := ParseStatus(data)
+		if err == nil {
+			for _, k := range []string{"Uid:", "Gid:", "Groups:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"} {
+				if !bytes.Contains(data, []byte(k)) {
+					t.Fatalf("accepted without %s", k)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseLimits(f *testing.F) {
+	if b, err := os.ReadFile("testdata/jail.limits"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("Limit\nMax open files            1024                 4096                 files\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ParseLimits(data)
+		if err == nil && len(l) == 0 {
+			t.Fatal("no error and no limits")
+		}
+		for _, x := range l {
+			if x.Soft == "" || x.Hard == "" {
+				t.Fatalf("empty value in %+v", x)
+			}
+		}
+	})
+}
+
+// A plan comes from the registry, which only root writes; still, no plan
+// may crash inspect, and the extras must be consistent.
+func FuzzParsePlan(f *testing.F) {
+	if b, err := os.ReadFile("testdata/plan.json"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"ops": [], "seccomp": {"preset": "daemon"}, "rlimits": {"nofile": {"soft": 1, "hard": 2}}}`))
+	f.Add([]byte(`{"rlimits": [{"name": "RLIMIT_CORE", "cur": 0, "max": "infinity"}]}`))
+	f.Add([]byte(`{"rlimits": {"nofile": "lots"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		plan, ex, err := ParsePlan(data)
+		if err != nil {
+			return
+		}
+		if plan == nil {
+			t.Fatal("no plan and no error")
+		}
+		if ex.RlimitsUnread != "" && ex.Rlimits != nil {
+			t.Fatalf("rlimits both read and unread: %+v", ex)
+		}
+		for name, v := range ex.Rlimits {
+			for _, s := range v {
+				if s != "unlimited" && strings.TrimLeft(s, "0123456789") != "" {
+					t.Fatalf("rlimit %s: value %q", name, s)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,70 @@
+package inspect
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/moby/sys/mountinfo"
+
+	"github.com/fsviews/fsviews/registry"
+)
+
+// ReadJail reads the mount table, status, limits and namespaces of process
+// pid from /proc. All of it is written by the kernel: nothing the jail
+// controls is read, and nothing runs inside the jail. The caller checks
+// afterwards that pid is still the jail (its start time), since the process
+// may have exited and the PID been reused while we read.
+func ReadJail(pid int) (Jail, error) {
+	var j Jail
+	dir := "/proc/" + strconv.Itoa(pid)
+	var err error
+	if j.Mounts, err = mountinfo.PidMountInfo(pid); err != nil {
+		return j, fmt.Errorf("read %s/mountinfo: %w", dir, err)
+	}
+	data, err := os.ReadFile(dir + "/status")
+	if err != nil {
+		return j, err
+	}
+	if j.Status, err = ParseStatus(data); err != nil {
+		return j, fmt.Errorf("parse %s/status: %w", dir, err)
+	}
+	if data, err = os.ReadFile(dir + "/limits"); err != nil {
+		return j, err
+	}
+	if j.Limits, err = ParseLimits(data); err != nil {
+		return j, fmt.Errorf("parse %s/limits: %w", dir, err)
+	}
+	if j.Namespaces, err = registry.Namespaces(pid); err != nil {
+		return j, err
+	}
+	return j, nil
+}
+
+// ReadHost reads the reference: the auditor's own mount table (where the
+// bind sources are) and PID 1's namespaces.
+func ReadHost() (Host, error) {
+	var h Host
+	var err error
+	if h.Mounts, err = mountinfo.GetMounts(nil); err != nil {
+		return h, fmt.Errorf("read /proc/self/mountinfo: %w", err)
+	}
+	h.Namespaces, h.NamespacesOf = HostNamespaces()
+	return h, nil
+}
+
+// HostNamespaces returns PID 1's namespaces, the host's by definition, and
+// says whose they are. When PID 1's links cannot be read (a container, or
+// PID 1 not dumpable under Yama or similar), the auditor's own namespaces
+// stand in, and the second result says so.
+func HostNamespaces() (map[string]uint64, string) {
+	ns, err := registry.Namespaces(1)
+	if err == nil {
+		return ns, "PID 1"
+	}
+	self, selfErr := registry.Namespaces(os.Getpid())
+	if selfErr != nil {
+		return nil, fmt.Sprintf("unknown (PID 1: %v; fsviews itself: %v)", err, selfErr)
+	}
+	return self, fmt.Sprintf("fsviews' own, as PID 1's cannot be read (%v)", err)
+}
