@@ -91,7 +91,7 @@ var confineCases = []problemCase{
 		}},
 
 	{name: "bad landlock rules",
-		text:  lines(`[landlock]`, `[[landlock.rule]]`, `path = "srv"`, `access = "ro"`, `[[landlock.rule]]`, `path = "/srv"`, `access = "write"`),
+		text: lines(`[landlock]`, `[[landlock.rule]]`, `path = "srv"`, `access = "ro"`, `[[landlock.rule]]`, `path = "/srv"`, `access = "write"`),
 		wants: []want{
 			{pos: P + "3", key: "[[landlock.rule]] #1 path", msg: `relative path "srv": view paths are absolute`},
 			{pos: P + "7", key: "[[landlock.rule]] #2 access", msg: `bad access "write": use "ro"`},
