@@ -313,3 +313,73 @@ nofiles = 10
 		t.Errorf("a bad run created the state dir (%v)", err)
 	}
 }
+
+// refuseBin builds testdata/refuse.c, which runs a command under a filter
+// that makes the kernel look as if it lacked seccomp, Landlock or network
+// namespaces.
+func refuseBin(t *testing.T) string {
+	t.Helper()
+	dir := probeDir(t)
+	out, err := exec.Command("gcc", "-O2", "-o", filepath.Join(dir, "refuse"), filepath.Join("testdata", "refuse.c")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("build refuse: %v\n%s", err, out)
+	}
+	return filepath.Join(dir, "refuse")
+}
+
+// A layer the kernel cannot enforce stops run before anything is built,
+// naming the layer and the kernel feature; marked optional, it is skipped
+// and run says so.
+func TestFailClosed(t *testing.T) {
+	requireRoot(t)
+	h, refuse := hostDir(t), refuseBin(t)
+	layers := func(optional bool) string {
+		o := ""
+		if optional {
+			o = "optional = true\n"
+		}
+		return writeProfile(t, h, "layers", base+"[namespaces]\nnet = \"none\"\n[[state]]\ntarget = \"/var/lib/app\"\n[seccomp]\npreset = \"default\"\n"+o+"[landlock]\n"+o)
+	}
+	runUnder := func(features string, profile string) result {
+		args := append(strings.Fields(features), "--", fsviews(t), "run", "--state-dir", filepath.Join(h, "state"), profile, "--",
+			"/bin/sh", "-c", "echo > /proc/self/comm && echo proc-writable; echo ran")
+		return runShell(t, append([]string{refuse}, args...))
+	}
+	for _, tc := range []struct {
+		name, features string
+		want           string
+	}{
+		{"no seccomp", "seccomp", "[seccomp] (" + h + "/layers.toml:"},
+		{"no landlock", "landlock", "[landlock]: this kernel does not enforce Landlock (CONFIG_SECURITY_LANDLOCK"},
+		{"network namespace refused", "netns", "unshare mnt,net namespaces: operation not permitted: the kernel refused them"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := mountTable(t, "self")
+			r := runUnder(tc.features, layers(false))
+			if r.code != 125 || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stdout, "ran") {
+				t.Errorf("want exit 125 and %q, got %v", tc.want, r)
+			}
+			sameMounts(t, tc.name, before, mountTable(t, "self"))
+			if _, err := os.Stat(filepath.Join(h, "state")); !os.IsNotExist(err) {
+				t.Errorf("the failed run created the state dir (%v)", err)
+			}
+		})
+	}
+	if r := runUnder("seccomp", layers(false)); !strings.Contains(r.stderr, "this kernel cannot enforce it: seccomp filters unavailable") || !strings.Contains(r.stderr, "optional = true under [seccomp]") {
+		t.Errorf("the seccomp error does not say what is missing and how to go on: %v", r)
+	}
+	t.Run("optional layers are skipped and said", func(t *testing.T) {
+		r := runUnder("seccomp landlock", layers(true))
+		if r.code != 0 || !strings.Contains(r.stdout, "proc-writable\nran\n") ||
+			!strings.Contains(r.stderr, "[seccomp] skipped (optional = true): seccomp filters unavailable") ||
+			!strings.Contains(r.stderr, "[landlock] skipped (optional = true): the kernel's Landlock ABI is 0") {
+			t.Errorf("want a run without both layers, each skip said: %v", r)
+		}
+	})
+	t.Run("optional layers run where the kernel has them", func(t *testing.T) {
+		r := runShell(t, []string{fsviews(t), "run", "--state-dir", filepath.Join(h, "state"), layers(true), "--", "/bin/sh", "-c", "echo > /proc/self/comm && echo proc-writable; grep '^Seccomp:' /proc/self/status"})
+		if r.code != 0 || strings.Contains(r.stdout, "proc-writable") || !strings.Contains(r.stdout, "Seccomp:\t2") || strings.Contains(r.stderr, "skipped") {
+			t.Errorf("want both layers on: %v", r)
+		}
+	})
+}

@@ -17,13 +17,15 @@ import (
 	"github.com/fsviews/fsviews/views"
 )
 
-// The confinement layers beyond the view run in two steps, both on the
-// locked thread after pivot_root:
+// The confinement layers beyond the view run in three steps:
 //
-//   - prepareConfinement, before privileges are dropped: asks the kernel
+//   - prepareConfinement, before anything else changes: asks the kernel
 //     what it can enforce (fail closed: a layer it cannot is an error
-//     unless the profile marks it optional), compiles the seccomp filter,
-//     and sets the rlimits, while fsviews may still raise a hard limit;
+//     unless the profile marks it optional, and then nothing was built yet)
+//     and compiles the seccomp filter;
+//   - confinement.setLimits, on the locked thread once the view is built
+//     (a low nofile or fsize must not break fsviews' own work) and before
+//     privileges are dropped (raising a hard limit needs CAP_SYS_RESOURCE);
 //   - confinement.enforce, as the very last thing before execve: Landlock,
 //     then no_new_privs and the seccomp filter.
 //
@@ -99,13 +101,14 @@ func decide(plan *views.Plan, pr probes) (layers, error) {
 	return l, nil
 }
 
-// confinement is what enforce applies, decided by prepareConfinement.
+// confinement is what prepareConfinement decided.
 type confinement struct {
-	landlock []landlock.Rule
-	filter   *seccomp.Program
+	limits   []rlimits.Limit
+	landlock []views.LandlockRule // nil: no Landlock
+	filter   *seccomp.Program     // nil: no seccomp filter
 }
 
-// prepareConfinement runs before the privilege drop; see the top of this file.
+// prepareConfinement runs before anything changes; see the top of this file.
 func prepareConfinement(plan *views.Plan, stderr io.Writer) (*confinement, error) {
 	l, err := decide(plan, kernelProbes())
 	if err != nil {
@@ -126,18 +129,20 @@ func prepareConfinement(plan *views.Plan, stderr io.Writer) (*confinement, error
 		}
 	}
 	if l.landlock {
-		if c.landlock, err = landlockRules(plan.Landlock.Rules); err != nil {
-			return nil, failed("[landlock]: %w", err)
-		}
+		c.landlock = append([]views.LandlockRule{}, plan.Landlock.Rules...)
 	}
-	limits := make([]rlimits.Limit, len(plan.Limits))
-	for i, lim := range plan.Limits {
-		limits[i] = lim.Limit
-	}
-	if err := rlimits.Apply(limits); err != nil {
-		return nil, failed("[limits]: %w", err)
+	for _, lim := range plan.Limits {
+		c.limits = append(c.limits, lim.Limit)
 	}
 	return c, nil
+}
+
+// setLimits applies [limits] to the process.
+func (c *confinement) setLimits() error {
+	if err := rlimits.Apply(c.limits); err != nil {
+		return failed("[limits]: %w", err)
+	}
+	return nil
 }
 
 // logHint says where SECCOMP_RET_LOG records go.
@@ -189,9 +194,13 @@ func landlockRules(rules []views.LandlockRule) ([]landlock.Rule, error) {
 // fsviews itself still does.
 func (c *confinement) enforce() error {
 	if c.landlock != nil {
+		rules, err := landlockRules(c.landlock)
+		if err != nil {
+			return failed("[landlock]: %w", err)
+		}
 		// BestEffort only drops rights newer than the running kernel's ABI,
 		// which decide checked is at least minLandlockABI.
-		if err := landlock.V5.BestEffort().RestrictPaths(c.landlock...); err != nil {
+		if err := landlock.V5.BestEffort().RestrictPaths(rules...); err != nil {
 			return failed("[landlock]: %w", err)
 		}
 	}

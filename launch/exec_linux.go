@@ -43,6 +43,11 @@ func Exec(plan *views.Plan, environ []string) error {
 	} else if !ok {
 		return failed("fsviews needs root (or CAP_SYS_ADMIN) to build a view: it creates a mount namespace and mounts into it. Run it as root, e.g. with sudo or from a system service; rootless views are not supported yet")
 	}
+	// Before anything changes: a layer the kernel cannot enforce stops here.
+	conf, err := prepareConfinement(plan, os.Stderr)
+	if err != nil {
+		return err
+	}
 	lastCap, err := readLastCap()
 	if err != nil {
 		return failed("%w", err)
@@ -88,8 +93,7 @@ func Exec(plan *views.Plan, environ []string) error {
 	if err != nil {
 		return err
 	}
-	conf, err := prepareConfinement(plan, os.Stderr)
-	if err != nil {
+	if err := conf.setLimits(); err != nil {
 		return err
 	}
 	if err := privs.Apply(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: lastCap}); err != nil {
