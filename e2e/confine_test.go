@@ -227,8 +227,16 @@ func TestSeccompDefaultActions(t *testing.T) {
 		if !strings.Contains(r.stderr, "--seccomp-log: the filter refuses nothing") || !strings.Contains(r.stderr, "type=1326") {
 			t.Errorf("run does not say where the log is:\n%s", r.stderr)
 		}
-		if m := pidLine.FindStringSubmatch(r.stdout); m == nil || !strings.Contains(kernelLog(t, m[1]), "syscall=83 ") {
-			t.Errorf("no kernel log record of mkdir: %v", r)
+		m := pidLine.FindStringSubmatch(r.stdout)
+		if m == nil || !strings.Contains(kernelLog(t, m[1]), "syscall=83 ") {
+			t.Fatalf("no kernel log record of mkdir: %v", r)
+		}
+		// seccomp-log turns the records into the line to add.
+		cmd := exec.Command(fsviews(t), "seccomp-log", "--pid", m[1])
+		cmd.Stdin = strings.NewReader(kernelLog(t, m[1]) + "\nunrelated line\n")
+		out, err := cmd.Output()
+		if err != nil || !strings.Contains(string(out), "# 1 seccomp record\n/probe/probe:\n  mkdir ") || !strings.Contains(string(out), "allow = [\"mkdir\"]\n") {
+			t.Errorf("seccomp-log: %v\n%s", err, out)
 		}
 	})
 }

@@ -147,7 +147,7 @@ func (c *confinement) setLimits() error {
 
 // logHint says where SECCOMP_RET_LOG records go.
 func logHint() string {
-	hint := "read them with `journalctl -k -g type=1326` or `dmesg | grep type=1326` (or in /var/log/audit/audit.log when auditd runs); syscall=N is the number for arch=N, `fsviews plan --seccomp` names them"
+	hint := "the kernel log has them as type=1326 records (also in /var/log/audit/audit.log when auditd runs): `journalctl -k -g type=1326 | fsviews seccomp-log` names them and prints the allow line to add"
 	if b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_logged"); err == nil && !strings.Contains(" "+strings.TrimSpace(string(b))+" ", " log ") {
 		hint += "; but /proc/sys/kernel/seccomp/actions_logged lacks \"log\", so nothing will be logged: add it"
 	}

@@ -35,9 +35,10 @@ the run with an error naming it, unless its table says optional = true: then
 run says on stderr what it skipped and goes on.
 
 --seccomp-log runs the daemon with a filter that refuses nothing but logs, in
-the kernel's audit log, every syscall the profile's filter would refuse; read
-them with "journalctl -k -g type=1326" or "dmesg | grep type=1326" and add the
-syscall=NUMBER names to the profile (docs/security.md shows how).
+the kernel's audit log, every syscall the profile's filter would refuse;
+"journalctl -k -g type=1326 | fsviews seccomp-log" (or dmesg instead of
+journalctl) names them and prints the allow line to add to the profile
+(docs/security.md shows how).
 
 The command comes from the profile's "command", or from the words after "--".
 Exit status: the daemon's own once it runs; before that, 125 when fsviews
