@@ -152,11 +152,11 @@ func (b *builder) seccompLayer(l layer, r rawSeccomp) {
 		}
 		_, inline := l.keys.byKey[table+".args"]
 		for j, ra := range rr.Args {
-			ak := fmt.Sprintf("%s.args[%d]", rk, j)
+			ak, g := fmt.Sprintf("%s.args[%d]", rk, j), tableArgs
 			// Inline tables (args = [{...}]) share the args line; an
 			// [[seccomp.rule.args]] table has a line per key.
 			field := func(name string) keyAt {
-				path := fmt.Sprintf("seccomp.rule.args#%d.%s", tableArgs, name)
+				path := fmt.Sprintf("seccomp.rule.args#%d.%s", g, name)
 				if inline {
 					path = table + ".args"
 				}
@@ -186,8 +186,12 @@ func (b *builder) seccompArg(ra rawSeccompArg, ak string, field func(string) key
 		k := field("index")
 		b.errorf(k.pos, k.key, "missing: say which argument to compare, 0..5 (e.g. index = 0 for socket's domain)")
 		b.conf.reported[ak+".index"] = true
+	} else if *ra.Index < -1<<31 || *ra.Index > 1<<31 {
+		k := field("index")
+		b.errorf(k.pos, k.key, "argument index %d out of range: syscalls have arguments 0..5", *ra.Index)
+		b.conf.reported[ak+".index"] = true
 	} else {
-		cond.Index = int(max(min(*ra.Index, 1<<20), -1))
+		cond.Index = int(*ra.Index)
 	}
 	if ra.Op != "" {
 		op, err := seccomp.ParseOp(ra.Op)
