@@ -232,5 +232,5 @@ func unshareError(names []string, err error) error {
 			return fmt.Errorf("unshare %s: %w: this kernel has no %s namespace (%s): remove it from [namespaces] or use a kernel with it", strings.Join(names, ","), err, n, config[n])
 		}
 	}
-	return fmt.Errorf("unshare %s namespaces: %w: the kernel refused them (inside a container or with user namespaces restricted?)", strings.Join(names, ","), err)
+	return fmt.Errorf("unshare %s namespaces: %w: the kernel refused them (inside a container, or a seccomp or LSM policy forbids it?)", strings.Join(names, ","), err)
 }
