@@ -356,6 +356,9 @@ var seccompRef = regexp.MustCompile(`\b(allow|deny|rule)\[\d+\]`)
 func (b *builder) confineChecks() {
 	p := b.p
 	if s := p.Seccomp; s != nil {
+		if (s.Spec.Preset == "" || s.Spec.Preset == "none") && len(s.Spec.Allow) == 0 && len(s.Spec.Deny) == 0 && len(s.Spec.Rules) == 0 {
+			b.warnf(s.Pos, "seccomp", "the filter names nothing to refuse: it only stops x32 and i386 syscalls and syscalls newer than fsviews' table; set preset = \"default\" (or another preset, allow, deny, rules)")
+		}
 		for _, pr := range s.Spec.Check(seccomp.NativeArch()) {
 			if b.conf.reported[pr.Key] {
 				continue
