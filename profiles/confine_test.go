@@ -8,6 +8,7 @@ import (
 
 // confineCases are bad [seccomp], [limits] and [landlock] tables: each
 // mistake is reported by Load (so by check) with its file:line and key.
+// TestLoadProblems runs them with problemCases, and FuzzLoad starts from them.
 var confineCases = []problemCase{
 	{name: "unknown syscall suggests the closest",
 		text:  lines(`[seccomp]`, `preset = "default"`, `deny = ["mount", "unshar"]`),
@@ -114,22 +115,6 @@ var confineCases = []problemCase{
 	{name: "landlock without no_new_privs",
 		text:  lines(`[security]`, `no_new_privs = false`, `[landlock]`),
 		wants: []want{{pos: P + "3", key: "landlock", msg: "landlock needs no_new_privs"}}},
-}
-
-func TestConfineProblems(t *testing.T) {
-	for _, tc := range confineCases {
-		t.Run(tc.name, func(t *testing.T) {
-			files := map[string]string{"p.toml": tc.text}
-			for name, text := range tc.more {
-				files[name] = text
-			}
-			p, probs := mapLoader(files, testHost()).Load("p")
-			checkProblems(t, probs, tc.wants)
-			if loaded := p != nil; loaded != tc.loads {
-				t.Errorf("profile loaded: %v, want %v", loaded, tc.loads)
-			}
-		})
-	}
 }
 
 func TestConfineLoads(t *testing.T) {
