@@ -156,8 +156,16 @@ func TestSeccompForeignABIs(t *testing.T) {
 		}
 	}
 	allowed := jail(t, h, probe, "abi-allowed", caps+"[seccomp]\npreset = \"default\"\nallow_x32 = true\nallow_i386 = true\n")
-	r := runProbe(t, h, allowed, nil, "i386-getpid", "i386-unshare", "x32-unshare", "unshare")
-	wantLines(t, "with allow_x32 and allow_i386", r, "i386-getpid: ok", "i386-unshare: EPERM", "x32-unshare: EPERM", "unshare: EPERM")
+	r := runProbe(t, h, allowed, nil, "i386-unshare", "x32-unshare", "unshare")
+	wantLines(t, "with allow_x32 and allow_i386", r, "i386-unshare: EPERM", "x32-unshare: EPERM", "unshare: EPERM")
+	// An allowed i386 getpid runs where the kernel has IA32 emulation
+	// (the filter decides before the kernel looks, so the rest holds
+	// without it).
+	if host := runShell(t, []string{filepath.Join(probe, "probe"), "i386-getpid"}); host.stdout == "i386-getpid: ok\n" {
+		wantLines(t, "allowed i386 getpid", runProbe(t, h, allowed, nil, "i386-getpid"), "i386-getpid: ok")
+	} else {
+		t.Logf("this kernel runs no i386 syscalls (%v): the allowed i386 getpid is not tried", host)
+	}
 }
 
 // An argument rule: socket only for AF_UNIX.
