@@ -445,6 +445,9 @@ func TestCheckWarnsImplicitHostNetwork(t *testing.T) {
 	if r := run(t, "run", "--state-dir", filepath.Join(h, "state"), implicit, "--", "/bin/true"); r.code != 0 || strings.Contains(r.stderr, "network") {
 		t.Errorf("run: %v", r)
 	}
+	if r := run(t, "run", "--seccomp-log", "--state-dir", filepath.Join(h, "state"), implicit, "--", "/bin/true"); r.code != 125 || !strings.Contains(r.stderr, "has no [seccomp] table, so there is no filter to log") {
+		t.Errorf("run --seccomp-log without a filter: %v", r)
+	}
 	explicit := writeProfile(t, h, "explicit", base+"[namespaces]\nnet = \"host\"\n")
 	if r := run(t, "check", explicit); r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "ok (explicit, 0 warnings)") {
 		t.Errorf("check with net = \"host\": %v", r)

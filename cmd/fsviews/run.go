@@ -66,6 +66,9 @@ Examples:
 			if err != nil {
 				return err
 			}
+			if c.Bool("seccomp-log") && p.Seccomp == nil {
+				return cli.Exit(fmt.Sprintf("fsviews run --seccomp-log: %s has no [seccomp] table, so there is no filter to log: add one, e.g. [seccomp] preset = \"daemon\"; nothing was changed", positional[0]), 125)
+			}
 			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command, SeccompLog: c.Bool("seccomp-log")})
 			err = launch.Exec(plan, os.Environ())
 			var le *launch.Error
