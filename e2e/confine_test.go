@@ -453,3 +453,35 @@ func TestCheckWarnsImplicitHostNetwork(t *testing.T) {
 		t.Errorf("check with net = \"host\": %v", r)
 	}
 }
+
+// plan shows the layers; plan --seccomp prints the program run installs.
+func TestPlanShowsConfinement(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	profile := writeProfile(t, h, "layers", base+`[namespaces]
+net = "none"
+[limits]
+nofile = 512
+[landlock]
+[seccomp]
+preset = "default"
+deny = ["chroot"]
+`)
+	r := run(t, "plan", profile)
+	for _, want := range []string{"rlimit     nofile=512\n", "landlock   /                            ro\n", "landlock   /tmp                         rw\n",
+		"seccomp    preset=default deny=chroot refused=errno (", "instructions)\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan lacks %q:\n%v", want, r)
+		}
+	}
+	dis := run(t, "plan", "--seccomp", profile)
+	for _, want := range []string{"# seccomp filter for \"layers\"", "ld   [4]", "; x86_64", "chroot", "kexec_load", "; errno\n"} {
+		if dis.code != 0 || !strings.Contains(dis.stdout, want) {
+			t.Errorf("plan --seccomp lacks %q:\n%v", want, dis)
+		}
+	}
+	logged := run(t, "plan", "--seccomp", "--seccomp-log", profile)
+	if !strings.Contains(logged.stdout, "; log\n") || strings.Contains(logged.stdout, "; errno\n") {
+		t.Errorf("plan --seccomp --seccomp-log should show log returns instead of EPERM:\n%v", logged)
+	}
+}
