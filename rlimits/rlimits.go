@@ -28,7 +28,6 @@ const (
 type Resource struct {
 	Name string // the profile key, e.g. "nofile"
 	Unit Unit
-	What string // what it limits, for messages and docs
 	Max  uint64 // largest meaningful value other than Infinity; 0 means any
 }
 
@@ -36,22 +35,22 @@ type Resource struct {
 // getrlimit(2).
 func Resources() []Resource {
 	return []Resource{
-		{Name: "cpu", Unit: Seconds, What: "CPU time in seconds (SIGXCPU, then SIGKILL)"},
-		{Name: "fsize", Unit: Bytes, What: "largest file the process may write (SIGXFSZ)"},
-		{Name: "data", Unit: Bytes, What: "data segment and heap size"},
-		{Name: "stack", Unit: Bytes, What: "main thread stack size"},
-		{Name: "core", Unit: Bytes, What: "core dump size (0: no core dumps)"},
-		{Name: "rss", Unit: Bytes, What: "resident set size (ignored by Linux since 2.6)"},
-		{Name: "nproc", Unit: Count, What: "processes and threads of the daemon's real user id"},
-		{Name: "nofile", Unit: Count, What: "open file descriptors (one more than the largest fd)"},
-		{Name: "memlock", Unit: Bytes, What: "locked memory (mlock, SHM_LOCK, io_uring)"},
-		{Name: "as", Unit: Bytes, What: "virtual address space"},
-		{Name: "locks", Unit: Count, What: "file locks (ignored by Linux since 2.4.25)"},
-		{Name: "sigpending", Unit: Count, What: "queued signals of the daemon's real user id"},
-		{Name: "msgqueue", Unit: Bytes, What: "bytes in POSIX message queues"},
-		{Name: "nice", Unit: Priority, What: "ceiling of the nice value as 20 - nice (1..40)", Max: 40},
-		{Name: "rtprio", Unit: Priority, What: "ceiling of the real-time priority (0..99)", Max: 99},
-		{Name: "rttime", Unit: Microseconds, What: "CPU time in microseconds under a real-time policy without blocking"},
+		{Name: "cpu", Unit: Seconds},              // CPU time in seconds (SIGXCPU, then SIGKILL)
+		{Name: "fsize", Unit: Bytes},              // largest file the process may write (SIGXFSZ)
+		{Name: "data", Unit: Bytes},               // data segment and heap size
+		{Name: "stack", Unit: Bytes},              // main thread stack size
+		{Name: "core", Unit: Bytes},               // core dump size (0: no core dumps)
+		{Name: "rss", Unit: Bytes},                // resident set size (ignored by Linux since 2.6)
+		{Name: "nproc", Unit: Count},              // processes and threads of the daemon's real user id
+		{Name: "nofile", Unit: Count},             // open file descriptors (one more than the largest fd)
+		{Name: "memlock", Unit: Bytes},            // locked memory (mlock, SHM_LOCK, io_uring)
+		{Name: "as", Unit: Bytes},                 // virtual address space
+		{Name: "locks", Unit: Count},              // file locks (ignored by Linux since 2.4.25)
+		{Name: "sigpending", Unit: Count},         // queued signals of the daemon's real user id
+		{Name: "msgqueue", Unit: Bytes},           // bytes in POSIX message queues
+		{Name: "nice", Unit: Priority, Max: 40},   // ceiling of the nice value as 20 - nice (1..40)
+		{Name: "rtprio", Unit: Priority, Max: 99}, // ceiling of the real-time priority (0..99)
+		{Name: "rttime", Unit: Microseconds},      // CPU time in microseconds under a real-time policy without blocking
 	}
 }
 
