@@ -25,6 +25,8 @@ fuzz:
 	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseStatus$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseLimits$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParsePlan$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rlimits -run '^$$' -fuzz '^FuzzParseValue$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./seccomp -run '^$$' -fuzz '^FuzzParseLogRecord$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

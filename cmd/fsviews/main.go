@@ -38,7 +38,7 @@ The profile format is documented in docs/profiles.md.`,
 			},
 		}, auditFlags()...),
 		Commands: []*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(),
-			psCommand(), inspectCommand(), checkpointCommand(), diffCommand()},
+			psCommand(), inspectCommand(), checkpointCommand(), diffCommand(), seccompLogCommand()},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 	}
