@@ -26,31 +26,57 @@ func requireRoot(t *testing.T) {
 	t.Skip("integration test needs root: run `sudo make test`")
 }
 
-var buildOnce = sync.OnceValues(func() (string, error) {
-	if p := os.Getenv("FSVIEWS_BIN"); p != "" {
-		return p, nil
-	}
-	dir, err := os.MkdirTemp("", "fsviews-e2e-bin-")
-	if err != nil {
-		return "", err
-	}
-	os.Chmod(dir, 0o755)
-	out := filepath.Join(dir, "fsviews")
-	_, file, _, _ := runtime.Caller(0)
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/fsviews")
-	cmd.Dir = filepath.Join(filepath.Dir(file), "..")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, b)
-	}
-	return out, nil
-})
+// testBinary is the fsviews binary under test: $FSVIEWS_BIN (make test
+// sets it), else one built on first use into a temporary directory that
+// TestMain removes when the run ends.
+type testBinary struct {
+	once sync.Once
+	dir  string // the build directory; empty when nothing was built
+	path string
+	err  error
+}
 
-// fsviews returns the path of the binary under test: $FSVIEWS_BIN (make
-// test sets it), else one built once for this test run.
+func (b *testBinary) get() (string, error) {
+	b.once.Do(func() {
+		if p := os.Getenv("FSVIEWS_BIN"); p != "" {
+			b.path = p
+			return
+		}
+		dir, err := os.MkdirTemp("", "fsviews-e2e-bin-")
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.dir = dir
+		// Some tests run the binary as an unprivileged user.
+		os.Chmod(dir, 0o755)
+		out := filepath.Join(dir, "fsviews")
+		_, file, _, _ := runtime.Caller(0)
+		cmd := exec.Command("go", "build", "-o", out, "./cmd/fsviews")
+		cmd.Dir = filepath.Join(filepath.Dir(file), "..")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		b.path = out
+	})
+	return b.path, b.err
+}
+
+// remove deletes the binary get built, if it built one; FSVIEWS_BIN is
+// the caller's and stays.
+func (b *testBinary) remove() error {
+	if b.dir == "" {
+		return nil
+	}
+	return os.RemoveAll(b.dir)
+}
+
+// fsviews returns the path of the binary under test (see testBinary).
 func fsviews(t *testing.T) string {
 	t.Helper()
-	p, err := buildOnce()
+	p, err := binary.get()
 	if err != nil {
 		t.Fatal(err)
 	}
