@@ -182,6 +182,10 @@ func (l Loader) readLayers(src source, stack []string, from Pos) ([]layer, Probl
 	var raw rawProfile
 	keys := scanKeyLines(data)
 	md, err := toml.Decode(string(data), &raw)
+	var perr toml.ParseError
+	if err != nil && !errors.As(err, &perr) {
+		return nil, typeProblems(src.display, string(data), err, keys)
+	}
 	if err != nil {
 		return nil, Problems{decodeProblem(src.display, err, keys)}
 	}

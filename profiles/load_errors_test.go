@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -30,6 +31,19 @@ var problemCases = []problemCase{
 	{name: "wrong type in an array of tables",
 		text:  lines(`[[bind]]`, `source = "/usr"`, `[[bind]]`, `source = "/etc"`, `optional = "yes"`),
 		wants: []want{{pos: P + "5", key: "[[bind]] #2 optional", msg: "TOML value has type string; destination has type bool"}}},
+	{name: "every wrong type is reported, in file order",
+		// The decoder alone names one of them, a different one from run
+		// to run (found by FuzzLoad).
+		text: lines(`inClude = "77 "`, `[[stAte]]`, `target = [""]`, `[security]`, `user = 1`, `no_new_privs = "yes"`,
+			`[env.set]`, `A = 1`, `B = true`),
+		wants: []want{
+			{pos: P + "1", key: "inClude", msg: "TOML value has type string; destination has type slice"},
+			{pos: P + "3", key: "[[stAte]] #1 target", msg: "TOML value has type []any; destination has type string"},
+			{pos: P + "5", key: "[security] user", msg: "destination has type string"},
+			{pos: P + "6", key: "[security] no_new_privs", msg: "destination has type bool"},
+			{pos: P + "8", key: "[env] set.A", msg: "destination has type string"},
+			{pos: P + "9", key: "[env] set.B", msg: "destination has type string"},
+		}},
 	{name: "table where a value belongs",
 		text:  lines(`proc = true`),
 		wants: []want{{pos: P + "1", key: "proc", msg: "expected table but found bool"}}},
@@ -339,5 +353,21 @@ func TestLoadProblems(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The decoder ranges over Go maps: a file with several wrong values must
+// still load to the same problems every time.
+func TestLoadTypeErrorsDeterministic(t *testing.T) {
+	text := lines(`inClude = "77 "`, `[[stAte]]`, `target = [""]`, `[security]`, `user = 1`, `group = 2`, `no_new_privs = "yes"`)
+	l := mapLoader(map[string]string{"p.toml": text}, testHost())
+	_, first := l.Load("p")
+	if len(first) != 5 {
+		t.Fatalf("want 5 problems, got %v", first)
+	}
+	for range 100 {
+		if _, again := l.Load("p"); !reflect.DeepEqual(first, again) {
+			t.Fatalf("two loads differ:\n%v\n---\n%v", first, again)
+		}
 	}
 }
