@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/bits"
@@ -12,6 +11,7 @@ import (
 	"github.com/moby/sys/mountinfo"
 
 	"github.com/fsviews/fsviews/caps"
+	"github.com/fsviews/fsviews/rlimits"
 	"github.com/fsviews/fsviews/views"
 )
 
@@ -33,154 +33,27 @@ type Host struct {
 	NamespacesOf string
 }
 
-// Extras are what a plan may carry beyond the views.Plan fields this
-// package knows, read from the plan's JSON so that newer plans are
-// compared without a change here.
-type Extras struct {
-	// Seccomp: the plan installs a seccomp filter (a non-empty "seccomp").
-	Seccomp bool
-	// Rlimits maps short names ("NOFILE") to planned soft and hard
-	// limits, each a number or "unlimited".
-	Rlimits map[string][2]string
-	// RlimitsUnread says why a present "rlimits" could not be read.
-	RlimitsUnread string
-}
-
 // ParsePlan reads a plan as the registry stores it (views.Plan as JSON).
-func ParsePlan(raw []byte) (*views.Plan, Extras, error) {
+func ParsePlan(raw []byte) (*views.Plan, error) {
 	var plan views.Plan
 	if err := json.Unmarshal(raw, &plan); err != nil {
-		return nil, Extras{}, fmt.Errorf("read plan: %w", err)
+		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &keys); err != nil {
-		return nil, Extras{}, fmt.Errorf("read plan: %w", err)
-	}
-	var ex Extras
-	if s, ok := keys["seccomp"]; ok {
-		v := string(bytes.TrimSpace(s))
-		ex.Seccomp = v != "null" && v != `""` && v != "{}" && v != "[]" && v != "false"
-	}
-	if r, ok := keys["rlimits"]; ok && string(bytes.TrimSpace(r)) != "null" {
-		ex.Rlimits, ex.RlimitsUnread = parseRlimits(r)
-	}
-	return &plan, ex, nil
-}
-
-// parseRlimits accepts {"nofile": 1024}, {"RLIMIT_NOFILE": "unlimited"},
-// {"nofile": {"soft": 1, "hard": 2}} and {"nofile": {"cur": 1, "max": 2}},
-// or a list of objects with a "name" (or "resource") key.
-func parseRlimits(raw json.RawMessage) (map[string][2]string, string) {
-	out := map[string][2]string{}
-	add := func(name string, v json.RawMessage) bool {
-		soft, hard, ok := limitPair(v)
-		if !ok {
-			return false
-		}
-		out[shortRlimit(name)] = [2]string{soft, hard}
-		return true
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) == nil {
-		for k, v := range m {
-			if !add(k, v) {
-				return nil, fmt.Sprintf("rlimit %q: unknown value %s", k, v)
-			}
-		}
-		return out, ""
-	}
-	var list []map[string]json.RawMessage
-	if json.Unmarshal(raw, &list) == nil {
-		for _, item := range list {
-			var name string
-			for _, k := range []string{"name", "resource"} {
-				if v, ok := item[k]; ok {
-					json.Unmarshal(v, &name)
-				}
-			}
-			b, _ := json.Marshal(item)
-			if name == "" || !add(name, b) {
-				return nil, fmt.Sprintf("rlimit entry %s: unknown format", b)
-			}
-		}
-		return out, ""
-	}
-	return nil, "unknown format " + string(raw)
-}
-
-func shortRlimit(name string) string {
-	return strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(name)), "RLIMIT_")
-}
-
-// limitPair reads a limit value: one number or string for both, or an
-// object with soft/hard or cur/max.
-func limitPair(v json.RawMessage) (string, string, bool) {
-	if one, ok := limitValue(v); ok {
-		return one, one, true
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(v, &obj) != nil {
-		return "", "", false
-	}
-	for _, names := range [][2]string{{"soft", "hard"}, {"cur", "max"}} {
-		s, okS := obj[names[0]]
-		h, okH := obj[names[1]]
-		if okS || okH {
-			if !okS {
-				s = h
-			}
-			if !okH {
-				h = s
-			}
-			soft, ok1 := limitValue(s)
-			hard, ok2 := limitValue(h)
-			return soft, hard, ok1 && ok2
-		}
-	}
-	return "", "", false
-}
-
-func limitValue(v json.RawMessage) (string, bool) {
-	var n json.Number
-	dec := json.NewDecoder(bytes.NewReader(v))
-	dec.UseNumber()
-	var x any
-	if dec.Decode(&x) != nil {
-		return "", false
-	}
-	switch t := x.(type) {
-	case json.Number:
-		n = t
-		if i, err := n.Int64(); err == nil && i < 0 {
-			return "unlimited", true
-		}
-		if u, err := strconv.ParseUint(n.String(), 10, 64); err == nil {
-			if u == ^uint64(0) {
-				return "unlimited", true
-			}
-			return strconv.FormatUint(u, 10), true
-		}
-	case string:
-		switch strings.ToLower(t) {
-		case "unlimited", "infinity":
-			return "unlimited", true
-		}
-		if u, err := strconv.ParseUint(t, 10, 64); err == nil {
-			return strconv.FormatUint(u, 10), true
-		}
-	}
-	return "", false
+	return &plan, nil
 }
 
 // Compare sets what was read about a jail against its plan.
-func Compare(plan *views.Plan, ex Extras, jail Jail, host Host) Report {
+func Compare(plan *views.Plan, jail Jail, host Host) Report {
 	r := Report{Mounts: compareMounts(plan, jail.Mounts, host.Mounts)}
 	r.Enforced = append(r.Enforced, compareCaps(plan.Caps, jail.Status)...)
 	r.Enforced = append(r.Enforced, compareIdentity(plan, jail.Status)...)
-	r.Enforced = append(r.Enforced, compareNoNewPrivs(plan.NoNewPriv, jail.Status))
-	r.Enforced = append(r.Enforced, compareSeccomp(ex.Seccomp, jail.Status)...)
+	r.Enforced = append(r.Enforced, compareNoNewPrivs(plan, jail.Status))
+	r.Enforced = append(r.Enforced, compareSeccomp(plan.Seccomp, jail.Status)...)
+	if l := compareLandlock(plan.Landlock); l != nil {
+		r.Enforced = append(r.Enforced, *l)
+	}
 	r.Enforced = append(r.Enforced, compareNamespaces(plan.Unshare, jail.Namespaces, host)...)
-	r.Enforced = append(r.Enforced, compareRlimits(ex, jail.Limits)...)
+	r.Enforced = append(r.Enforced, compareLimits(plan.Limits, jail.Limits)...)
 	return r
 }
 
@@ -259,19 +132,26 @@ func compareIdentity(plan *views.Plan, st ProcStatus) []Check {
 	return []Check{uid, gid, grp}
 }
 
-func compareNoNewPrivs(planned bool, st ProcStatus) Check {
+// compareNoNewPrivs wants NoNewPrivs set when the profile asks for it, and
+// whenever a seccomp filter is planned: the launcher sets it to install the
+// filter (and check refuses no_new_privs = false beside [seccomp]).
+func compareNoNewPrivs(plan *views.Plan, st ProcStatus) Check {
 	c := Check{Name: "NoNewPrivs", Got: strconv.Itoa(st.NoNewPrivs), OK: true}
 	if st.NoNewPrivs < 0 {
 		c.Got = "not reported by this kernel"
 	}
-	if planned {
+	if plan.NoNewPriv || (plan.Seccomp != nil && !plan.Seccomp.Optional) {
 		c.Want = "1"
 		c.OK = st.NoNewPrivs == 1
 	}
 	return c
 }
 
-func compareSeccomp(planned bool, st ProcStatus) []Check {
+// compareSeccomp wants filter mode and at least one filter when the plan
+// has [seccomp]. Without it, a filter seen is not drift: it may come from
+// whoever started fsviews (systemd's SystemCallFilter=, a container
+// runtime), inherited across fork and exec, or from the daemon itself.
+func compareSeccomp(planned *views.SeccompPlan, st ProcStatus) []Check {
 	modes := map[int]string{-1: "not reported by this kernel", 0: "0 (off)", 1: "1 (strict)", 2: "2 (filter)"}
 	mode := Check{Name: "Seccomp", Got: modes[st.Seccomp], OK: true}
 	if mode.Got == "" {
@@ -281,16 +161,47 @@ func compareSeccomp(planned bool, st ProcStatus) []Check {
 	if st.SeccompFilters < 0 {
 		filters.Got = "not reported by this kernel"
 	}
-	if planned {
-		mode.Want = "2 (filter)"
-		mode.OK = st.Seccomp == 2
-		filters.Want = "at least 1"
-		// Without the count (kernels before 5.9) the mode alone decides.
-		filters.OK = st.SeccompFilters >= 1 || (st.SeccompFilters < 0 && st.Seccomp == 2)
-	} else {
+	if planned == nil {
 		mode.Note = "the plan installs no seccomp filter"
+		if st.Seccomp == 2 {
+			mode.Note += "; this one was inherited from whoever started fsviews, or installed by the daemon"
+		}
+		return []Check{mode, filters}
 	}
+	mode.Want = "2 (filter)"
+	mode.OK = st.Seccomp == 2
+	filters.Want = "at least 1"
+	// Without the count (kernels before 5.9) the mode alone decides.
+	filters.OK = st.SeccompFilters >= 1 || (st.SeccompFilters < 0 && st.Seccomp == 2)
+	var notes []string
+	if planned.Origin != "" {
+		notes = append(notes, "[seccomp] at "+planned.Origin)
+	}
+	if planned.Log {
+		notes = append(notes, "log only (run --seccomp-log): the filter refuses nothing")
+	}
+	if planned.Optional && !mode.OK {
+		notes = append(notes, "optional = true: run skips the filter where the kernel cannot enforce it, and says so on its stderr")
+	}
+	mode.Note = strings.Join(notes, "; ")
 	return []Check{mode, filters}
+}
+
+// compareLandlock reports a planned Landlock ruleset. The kernel does not
+// show a process's Landlock domain in /proc, so it cannot be observed from
+// outside: run enforced it before exec, or failed (fail closed), unless the
+// profile made it optional.
+func compareLandlock(planned *views.LandlockPlan) *Check {
+	if planned == nil {
+		return nil
+	}
+	c := &Check{Name: "Landlock", Want: fmt.Sprintf("%d rules", len(planned.Rules)),
+		Got: "not visible in /proc", OK: true,
+		Note: "the kernel does not report Landlock domains; fsviews run refuses to start without them"}
+	if planned.Optional {
+		c.Note = "the kernel does not report Landlock domains; optional = true: run skipped it, saying so on its stderr, if the kernel could not enforce it"
+	}
+	return c
 }
 
 func compareNamespaces(unshared []string, jail map[string]uint64, h Host) []Check {
@@ -338,27 +249,48 @@ func compareNamespaces(unshared []string, jail map[string]uint64, h Host) []Chec
 	return out
 }
 
-func compareRlimits(ex Extras, limits []Limit) []Check {
+// limitValue prints a planned limit as /proc/PID/limits does; "" for nil
+// (the daemon inherits it, so any value is as planned).
+func limitValue(v *uint64) string {
+	switch {
+	case v == nil:
+		return ""
+	case *v == rlimits.Infinity:
+		return "unlimited"
+	}
+	return strconv.FormatUint(*v, 10)
+}
+
+// compareLimits sets the jail's /proc/PID/limits against the plan's
+// [limits], by the profile's names; a limit the plan does not set is shown
+// as observed.
+func compareLimits(planned []views.LimitPlan, limits []Limit) []Check {
 	var out []Check
 	seen := map[string]bool{}
 	for _, l := range limits {
 		c := Check{Name: "rlimit " + l.Name, Got: l.Soft + " / " + l.Hard, OK: true}
-		if w, ok := ex.Rlimits[l.Name]; ok {
-			seen[l.Name] = true
-			c.Want = w[0] + " / " + w[1]
-			c.OK = w[0] == l.Soft && w[1] == l.Hard
+		i := slices.IndexFunc(planned, func(p views.LimitPlan) bool { return p.Name == l.Name })
+		if i >= 0 {
+			p := planned[i]
+			seen[p.Name] = true
+			soft, hard := limitValue(p.Soft), limitValue(p.Hard)
+			c.OK = (soft == "" || soft == l.Soft) && (hard == "" || hard == l.Hard)
+			if soft == "" {
+				soft = "inherited"
+			}
+			if hard == "" {
+				hard = "inherited"
+			}
+			c.Want = soft + " / " + hard
+			c.Note = "[limits] " + p.Name + " at " + p.Origin
 		}
 		out = append(out, c)
 	}
-	for name, w := range ex.Rlimits {
-		if !seen[name] {
-			out = append(out, Check{Name: "rlimit " + name, Want: w[0] + " / " + w[1], Got: "not in /proc/PID/limits", OK: false})
+	for _, p := range planned {
+		if !seen[p.Name] {
+			out = append(out, Check{Name: "rlimit " + p.Name, Want: p.Limit.String(), Got: "not in /proc/PID/limits", OK: false,
+				Note: "[limits] " + p.Name + " at " + p.Origin})
 		}
 	}
-	if ex.RlimitsUnread != "" {
-		out = append(out, Check{Name: "rlimits", Got: "not compared", OK: true,
-			Note: "the plan's rlimits could not be read: " + ex.RlimitsUnread})
-	}
-	slices.SortStableFunc(out[len(limits):], func(a, b Check) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }

@@ -10,13 +10,16 @@ import (
 
 	"github.com/moby/sys/mountinfo"
 
+	"github.com/fsviews/fsviews/rlimits"
 	"github.com/fsviews/fsviews/views"
 )
 
 // The fixtures in testdata were read from a real jail of this profile:
 // user nobody, CAP_NET_BIND_SERVICE kept, /tmp tmpfs, state /var/lib/web,
-// an optional bind whose source was absent, [proc] and [dev]. The -drift
-// variants were edited by hand: see each test for what changed.
+// an optional bind whose source was absent, [proc] and [dev]. [limits]
+// nofile = 20000 and [seccomp] preset = "default" were added by hand to
+// plan.json, and jail.status's Seccomp lines to match (2, one filter). The
+// -drift variants were edited by hand: see each test for what changed.
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
@@ -36,23 +39,13 @@ func fixtureMounts(t *testing.T, name string) []*mountinfo.Info {
 	return m
 }
 
-func fixturePlan(t *testing.T, patch map[string]string) (*views.Plan, Extras) {
+func fixturePlan(t *testing.T) *views.Plan {
 	t.Helper()
-	raw := readFixture(t, "plan.json")
-	if len(patch) > 0 {
-		// Add top-level keys a newer plan may carry.
-		s := strings.TrimSpace(string(raw))
-		s = strings.TrimSuffix(s, "}")
-		for k, v := range patch {
-			s += `, "` + k + `": ` + v
-		}
-		raw = []byte(s + "}")
-	}
-	plan, ex, err := ParsePlan(raw)
+	plan, err := ParsePlan(readFixture(t, "plan.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return plan, ex
+	return plan
 }
 
 func fixtureJail(t *testing.T, mounts, status string) Jail {
@@ -94,8 +87,8 @@ func check(t *testing.T, r Report, name string) Check {
 }
 
 func TestCompareAsPlanned(t *testing.T) {
-	plan, ex := fixturePlan(t, nil)
-	r := Compare(plan, ex, fixtureJail(t, "jail.mountinfo", "jail.status"), fixtureHost(t, "host.mountinfo"))
+	plan := fixturePlan(t)
+	r := Compare(plan, fixtureJail(t, "jail.mountinfo", "jail.status"), fixtureHost(t, "host.mountinfo"))
 	if r.Drift() {
 		var buf bytes.Buffer
 		Format(&buf, &r)
@@ -135,9 +128,9 @@ func TestCompareAsPlanned(t *testing.T) {
 }
 
 func TestCompareMountDrift(t *testing.T) {
-	plan, ex := fixturePlan(t, nil)
+	plan := fixturePlan(t)
 	jail := fixtureJail(t, "jail-drift.mountinfo", "jail.status")
-	r := Compare(plan, ex, jail, fixtureHost(t, "host.mountinfo"))
+	r := Compare(plan, jail, fixtureHost(t, "host.mountinfo"))
 	if !r.Drift() {
 		t.Fatal("no drift")
 	}
@@ -173,7 +166,7 @@ func TestCompareMountDrift(t *testing.T) {
 
 	// The same submount is planned when the host has it below the source:
 	// the recursive bind carried it, with the bind's attributes.
-	r = Compare(plan, ex, jail, fixtureHost(t, "host-sub.mountinfo"))
+	r = Compare(plan, jail, fixtureHost(t, "host-sub.mountinfo"))
 	got := byPath(r.Mounts)["/usr/local"][0]
 	if got.Status != Planned || got.Kind != "submount" || got.Source != "/usr/local" {
 		t.Errorf("submount: %+v", got)
@@ -198,8 +191,8 @@ func TestCompareMountDrift(t *testing.T) {
 }
 
 func TestCompareEnforcementDrift(t *testing.T) {
-	plan, ex := fixturePlan(t, nil)
-	r := Compare(plan, ex, fixtureJail(t, "jail.mountinfo", "jail-drift.status"), fixtureHost(t, "host.mountinfo"))
+	plan := fixturePlan(t)
+	r := Compare(plan, fixtureJail(t, "jail.mountinfo", "jail-drift.status"), fixtureHost(t, "host.mountinfo"))
 	for _, tc := range []struct {
 		name string
 		ok   bool
@@ -209,6 +202,9 @@ func TestCompareEnforcementDrift(t *testing.T) {
 		{"CapBnd", false, "CAP_CHECKPOINT_RESTORE"},
 		{"CapPrm", true, ""},
 		{"NoNewPrivs", false, ""},
+		{"Seccomp", false, "[seccomp] at /tmp/fsv-XOrf/web.toml:18"},
+		{"Seccomp_filters", false, ""},
+		{"rlimit nofile", true, "[limits] nofile at /tmp/fsv-XOrf/web.toml:16"},
 		{"uid", false, ""},
 		{"gid", true, ""},
 		{"groups", false, ""},
@@ -229,11 +225,11 @@ func TestCompareEnforcementDrift(t *testing.T) {
 }
 
 func TestCompareNamespaces(t *testing.T) {
-	plan, ex := fixturePlan(t, nil)
+	plan := fixturePlan(t)
 	plan.Unshare = []string{"mnt", "net", "pid"}
 	jail := fixtureJail(t, "jail.mountinfo", "jail.status")
 	jail.Namespaces["pid"] = 77
-	r := Compare(plan, ex, jail, fixtureHost(t, "host.mountinfo"))
+	r := Compare(plan, jail, fixtureHost(t, "host.mountinfo"))
 	if c := check(t, r, "ns net"); c.OK || !strings.Contains(c.Note, "shares the host's") {
 		t.Errorf("net planned, shared: %+v", c)
 	}
@@ -241,73 +237,149 @@ func TestCompareNamespaces(t *testing.T) {
 		t.Errorf("pid planned and private: %+v", c)
 	}
 	jail.Namespaces["mnt"] = 1
-	r = Compare(plan, ex, jail, fixtureHost(t, "host.mountinfo"))
+	r = Compare(plan, jail, fixtureHost(t, "host.mountinfo"))
 	if c := check(t, r, "ns mnt"); c.OK {
 		t.Errorf("the jail in the host's mount namespace: %+v", c)
 	}
 	// Unknown host namespaces: a planned one cannot be vouched for.
-	r = Compare(plan, ex, jail, Host{Mounts: fixtureMounts(t, "host.mountinfo"), NamespacesOf: "unknown (test)"})
+	r = Compare(plan, jail, Host{Mounts: fixtureMounts(t, "host.mountinfo"), NamespacesOf: "unknown (test)"})
 	if c := check(t, r, "ns pid"); c.OK || !strings.Contains(c.Note, "unknown (test)") {
 		t.Errorf("unknown host: %+v", c)
 	}
 	plan.Unshare = append(plan.Unshare, "time")
-	r = Compare(plan, ex, jail, fixtureHost(t, "host.mountinfo"))
+	r = Compare(plan, jail, fixtureHost(t, "host.mountinfo"))
 	if c := check(t, r, "ns time"); c.OK || c.Got != "not found in /proc/PID/ns" {
 		t.Errorf("planned namespace absent: %+v", c)
 	}
 }
 
-func TestCompareSeccompAndRlimits(t *testing.T) {
+func TestCompareSeccomp(t *testing.T) {
 	jail := fixtureJail(t, "jail.mountinfo", "jail.status")
 	host := fixtureHost(t, "host.mountinfo")
-
-	plan, ex := fixturePlan(t, map[string]string{"seccomp": `{"preset": "daemon"}`})
-	r := Compare(plan, ex, jail, host)
-	if c := check(t, r, "Seccomp"); c.OK || c.Want != "2 (filter)" {
-		t.Errorf("planned seccomp, none on: %+v", c)
+	plan := fixturePlan(t)
+	if plan.Seccomp == nil || plan.Seccomp.Spec.Preset != "default" {
+		t.Fatalf("fixture plan: seccomp %+v", plan.Seccomp)
 	}
-	jail.Status.Seccomp, jail.Status.SeccompFilters = 2, 1
-	if r = Compare(plan, ex, jail, host); !check(t, r, "Seccomp").OK || !check(t, r, "Seccomp_filters").OK {
-		t.Errorf("seccomp on: %+v", r.Enforced)
+	r := Compare(plan, jail, host)
+	if c := check(t, r, "Seccomp"); !c.OK || c.Want != "2 (filter)" || c.Got != "2 (filter)" {
+		t.Errorf("planned and on: %+v", c)
 	}
-	plan, ex = fixturePlan(t, map[string]string{"seccomp": `null`})
-	if ex.Seccomp {
-		t.Error("null seccomp read as planned")
+	if c := check(t, r, "Seccomp_filters"); !c.OK || c.Want != "at least 1" {
+		t.Errorf("planned and on: %+v", c)
 	}
 
+	// Planned, but the jail runs without a filter: drift, and NoNewPrivs,
+	// which the launcher sets to install it, is wanted too.
+	for _, tc := range []struct{ mode, filters int }{{0, 0}, {2, 0}, {1, 0}} {
+		jail.Status.Seccomp, jail.Status.SeccompFilters, jail.Status.NoNewPrivs = tc.mode, tc.filters, 0
+		plan.NoNewPriv = false
+		r = Compare(plan, jail, host)
+		mode, filters := check(t, r, "Seccomp"), check(t, r, "Seccomp_filters")
+		if mode.OK == (tc.mode != 2) || filters.OK || !r.Drift() {
+			t.Errorf("mode %d, %d filters: %+v %+v", tc.mode, tc.filters, mode, filters)
+		}
+		if c := check(t, r, "NoNewPrivs"); c.OK || c.Want != "1" {
+			t.Errorf("NoNewPrivs off under a planned filter: %+v", c)
+		}
+	}
+	// An optional filter the kernel could not enforce is still reported,
+	// with why it may be missing.
+	plan.Seccomp.Optional = true
+	r = Compare(plan, jail, host)
+	if c := check(t, r, "Seccomp"); c.OK || !strings.Contains(c.Note, "optional = true") {
+		t.Errorf("optional, off: %+v", c)
+	}
+
+	// Not planned: a filter is not drift (systemd may have installed it),
+	// and none is fine.
+	plan.Seccomp = nil
+	for _, tc := range []struct{ mode, filters int }{{0, 0}, {2, 1}} {
+		jail.Status.Seccomp, jail.Status.SeccompFilters = tc.mode, tc.filters
+		r = Compare(plan, jail, host)
+		mode := check(t, r, "Seccomp")
+		if !mode.OK || mode.Want != "" || !check(t, r, "Seccomp_filters").OK || !strings.Contains(mode.Note, "the plan installs no seccomp filter") {
+			t.Errorf("unplanned, mode %d: %+v", tc.mode, mode)
+		}
+	}
+	// Kernels before 5.9 have no filter count: the mode decides.
+	plan = fixturePlan(t)
+	jail.Status.Seccomp, jail.Status.SeccompFilters = 2, -1
+	if c := check(t, Compare(plan, jail, host), "Seccomp_filters"); !c.OK || c.Got != "not reported by this kernel" {
+		t.Errorf("no count: %+v", c)
+	}
+}
+
+func TestCompareLimits(t *testing.T) {
+	jail := fixtureJail(t, "jail.mountinfo", "jail.status")
+	host := fixtureHost(t, "host.mountinfo")
+	u := func(v uint64) *uint64 { return &v }
+	inf := uint64(rlimits.Infinity)
 	for _, tc := range []struct {
-		rlimits string
-		ok      bool
-		want    string
+		name      string
+		limits    []views.LimitPlan
+		check     string
+		ok        bool
+		want, got string
 	}{
-		{`{"nofile": {"soft": 20000, "hard": 20000}}`, true, "20000 / 20000"},
-		{`{"RLIMIT_NOFILE": 1024}`, false, "1024 / 1024"},
-		{`{"nofile": {"cur": 20000, "max": "infinity"}}`, false, "20000 / unlimited"},
-		{`{"core": {"soft": 0, "hard": "unlimited"}, "cpu": -1}`, true, ""},
-		{`[{"name": "nofile", "soft": 20000, "hard": 20000}]`, true, "20000 / 20000"},
+		{"as planned", nil, "rlimit nofile", true, "20000 / 20000", "20000 / 20000"},
+		{"soft differs",
+			[]views.LimitPlan{{Limit: rlimits.Limit{Name: "nofile", Soft: u(64), Hard: u(20000)}, Origin: "p.toml:3"}},
+			"rlimit nofile", false, "64 / 20000", "20000 / 20000"},
+		{"hard inherited",
+			[]views.LimitPlan{{Limit: rlimits.Limit{Name: "nofile", Soft: u(20000)}, Origin: "p.toml:3"}},
+			"rlimit nofile", true, "20000 / inherited", "20000 / 20000"},
+		{"infinity is unlimited",
+			[]views.LimitPlan{{Limit: rlimits.Limit{Name: "cpu", Soft: &inf, Hard: &inf}, Origin: "p.toml:4"}},
+			"rlimit cpu", true, "unlimited / unlimited", "unlimited / unlimited"},
+		{"infinity planned, a number set",
+			[]views.LimitPlan{{Limit: rlimits.Limit{Name: "stack", Soft: &inf, Hard: &inf}, Origin: "p.toml:4"}},
+			"rlimit stack", false, "unlimited / unlimited", "8388608 / unlimited"},
+		{"bytes compare as bytes",
+			[]views.LimitPlan{{Limit: rlimits.Limit{Name: "memlock", Soft: u(8 << 20), Hard: u(8 << 20)}, Origin: "p.toml:5"}},
+			"rlimit memlock", true, "8388608 / 8388608", "8388608 / 8388608"},
+		{"a limit the kernel does not show",
+			[]views.LimitPlan{{Limit: rlimits.Limit{Name: "bogus", Soft: u(1), Hard: u(1)}, Origin: "p.toml:6"}},
+			"rlimit bogus", false, "bogus=1", "not in /proc/PID/limits"},
 	} {
-		plan, ex := fixturePlan(t, map[string]string{"rlimits": tc.rlimits})
-		r := Compare(plan, ex, jail, host)
-		if tc.want == "" {
-			if r.Drift() {
-				t.Errorf("%s: drift %+v", tc.rlimits, r.Enforced)
-			}
-			continue
+		plan := fixturePlan(t)
+		if tc.limits != nil {
+			plan.Limits = tc.limits
 		}
-		c := check(t, r, "rlimit NOFILE")
-		if c.OK != tc.ok || c.Want != tc.want {
-			t.Errorf("%s: %+v, want ok=%v want %q", tc.rlimits, c, tc.ok, tc.want)
+		r := Compare(plan, jail, host)
+		c := check(t, r, tc.check)
+		if c.OK != tc.ok || c.Want != tc.want || c.Got != tc.got {
+			t.Errorf("%s: %+v, want ok=%v want %q got %q", tc.name, c, tc.ok, tc.want, tc.got)
+		}
+		if r.Drift() == tc.ok {
+			t.Errorf("%s: drift %v", tc.name, r.Drift())
+		}
+		if tc.limits != nil && !strings.Contains(c.Note, tc.limits[0].Origin) {
+			t.Errorf("%s: note %q does not name the profile line", tc.name, c.Note)
 		}
 	}
-	plan, ex = fixturePlan(t, map[string]string{"rlimits": `{"nofile": "lots"}`})
-	r = Compare(plan, ex, jail, host)
-	if c := check(t, r, "rlimits"); !c.OK || !strings.Contains(c.Note, `rlimit "nofile": unknown value "lots"`) {
-		t.Errorf("unreadable rlimits: %+v", c)
+	// Limits the plan does not set are shown as observed, by profile name.
+	r := Compare(fixturePlan(t), jail, host)
+	if c := check(t, r, "rlimit core"); !c.OK || c.Want != "" || c.Got != "0 / unlimited" {
+		t.Errorf("unplanned core: %+v", c)
 	}
-	plan, ex = fixturePlan(t, map[string]string{"rlimits": `{"bogus": 5}`})
-	r = Compare(plan, ex, jail, host)
-	if c := check(t, r, "rlimit BOGUS"); c.OK || c.Got != "not in /proc/PID/limits" {
-		t.Errorf("planned limit the kernel does not show: %+v", c)
+}
+
+func TestCompareLandlock(t *testing.T) {
+	jail := fixtureJail(t, "jail.mountinfo", "jail.status")
+	host := fixtureHost(t, "host.mountinfo")
+	plan := fixturePlan(t)
+	for _, c := range Compare(plan, jail, host).Enforced {
+		if c.Name == "Landlock" {
+			t.Errorf("no [landlock], yet %+v", c)
+		}
+	}
+	plan.Landlock = &views.LandlockPlan{Rules: []views.LandlockRule{{Path: "/", Access: views.LandlockRO}}}
+	r := Compare(plan, jail, host)
+	if c := check(t, r, "Landlock"); !c.OK || c.Want != "1 rules" || c.Got != "not visible in /proc" {
+		t.Errorf("landlock: %+v", c)
+	}
+	if r.Drift() {
+		t.Errorf("drift: %+v", r.Enforced)
 	}
 }
 
@@ -317,7 +389,7 @@ func TestParseStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st.UID != [4]uint32{65534, 65534, 65534, 65534} || !slices.Equal(st.Groups, []uint32{65534}) ||
-		st.CapEff != 0x400 || st.NoNewPrivs != 1 || st.Seccomp != 0 || st.SeccompFilters != 0 {
+		st.CapEff != 0x400 || st.NoNewPrivs != 1 || st.Seccomp != 2 || st.SeccompFilters != 1 {
 		t.Errorf("%+v", st)
 	}
 	full := string(readFixture(t, "jail.status"))
@@ -352,7 +424,7 @@ func TestParseLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l) != 16 || l[0].Name != "CPU" || l[0].Soft != "unlimited" || l[7].Name != "NOFILE" || l[7].Soft != "20000" {
+	if len(l) != 16 || l[0].Name != "cpu" || l[0].Soft != "unlimited" || l[7].Name != "nofile" || l[7].Soft != "20000" {
 		t.Errorf("%+v", l)
 	}
 	for _, bad := range []string{"", "x\n", "Limit x\nMax open files            lots                 5                    files\n", "Limit\nshort\n"} {

@@ -35,7 +35,11 @@
 // must hold no capability the plan does not keep; fewer is fine (daemons
 // drop their own). NoNewPrivs must be set when planned, uid/gid/groups must
 // be the planned identity, every namespace the plan creates must differ
-// from the host's (PID 1's). Seccomp and resource limits are compared when
-// the plan carries them (keys "seccomp" and "rlimits" of the plan's JSON);
-// otherwise they are reported as observed.
+// from the host's (PID 1's). With a seccomp filter in the plan (Plan.Seccomp)
+// the jail must be in filter mode with at least one filter, and NoNewPrivs
+// set; without one, a filter seen is reported but is not drift (whoever
+// started fsviews may have installed it). Each planned resource limit
+// (Plan.Limits) must match its row of /proc/PID/limits, by the names of
+// package rlimits; the others are reported as observed. A Landlock ruleset
+// is listed, but the kernel does not show it in /proc.
 package inspect

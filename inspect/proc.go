@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/fsviews/fsviews/rlimits"
 )
 
 // ProcStatus is what inspect needs from /proc/PID/status.
@@ -99,28 +101,23 @@ func parseIDs(val string) ([4]uint32, error) {
 
 // Limit is one line of /proc/PID/limits.
 type Limit struct {
-	// Name is the short resource name ("NOFILE"), see rlimitNames.
+	// Name is the profile's name of the limit ("nofile", see
+	// rlimits.Resources), or the kernel's row name for a resource fsviews
+	// does not know.
 	Name  string `json:"name"`
 	Soft  string `json:"soft"` // a number or "unlimited"
 	Hard  string `json:"hard"`
 	Units string `json:"units,omitempty"`
 }
 
-// rlimitNames maps the kernel's names in /proc/PID/limits (fs/proc/base.c
-// lnames) to the RLIMIT_ names without the prefix.
-var rlimitNames = map[string]string{
-	"Max cpu time": "CPU", "Max file size": "FSIZE", "Max data size": "DATA",
-	"Max stack size": "STACK", "Max core file size": "CORE", "Max resident set": "RSS",
-	"Max processes": "NPROC", "Max open files": "NOFILE", "Max locked memory": "MEMLOCK",
-	"Max address space": "AS", "Max file locks": "LOCKS", "Max pending signals": "SIGPENDING",
-	"Max msgqueue size": "MSGQUEUE", "Max nice priority": "NICE",
-	"Max realtime priority": "RTPRIO", "Max realtime timeout": "RTTIME",
-}
-
 // ParseLimits parses the text of /proc/PID/limits. The kernel prints
 // "%-25s %-20s %-20s %-10s": the name has single spaces inside, so it is
 // cut at column 25 and the rest split on blanks.
 func ParseLimits(data []byte) ([]Limit, error) {
+	names := map[string]string{} // "Max open files" -> "nofile"
+	for _, r := range rlimits.Resources() {
+		names[r.Proc] = r.Name
+	}
 	var out []Limit
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
@@ -138,7 +135,7 @@ func ParseLimits(data []byte) ([]Limit, error) {
 			return nil, fmt.Errorf("line %d: too short: %q", n, line)
 		}
 		name := strings.TrimSpace(line[:25])
-		short, ok := rlimitNames[name]
+		short, ok := names[name]
 		if !ok {
 			short = name // a newer kernel's resource: keep the long name
 		}

@@ -29,28 +29,31 @@ type Resource struct {
 	Name string // the profile key, e.g. "nofile"
 	Unit Unit
 	Max  uint64 // largest meaningful value other than Infinity; 0 means any
+	// Proc is the limit's row in /proc/PID/limits (the kernel's lnames
+	// in fs/proc/base.c), where an auditor reads it back.
+	Proc string
 }
 
 // Resources lists every limit a profile can set, in the order of
 // getrlimit(2).
 func Resources() []Resource {
 	return []Resource{
-		{Name: "cpu", Unit: Seconds},              // CPU time in seconds (SIGXCPU, then SIGKILL)
-		{Name: "fsize", Unit: Bytes},              // largest file the process may write (SIGXFSZ)
-		{Name: "data", Unit: Bytes},               // data segment and heap size
-		{Name: "stack", Unit: Bytes},              // main thread stack size
-		{Name: "core", Unit: Bytes},               // core dump size (0: no core dumps)
-		{Name: "rss", Unit: Bytes},                // resident set size (ignored by Linux since 2.6)
-		{Name: "nproc", Unit: Count},              // processes and threads of the daemon's real user id
-		{Name: "nofile", Unit: Count},             // open file descriptors (one more than the largest fd)
-		{Name: "memlock", Unit: Bytes},            // locked memory (mlock, SHM_LOCK, io_uring)
-		{Name: "as", Unit: Bytes},                 // virtual address space
-		{Name: "locks", Unit: Count},              // file locks (ignored by Linux since 2.4.25)
-		{Name: "sigpending", Unit: Count},         // queued signals of the daemon's real user id
-		{Name: "msgqueue", Unit: Bytes},           // bytes in POSIX message queues
-		{Name: "nice", Unit: Priority, Max: 40},   // ceiling of the nice value as 20 - nice (1..40)
-		{Name: "rtprio", Unit: Priority, Max: 99}, // ceiling of the real-time priority (0..99)
-		{Name: "rttime", Unit: Microseconds},      // CPU time in microseconds under a real-time policy without blocking
+		{Name: "cpu", Unit: Seconds, Proc: "Max cpu time"},                       // CPU time in seconds (SIGXCPU, then SIGKILL)
+		{Name: "fsize", Unit: Bytes, Proc: "Max file size"},                      // largest file the process may write (SIGXFSZ)
+		{Name: "data", Unit: Bytes, Proc: "Max data size"},                       // data segment and heap size
+		{Name: "stack", Unit: Bytes, Proc: "Max stack size"},                     // main thread stack size
+		{Name: "core", Unit: Bytes, Proc: "Max core file size"},                  // core dump size (0: no core dumps)
+		{Name: "rss", Unit: Bytes, Proc: "Max resident set"},                     // resident set size (ignored by Linux since 2.6)
+		{Name: "nproc", Unit: Count, Proc: "Max processes"},                      // processes and threads of the daemon's real user id
+		{Name: "nofile", Unit: Count, Proc: "Max open files"},                    // open file descriptors (one more than the largest fd)
+		{Name: "memlock", Unit: Bytes, Proc: "Max locked memory"},                // locked memory (mlock, SHM_LOCK, io_uring)
+		{Name: "as", Unit: Bytes, Proc: "Max address space"},                     // virtual address space
+		{Name: "locks", Unit: Count, Proc: "Max file locks"},                     // file locks (ignored by Linux since 2.4.25)
+		{Name: "sigpending", Unit: Count, Proc: "Max pending signals"},           // queued signals of the daemon's real user id
+		{Name: "msgqueue", Unit: Bytes, Proc: "Max msgqueue size"},               // bytes in POSIX message queues
+		{Name: "nice", Unit: Priority, Max: 40, Proc: "Max nice priority"},       // ceiling of the nice value as 20 - nice (1..40)
+		{Name: "rtprio", Unit: Priority, Max: 99, Proc: "Max realtime priority"}, // ceiling of the real-time priority (0..99)
+		{Name: "rttime", Unit: Microseconds, Proc: "Max realtime timeout"},       // CPU time in microseconds under a real-time policy without blocking
 	}
 }
 

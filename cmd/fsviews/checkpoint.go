@@ -128,13 +128,13 @@ func stateSource(c *cli.Context, cmd string, positional []string) (stateOf, erro
 			return stateOf{}, err
 		}
 		// diff of a stopped jail: its state dirs, from the recorded plan.
-		plan, _, perr := inspect.ParsePlan(e.Plan)
+		plan, perr := inspect.ParsePlan(e.Plan)
 		if perr != nil {
 			return stateOf{}, exit2(cmd, fmt.Errorf("jail %s: %w", e.Name, perr))
 		}
 		return stateOf{name: e.Name, plan: plan}, nil
 	}
-	plan, _, err := inspect.ParsePlan(e.Plan)
+	plan, err := inspect.ParsePlan(e.Plan)
 	if err != nil {
 		return stateOf{}, exit2(cmd, fmt.Errorf("jail %s: %w", e.Name, err))
 	}

@@ -26,8 +26,11 @@ against the plan fsviews run recorded:
             absent is "skipped".
   enforced  /proc/PID/status and /proc/PID/limits: the five capability
             sets (none may hold a capability the profile does not keep),
-            NoNewPrivs, seccomp mode and filter count, uid/gid/groups, each
-            namespace by inode against the host's (PID 1's), rlimits.
+            NoNewPrivs, seccomp mode and filter count (filter mode when the
+            profile has [seccomp]), uid/gid/groups, each namespace by inode
+            against the host's (PID 1's), and the [limits] of the profile
+            (rlimit nofile is the "Max open files" row). Landlock is listed
+            but not visible from outside.
 
 Nothing runs inside the jail and nothing the jail wrote is read. NAME is the
 jail's name as fsviews ps lists it.
@@ -53,7 +56,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan, extras, err := inspect.ParsePlan(e.Plan)
+			plan, err := inspect.ParsePlan(e.Plan)
 			if err != nil {
 				return exit2("inspect", fmt.Errorf("jail %s: its record: %w", e.Name, err))
 			}
@@ -71,7 +74,7 @@ Examples:
 			if err := stillRunning(c, "inspect", e); err != nil {
 				return err
 			}
-			report := inspect.Compare(plan, extras, jail, host)
+			report := inspect.Compare(plan, jail, host)
 			if c.Bool("json") {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")

@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// inspect reads the seccomp mode and the rlimits a jail runs under from
+// /proc and sets them against the plan's [seccomp] and [limits]; a record
+// whose plan expects another limit is drift.
+func TestInspectSeccompAndLimits(t *testing.T) {
+	requireRoot(t)
+	a := newAuditEnv(t)
+	profile := writeProfile(t, hostDir(t), "confined", base+`
+[seccomp]
+preset = "default"
+[limits]
+nofile = 64
+`)
+	hostBefore := mountTable(t, "self")
+	a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", "echo ready; exec sleep 600")
+
+	r := a.run(t, "inspect", "confined")
+	if r.code != 0 {
+		t.Fatalf("inspect of an untouched jail: %v", r)
+	}
+	out := fields(r.stdout)
+	for _, want := range []string{"ok Seccomp 2 (filter)", "ok Seccomp_filters ", "ok NoNewPrivs 1", "ok rlimit nofile 64 / 64: [limits] nofile at " + profile} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	// The same jail against a record that expects nofile = 65.
+	record := filepath.Join(a.runtime, "jails", "confined.json")
+	raw, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	plan := rec["plan"].(map[string]any)
+	limit := plan["limits"].([]any)[0].(map[string]any)
+	if limit["name"] != "nofile" {
+		t.Fatalf("record's limits: %v", plan["limits"])
+	}
+	limit["soft"], limit["hard"] = 65, 65
+	edited, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(record, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = a.run(t, "inspect", "confined")
+	if r.code != 1 || !strings.Contains(fields(r.stdout), "DRIFT rlimit nofile 64 / 64 (want 65 / 65)") {
+		t.Errorf("inspect against nofile = 65: %v", r)
+	}
+	r = a.run(t, "inspect", "--json", "confined")
+	var rep struct {
+		Drift    bool
+		Enforced []struct {
+			Name, Want, Got string
+			OK              bool
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || !rep.Drift || r.code != 1 {
+		t.Fatalf("inspect --json: %v %v", err, r)
+	}
+	for _, c := range rep.Enforced {
+		if c.Name == "rlimit nofile" && (c.OK || c.Want != "65 / 65" || c.Got != "64 / 64") {
+			t.Errorf("--json rlimit nofile: %+v", c)
+		}
+	}
+	sameMounts(t, "inspect", hostBefore, mountTable(t, "self"))
+}
