@@ -10,6 +10,11 @@ import (
 
 // Options are the run-time choices that are not in the profile.
 type Options struct {
+	// Name is the jail's name (run --name); empty means the profile's
+	// name. It names the plan and keys the state dir, STATE_ROOT/NAME, so
+	// that two jails of one profile keep separate state. The caller checks
+	// it is a valid name (registry.ValidName): it becomes a path element.
+	Name string
 	// StateRoot overrides the profile's state_root (the --state-dir flag).
 	StateRoot string
 	// Command overrides the profile's command (the words after "--").
@@ -35,10 +40,14 @@ func Compile(p *profiles.Profile, opt Options) *Plan {
 	if len(opt.Command) > 0 {
 		command = opt.Command
 	}
+	name := p.Name
+	if opt.Name != "" {
+		name = opt.Name
+	}
 	plan := &Plan{
-		Name:      p.Name,
+		Name:      name,
 		Profile:   p.Origin.File,
-		StateDir:  path.Join(stateRoot, p.Name),
+		StateDir:  path.Join(stateRoot, name),
 		Unshare:   namespaces(p.Namespaces),
 		Net:       string(p.Namespaces.Net),
 		Hostname:  p.Hostname,

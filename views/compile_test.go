@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"os"
@@ -184,8 +185,14 @@ mode = "0750"
 	}{
 		{Options{}, "/srv/jails/app"},
 		{Options{StateRoot: "/tmp/s"}, "/tmp/s/app"},
+		// Two jails of one profile (run --name) keep separate state.
+		{Options{Name: "app2"}, "/srv/jails/app2"},
+		{Options{Name: "app2", StateRoot: "/tmp/s"}, "/tmp/s/app2"},
 	} {
 		plan := Compile(p, tc.opt)
+		if want := cmp.Or(tc.opt.Name, "app"); plan.Name != want {
+			t.Errorf("Name %q: plan named %q, want %q", tc.opt.Name, plan.Name, want)
+		}
 		if plan.StateDir != tc.want {
 			t.Errorf("StateRoot %q: state dir %s, want %s", tc.opt.StateRoot, plan.StateDir, tc.want)
 		}

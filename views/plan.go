@@ -109,7 +109,7 @@ func FormatSize(n int64) string {
 type Plan struct {
 	Name      string   `json:"name"`
 	Profile   string   `json:"profile"`
-	StateDir  string   `json:"state_dir"` // host dir holding this jail's state dirs
+	StateDir  string   `json:"state_dir"` // host dir holding this jail's state dirs: STATE_ROOT/Name
 	Ops       []Op     `json:"ops"`
 	Unshare   []string `json:"unshare"` // namespaces created, "mnt" always first
 	Net       string   `json:"net"`

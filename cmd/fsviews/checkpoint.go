@@ -35,19 +35,23 @@ one of that label intact. The label defaults to the time, e.g.
 
 With --profile, the jail need not run (a baseline before its first start,
 or after it stopped): only its state dirs and read-write binds are read,
-from the profile's plan. NAME defaults to the profile's name then.
+from the profile's plan. NAME (or --name) is then the name the jail runs
+under, as given to run --name, and defaults to the profile's name: it keys
+the state dir (STATE_ROOT/NAME) as well as the checkpoints.
 
 Exit status 0, or 2 on trouble (unknown or stopped jail without --profile,
 a jail that exits while it is read, unreadable files): nothing is saved.
 
 Examples:
    fsviews checkpoint --profile /etc/fsviews/nginx.toml --label baseline
+   fsviews checkpoint --profile /etc/fsviews/nginx.toml --name web2 --label baseline
    fsviews checkpoint nginx
    fsviews checkpoint --label before-upgrade nginx`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "label", Usage: "store the checkpoint as `LABEL` (letters, digits, '.', '_', '-'); replaces one of that label"},
 			&cli.StringFlag{Name: "profile", Usage: "read the state of the jail `PROFILE` describes from the host side, running or not"},
 			&cli.StringFlag{Name: "state-dir", Usage: "with --profile: as for run, state dirs under `DIR`/NAME"},
+			&cli.StringFlag{Name: "name", Usage: "the jail's `NAME`, as given to run --name (default: the profile's name); with --profile it keys the state dir, STATE_ROOT/NAME"},
 		},
 		Action: func(c *cli.Context) error {
 			positional, _, err := splitArgs(c)
@@ -101,14 +105,21 @@ func stateSource(c *cli.Context, cmd string, positional []string) (stateOf, erro
 	if len(positional) > 1 {
 		return stateOf{}, cli.Exit(fmt.Sprintf("fsviews %s: name one jail: fsviews %s [flags] NAME", cmd, cmd), 2)
 	}
+	// The jail's name: NAME or --name (as given to run --name).
+	name := c.String("name")
+	if len(positional) == 1 {
+		if name != "" && name != positional[0] {
+			return stateOf{}, cli.Exit(fmt.Sprintf("fsviews %s: two names, %q and --name %q: give the jail's name once", cmd, positional[0], name), 2)
+		}
+		name = positional[0]
+	}
 	if ref := c.String("profile"); ref != "" {
 		p, err := loadProfile(c, ref, 2)
 		if err != nil {
 			return stateOf{}, err
 		}
-		name := p.Name
-		if len(positional) == 1 {
-			name = positional[0]
+		if name == "" {
+			name = p.Name
 		}
 		if err := registry.ValidName(name); err != nil {
 			return stateOf{}, exit2(cmd, err)
@@ -117,12 +128,12 @@ func stateSource(c *cli.Context, cmd string, positional []string) (stateOf, erro
 		if err != nil {
 			return stateOf{}, exit2(cmd, err)
 		}
-		return stateOf{name: name, plan: views.Compile(p, views.Options{StateRoot: stateDir})}, nil
+		return stateOf{name: name, plan: views.Compile(p, views.Options{Name: name, StateRoot: stateDir})}, nil
 	}
-	if len(positional) != 1 {
+	if name == "" {
 		return stateOf{}, cli.Exit(fmt.Sprintf("fsviews %s: name one jail (fsviews ps lists them), or give --profile PROFILE", cmd), 2)
 	}
-	e, err := runningJail(c, cmd, positional[0])
+	e, err := runningJail(c, cmd, name)
 	if err != nil {
 		if cmd != "diff" || e.Name == "" || e.Health != registry.Stale || len(e.Plan) == 0 {
 			return stateOf{}, err

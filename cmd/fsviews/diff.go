@@ -32,7 +32,9 @@ Names the jail chose are quoted when they hold anything unprintable.
 
 The jail need not run: for a stopped jail (its record is stale) or with
 --profile, only state dirs and read-write binds are read and compared; tmpfs
-contents, gone with the jail, are listed as not compared.
+contents, gone with the jail, are listed as not compared. With --profile,
+NAME (or --name) is the name the jail runs under (run --name), by default
+the profile's: it keys the state dir, STATE_ROOT/NAME.
 
 Exit status like diff(1): 0 no change, 1 changes, 2 trouble (unknown jail
 or label, corrupt checkpoint, a jail that exits while it is read).
@@ -47,6 +49,7 @@ Examples:
 			&cli.BoolFlag{Name: "json", Usage: "print the changes as JSON"},
 			&cli.StringFlag{Name: "profile", Usage: "read the state of the jail `PROFILE` describes from the host side, running or not"},
 			&cli.StringFlag{Name: "state-dir", Usage: "with --profile: as for run, state dirs under `DIR`/NAME"},
+			&cli.StringFlag{Name: "name", Usage: "the jail's `NAME`, as given to run --name (default: the profile's name); with --profile it keys the state dir, STATE_ROOT/NAME"},
 		},
 		Action: func(c *cli.Context) error {
 			positional, _, err := splitArgs(c)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/views"
 )
 
@@ -34,6 +35,7 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the plan as JSON"},
 			&cli.StringFlag{Name: "state-dir", Usage: "as for run: keep state dirs under `DIR`/NAME"},
+			&cli.StringFlag{Name: "name", Usage: "as for run: the jail's `NAME`, which keys its state dir (default: the profile's name)"},
 			&cli.BoolFlag{Name: "seccomp", Usage: "print the seccomp filter as disassembled BPF instead of the plan"},
 			&cli.BoolFlag{Name: "seccomp-log", Usage: "as for run: show the filter that logs instead of refusing"},
 		},
@@ -49,7 +51,13 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command, SeccompLog: c.Bool("seccomp-log")})
+			name := c.String("name")
+			if name != "" {
+				if err := registry.ValidName(name); err != nil {
+					return cli.Exit(fmt.Sprintf("fsviews plan: --name: %v", err), 1)
+				}
+			}
+			plan := views.Compile(p, views.Options{Name: name, StateRoot: c.String("state-dir"), Command: command, SeccompLog: c.Bool("seccomp-log")})
 			if c.Bool("seccomp") {
 				return printSeccomp(positional[0], plan)
 			}

@@ -51,14 +51,18 @@ Examples:
    fsviews run --name web2 /etc/fsviews/nginx.toml
    fsviews run --seccomp-log ./web.toml
 
-Every jail is registered under its name (--name, by default the profile's)
-in /run/fsviews/jails, for fsviews ps, inspect, checkpoint and diff. A second
+Every jail has a name: --name, by default the profile's. Its state dirs are
+kept under STATE_ROOT/NAME (/var/lib/fsviews/NAME unless the profile's
+state_root or --state-dir say otherwise), so two jails of one profile run
+with --name web1 and --name web2 keep separate state. The jail is
+registered under its name in /run/fsviews/jails, for fsviews ps, inspect,
+checkpoint and diff. A second
 run under the name of a live jail fails before building anything. The
 daemon replaces fsviews, so nothing removes the record when it exits: it
 turns stale, ps reports it, the next run of that name replaces it.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
-			&cli.StringFlag{Name: "name", Usage: "register the jail as `NAME` for fsviews ps, inspect, checkpoint and diff (default: the profile's name)"},
+			&cli.StringFlag{Name: "name", Usage: "name the jail `NAME` (default: the profile's name): its state dir is STATE_ROOT/NAME, and fsviews ps, inspect, checkpoint and diff know it by that name"},
 			&cli.BoolFlag{Name: "seccomp-log", Usage: "log (kernel audit log) what the seccomp filter would refuse instead of refusing it"},
 		},
 		Action: func(c *cli.Context) error {
@@ -80,11 +84,11 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews: %v", err), 125)
 			}
-			plan := views.Compile(p, views.Options{StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log")})
 			name := c.String("name")
 			if name == "" {
 				name = p.Name
 			}
+			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log")})
 			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
 			var le *launch.Error
 			if errors.As(err, &le) {
