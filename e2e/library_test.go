@@ -336,11 +336,11 @@ func TestLibrarySshd(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(authDir, "root"), pub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ssh := func(strict, command string) string {
-		return client(t, "", "ssh", "-F", "/dev/null", "-i", filepath.Join(keys, "id"), "-p", strconv.Itoa(port),
+	ssh := func(strict, command string, opts ...string) string {
+		argv := append([]string{"ssh", "-F", "/dev/null", "-i", filepath.Join(keys, "id"), "-p", strconv.Itoa(port),
 			"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
-			"-o", "StrictHostKeyChecking="+strict, "-o", "UserKnownHostsFile="+filepath.Join(keys, "known_hosts"),
-			"root@127.0.0.1", command)
+			"-o", "StrictHostKeyChecking=" + strict, "-o", "UserKnownHostsFile=" + filepath.Join(keys, "known_hosts")}, opts...)
+		return client(t, "", append(argv, "root@127.0.0.1", command)...)
 	}
 
 	d := startDaemon(t, state, "sshd", cmd...)
@@ -349,6 +349,10 @@ func TestLibrarySshd(t *testing.T) {
 	lines := strings.Split(out, "\n")
 	if !slices.Contains(lines, "root") || !slices.Contains(lines, "no-shadow") || slices.Contains(lines, "home") || !slices.Contains(lines, "usr") {
 		t.Errorf("a session in the jail: want root, no /etc/shadow, no /home; got:\n%s", out)
+	}
+	// A terminal session: sshd allocates a pty in the view's devpts.
+	if out := ssh("yes", "tty", "-tt"); !strings.Contains(out, "/dev/pts/") {
+		t.Errorf("ssh -tt: no pty in the jail:\n%s", out)
 	}
 	d.stop(syscall.SIGTERM)
 
