@@ -90,7 +90,7 @@ func TestLibraryHeaders(t *testing.T) {
 		for sc.Scan() && strings.HasPrefix(sc.Text(), "#") {
 			header.WriteString(sc.Text() + "\n")
 		}
-		for _, part := range []string{"Allows:", "read-only", "read-write", "caps", "net", "seccomp", "pid namespace", "Adapt"} {
+		for _, part := range []string{"Allows:", "read-only", "read-write", "caps", "net", "seccomp", "pid  ", "Adapt"} {
 			if !strings.Contains(header.String(), part) {
 				t.Errorf("%s.toml: the header comment does not say %q", name, part)
 			}
