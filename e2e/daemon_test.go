@@ -57,7 +57,7 @@ type daemon struct {
 // Cleanup kills the process group if the test did not stop it.
 func startDaemon(t *testing.T, stateDir, profile string, command ...string) *daemon {
 	t.Helper()
-	args := []string{"run", "--state-dir", stateDir, profile}
+	args := bundled("run", "--state-dir", stateDir, profile)
 	if len(command) > 0 {
 		args = append(append(args, "--"), command...)
 	}
@@ -139,6 +139,14 @@ func (d *daemon) stop(sig syscall.Signal) string {
 	return d.out.String()
 }
 
+// bundled prefixes fsviews arguments with a search path that does not
+// exist, so that bare names are the bundled profiles even on a host with
+// its own /etc/fsviews/NAME.toml. (/nonexistent is the home of Debian's
+// nobody, and by policy never exists.)
+func bundled(args ...string) []string {
+	return append([]string{"--search-path", "/nonexistent/fsviews-e2e"}, args...)
+}
+
 // freePort returns a TCP port on 127.0.0.1 that nothing listens on now,
 // so that tests run beside daemons on their usual ports.
 func freePort(t *testing.T) int {
@@ -210,7 +218,7 @@ func confined(t *testing.T, profile, stateDir string, paths ...string) {
   if ls -d "$p" >/dev/null 2>&1 || cat "$p" >/dev/null 2>&1; then echo "REACHABLE $p"; fi
 done
 echo checked $#`
-	argv := append([]string{"run", "--state-dir", stateDir, profile, "--", "/bin/sh", "-c", script, "sh"}, paths...)
+	argv := append(bundled("run", "--state-dir", stateDir, profile, "--", "/bin/sh", "-c", script, "sh"), paths...)
 	argv = append(argv, stateDir)
 	r := run(t, argv...)
 	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("checked %d", len(paths)+1)) {

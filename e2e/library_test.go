@@ -30,7 +30,7 @@ import (
 // installed, and fails on any other problem `check --strict` reports.
 func requireProfile(t *testing.T, name string) {
 	t.Helper()
-	r := run(t, "check", "--strict", name)
+	r := run(t, bundled("check", "--strict", name)...)
 	if r.code == 0 {
 		return
 	}
@@ -268,8 +268,8 @@ func TestLibraryPostgresql(t *testing.T) {
 	}
 
 	// First run: create the cluster in the state dir, as the header says.
-	initdb := exec.Command(fsviews(t), "run", "--state-dir", state, "postgresql", "--", "/bin/sh", "-c",
-		"cat > /tmp/pw && exec /usr/lib/postgresql/15/bin/initdb -D /var/lib/postgresql/data -U postgres --pwfile=/tmp/pw --auth-local=peer --auth-host=scram-sha-256")
+	initdb := exec.Command(fsviews(t), bundled("run", "--state-dir", state, "postgresql", "--", "/bin/sh", "-c",
+		"cat > /tmp/pw && exec /usr/lib/postgresql/15/bin/initdb -D /var/lib/postgresql/data -U postgres --pwfile=/tmp/pw --auth-local=peer --auth-host=scram-sha-256")...)
 	initdb.Stdin = strings.NewReader("e2e-secret\n")
 	if out, err := initdb.CombinedOutput(); err != nil {
 		t.Fatalf("initdb in the jail: %v\n%s", err, out)
@@ -321,7 +321,7 @@ func TestLibrarySshd(t *testing.T) {
 	cmd[i+1] = strconv.Itoa(port) // -p adds a port: replace it, never listen on the host's 22
 
 	// First run: the host key, made inside the jail, kept in the state dir.
-	if r := run(t, "run", "--state-dir", state, "sshd", "--", "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "/var/lib/sshd/ssh_host_ed25519_key"); r.code != 0 {
+	if r := run(t, bundled("run", "--state-dir", state, "sshd", "--", "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "/var/lib/sshd/ssh_host_ed25519_key")...); r.code != 0 {
 		t.Fatalf("ssh-keygen in the jail: %v", r)
 	}
 	client(t, "", "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(keys, "id"))
@@ -445,7 +445,7 @@ func TestLibraryDecoder(t *testing.T) {
 	zst := []byte(client(t, string(payload), "zstd", "-q", "-c"))
 
 	decode := func(input []byte, command ...string) (stdout, stderr []byte, err error) {
-		args := []string{"run", "--state-dir", state, "decoder"}
+		args := bundled("run", "--state-dir", state, "decoder")
 		if len(command) > 0 {
 			args = append(append(args, "--"), command...)
 		}
