@@ -67,18 +67,24 @@ func (p *Profile) HostPath(viewPath string) (hostPath, bind string, ok bool) {
 			break
 		}
 	}
-	best := -1
-	for i, b := range p.Binds {
-		if _, below := cutDir(cur, b.Target); below && (best < 0 || len(b.Target) > len(p.Binds[best].Target)) {
-			best = i
+	// The innermost thing the view sets up at or above the path decides:
+	// a tmpfs or a file inside a bound directory hides what the bind shows.
+	best := viewEntry{}
+	for _, e := range p.entries() {
+		if _, below := cutDir(cur, e.target); below && len(e.target) > len(best.target) {
+			best = e
 		}
 	}
-	if best < 0 {
+	if best.what != "[[bind]]" {
 		return "", "", false
 	}
-	b := p.Binds[best]
-	rest, _ := cutDir(cur, b.Target)
-	return path.Join(b.Source, rest), b.Target, true
+	for _, b := range p.Binds {
+		if b.Target == best.target {
+			rest, _ := cutDir(cur, b.Target)
+			return path.Join(b.Source, rest), b.Target, true
+		}
+	}
+	return "", "", false
 }
 
 // cutDir returns p relative to dir ("" for dir itself) when p is dir or

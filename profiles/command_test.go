@@ -61,6 +61,7 @@ func TestHostPath(t *testing.T) {
 			{Target: "/loop/b", To: "/loop/a"},
 			{Target: "/opt/x", To: "../host/opt"},
 		},
+		Tmpfs: []Tmpfs{{Target: "/usr/lib/app"}},
 	}
 	for _, tc := range []struct {
 		view, host, bind string
@@ -75,6 +76,9 @@ func TestHostPath(t *testing.T) {
 		{"/opt/x/tool", "/opt/tool", "/host", true},
 		{"/loop/a/x", "", "", false},
 		{"/tmp/x", "", "", false},
+		{"/usr/lib/app/run", "", "", false}, // a tmpfs inside the bind of /usr hides it
+		{"/usr/lib/app", "", "", false},
+		{"/usr/lib/apps", "/usr/lib/apps", "/usr", true},
 	} {
 		host, bind, ok := p.HostPath(tc.view)
 		if host != tc.host || bind != tc.bind || ok != tc.ok {
