@@ -6,13 +6,17 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	osuser "os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fsviews/fsviews/caps"
 )
 
 // Bounds for the library tests: generous for a loaded 2-core CI machine,
@@ -145,6 +149,87 @@ func (d *daemon) stop(sig syscall.Signal) string {
 // nobody, and by policy never exists.)
 func bundled(args ...string) []string {
 	return append([]string{"--search-path", "/nonexistent/fsviews-e2e"}, args...)
+}
+
+// proc is one process of a daemon's process group, as the host sees it.
+type proc struct {
+	pid  int
+	comm string
+	uid  int      // real uid
+	caps []string // effective capabilities, by name
+}
+
+// procs lists the live processes of the daemon's process group: the
+// daemon and its workers (and, where fsviews stays as a supervisor, that
+// too), read from the host's /proc.
+func (d *daemon) procs() []proc {
+	d.t.Helper()
+	pgid := d.cmd.Process.Pid
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	var out []proc
+	for _, e := range dirs {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if g, err := syscall.Getpgid(pid); err != nil || g != pgid {
+			continue
+		}
+		status, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		if err != nil {
+			continue // exited meanwhile
+		}
+		p := proc{pid: pid}
+		for _, line := range strings.Split(string(status), "\n") {
+			k, v, _ := strings.Cut(line, ":")
+			f := strings.Fields(v)
+			switch {
+			case k == "Name" && len(f) > 0:
+				p.comm = f[0]
+			case k == "Uid" && len(f) > 0:
+				p.uid, _ = strconv.Atoi(f[0])
+			case k == "CapEff" && len(f) > 0:
+				mask, _ := strconv.ParseUint(f[0], 16, 64)
+				for n := 0; n < 64; n++ {
+					if mask&(1<<n) != 0 {
+						p.caps = append(p.caps, caps.Name(n))
+					}
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// runsAs fails unless every process of the daemon named comm running as
+// user has exactly the capabilities want (names with CAP_), and at least
+// one such process runs.
+func (d *daemon) runsAs(comm, user string, want ...string) {
+	d.t.Helper()
+	u, err := osuser.Lookup(user)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	slices.Sort(want)
+	seen := 0
+	for _, p := range d.procs() {
+		if p.comm != comm || p.uid != uid {
+			continue
+		}
+		seen++
+		slices.Sort(p.caps)
+		if !slices.Equal(p.caps, want) {
+			d.t.Errorf("%s (pid %d, uid %d) has capabilities %v, want %v", comm, p.pid, p.uid, p.caps, want)
+		}
+	}
+	if seen == 0 {
+		d.t.Errorf("no %s process runs as uid %d; the daemon's processes: %+v", comm, uid, d.procs())
+	}
 }
 
 // freePort returns a TCP port on 127.0.0.1 that nothing listens on now,

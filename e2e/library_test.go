@@ -113,6 +113,8 @@ http {
 
 	d := startDaemon(t, state, profile)
 	d.waitTCP(port)
+	d.runsAs("nginx", "root", "CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID")
+	d.runsAs("nginx", "www-data") // the workers: no capability left
 	if out := client(t, "", "curl", "-sS", "-w", "%{http_code}", url); !strings.Contains(out, "Welcome to nginx") || !strings.HasSuffix(out, "200") {
 		t.Errorf("GET / from the jail's nginx: %s", out)
 	}
@@ -151,6 +153,7 @@ func TestLibraryRedis(t *testing.T) {
 
 	d := startDaemon(t, state, "redis", cmd...)
 	d.waitTCP(port)
+	d.runsAs("redis-server", "redis")
 	if out := client(t, "", append(cli, "SET", "fsviews:key", "kept across restarts")...); strings.TrimSpace(out) != "OK" {
 		t.Errorf("SET: %q", out)
 	}
@@ -198,6 +201,7 @@ func TestLibraryMemcached(t *testing.T) {
 
 	d := startDaemon(t, state, "memcached", cmd...)
 	d.waitTCP(port)
+	d.runsAs("memcached", "memcache")
 	if out := memcachedDo(t, port, "set fsviews 0 0 5\r\nhello\r\n", "STORED"); out != "STORED\n" {
 		t.Fatalf("set: %q", out)
 	}
@@ -238,6 +242,7 @@ func TestLibraryDnsmasq(t *testing.T) {
 	for round := range 2 {
 		d := startDaemon(t, state, "dnsmasq", cmd...)
 		d.waitTCP(port)
+		d.runsAs("dnsmasq", "dnsmasq", "CAP_NET_BIND_SERVICE")
 		if got := dig("canary.fsviews.test"); got != "10.11.12.13" {
 			t.Errorf("round %d: dig canary.fsviews.test: %q, want the configured 10.11.12.13", round, got)
 		}
@@ -278,6 +283,7 @@ func TestLibraryPostgresql(t *testing.T) {
 
 	d := startDaemon(t, state, "postgresql", cmd...)
 	d.waitTCP(port)
+	d.runsAs("postgres", "postgres")
 	retry(t, "psql SELECT 1", func() error { _, err := psql("SELECT 1"); return err })
 	if out, err := psql("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('across restarts')"); err != nil {
 		t.Fatalf("psql: %v\n%s", err, out)
@@ -345,6 +351,7 @@ func TestLibrarySshd(t *testing.T) {
 
 	d := startDaemon(t, state, "sshd", cmd...)
 	d.waitTCP(port)
+	d.runsAs("sshd", "root", "CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_FOWNER", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID", "CAP_SYS_CHROOT")
 	out := ssh("accept-new", "id -un; cat /etc/shadow 2>/dev/null || echo no-shadow; ls /")
 	lines := strings.Split(out, "\n")
 	if !slices.Contains(lines, "root") || !slices.Contains(lines, "no-shadow") || slices.Contains(lines, "home") || !slices.Contains(lines, "usr") {
@@ -391,6 +398,7 @@ allow_anonymous true
 
 	d := startDaemon(t, state, profile)
 	d.waitTCP(port)
+	d.runsAs("mosquitto", "mosquitto")
 	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/e2e", "-m", "retained across restarts")
 	d.stop(syscall.SIGTERM) // mosquitto saves mosquitto.db on exit
 	exists(t, filepath.Join(state, "mosquitto-e2e/var/lib/mosquitto/mosquitto.db"))
@@ -419,6 +427,7 @@ func TestLibraryHTTPServer(t *testing.T) {
 
 	d := startDaemon(t, state, profile)
 	d.waitTCP(port)
+	d.runsAs("python3", "nobody")
 	if out := client(t, "", "curl", "-sSf", fmt.Sprintf("http://127.0.0.1:%d/hello.txt", port)); out != "served read-only\n" {
 		t.Errorf("GET /hello.txt: %q", out)
 	}
