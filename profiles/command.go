@@ -44,8 +44,9 @@ func checkCommand(p *Profile, h Host) (Problem, bool) {
 // HostPath maps a view path to the host path a [[bind]] shows there,
 // following the profile's own [[symlink]]s (such as /sbin -> usr/sbin)
 // on the way. bind is the target of the bind that covers it. ok is false
-// when no bind covers the path: it is then in the root, a tmpfs, a state
-// dir or a file the profile writes, and has no single host counterpart.
+// when the innermost thing the view sets up at or above the path is not a
+// bind: the path is then in the root, a tmpfs, a state dir or a file the
+// profile writes, and has no host counterpart.
 func (p *Profile) HostPath(viewPath string) (hostPath, bind string, ok bool) {
 	cur := path.Clean(viewPath)
 	// A chain of links longer than the profile's symlinks is a loop.
