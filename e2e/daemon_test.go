@@ -46,8 +46,9 @@ func (l *lockedBuffer) String() string {
 }
 
 // daemon is one `fsviews run` in the background. fsviews execs the daemon
-// in place, so the process started is the daemon; it leads its own
-// process group, which holds the workers it forks and nothing else.
+// in place, so the process started is the daemon (or, with a PID
+// namespace, the supervisor above it); it leads its own process group,
+// which holds the workers it forks and nothing else.
 type daemon struct {
 	t    *testing.T
 	name string
@@ -76,7 +77,7 @@ func startDaemon(t *testing.T, stateDir, profile string, command ...string) *dae
 		select {
 		case <-d.done:
 		default:
-			syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+			d.kill()
 			<-d.done
 		}
 	})
@@ -122,25 +123,68 @@ func (d *daemon) stop(sig syscall.Signal) string {
 	if d.exited() {
 		d.t.Fatalf("%s exited before it was stopped: %v\n%s", d.name, d.err, d.out)
 	}
+	tree := d.tree()
 	d.cmd.Process.Signal(sig)
 	select {
 	case <-d.done:
 	case <-time.After(stopTimeout):
-		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		d.kill()
 		<-d.done
 		d.t.Fatalf("%s did not exit within %v of %v; killed\n%s", d.name, stopTimeout, sig, d.out)
 	}
 	// Workers that outlive their master would keep the port and the
 	// state dir busy for the restart.
 	deadline := time.Now().Add(stopTimeout)
-	for syscall.Kill(-d.cmd.Process.Pid, 0) == nil {
+	for slices.ContainsFunc(tree, func(pid int) bool { return syscall.Kill(pid, 0) == nil }) || syscall.Kill(-d.cmd.Process.Pid, 0) == nil {
 		if time.Now().After(deadline) {
-			syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
-			d.t.Fatalf("%s: processes of its group outlived it by %v; killed", d.name, stopTimeout)
+			d.kill(tree...)
+			d.t.Fatalf("%s: processes it started outlived it by %v; killed", d.name, stopTimeout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return d.out.String()
+}
+
+// kill sends SIGKILL to the daemon's process group, to every process
+// below it now, and to the given pids: all of them processes the test
+// started. (With a PID namespace the daemon is not in the group fsviews
+// leads.)
+func (d *daemon) kill(pids ...int) {
+	syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	for _, pid := range append(d.tree(), pids...) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// tree lists the started process and all its live descendants, from the
+// parent links in the host's /proc.
+func (d *daemon) tree() []int {
+	parent := map[int]int{}
+	dirs, _ := os.ReadDir("/proc")
+	for _, e := range dirs {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses.
+		rest := string(b[bytes.LastIndexByte(b, ')')+1:])
+		if f := strings.Fields(rest); len(f) > 1 {
+			parent[pid], _ = strconv.Atoi(f[1])
+		}
+	}
+	tree := []int{d.cmd.Process.Pid}
+	for i := 0; i < len(tree); i++ {
+		for pid, ppid := range parent {
+			if ppid == tree[i] {
+				tree = append(tree, pid)
+			}
+		}
+	}
+	return tree
 }
 
 // bundled prefixes fsviews arguments with a search path that does not
@@ -159,26 +203,14 @@ type proc struct {
 	caps []string // effective capabilities, by name
 }
 
-// procs lists the live processes of the daemon's process group: the
-// daemon and its workers (and, where fsviews stays as a supervisor, that
-// too), read from the host's /proc.
+// procs lists the live processes the daemon's run started: fsviews (or,
+// where it stays as a supervisor, that and its init), the daemon and its
+// workers, read from the host's /proc.
 func (d *daemon) procs() []proc {
 	d.t.Helper()
-	pgid := d.cmd.Process.Pid
-	dirs, err := os.ReadDir("/proc")
-	if err != nil {
-		d.t.Fatal(err)
-	}
 	var out []proc
-	for _, e := range dirs {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if g, err := syscall.Getpgid(pid); err != nil || g != pgid {
-			continue
-		}
-		status, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+	for _, pid := range d.tree() {
+		status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 		if err != nil {
 			continue // exited meanwhile
 		}
