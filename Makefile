@@ -22,6 +22,8 @@ test: build
 fuzz:
 	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./views -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rlimits -run '^$$' -fuzz '^FuzzParseValue$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./seccomp -run '^$$' -fuzz '^FuzzParseLogRecord$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -1,5 +1,6 @@
 // Package launch runs a plan: it enters new namespaces, builds the view,
-// pivots into it, drops privileges and executes the daemon.
+// pivots into it, sets rlimits, drops privileges, enforces Landlock and the
+// seccomp filter (confine_linux.go) and executes the daemon.
 //
 // fsviews does not stay behind as a supervisor: the whole sequence runs in
 // the fsviews process itself, on one locked OS thread, and ends in execve.

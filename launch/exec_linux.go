@@ -43,6 +43,11 @@ func Exec(plan *views.Plan, environ []string) error {
 	} else if !ok {
 		return failed("fsviews needs root (or CAP_SYS_ADMIN) to build a view: it creates a mount namespace and mounts into it. Run it as root, e.g. with sudo or from a system service; rootless views are not supported yet")
 	}
+	// Before anything changes: a layer the kernel cannot enforce stops here.
+	conf, err := prepareConfinement(plan, os.Stderr)
+	if err != nil {
+		return err
+	}
 	lastCap, err := readLastCap()
 	if err != nil {
 		return failed("%w", err)
@@ -55,7 +60,7 @@ func Exec(plan *views.Plan, environ []string) error {
 	// exits with the error.
 	runtime.LockOSThread()
 	if err := unix.Unshare(cloneFlags(plan.Unshare)); err != nil {
-		return failed("unshare %s: %w", strings.Join(plan.Unshare, ","), err)
+		return failed("%w", unshareError(plan.Unshare, err))
 	}
 	if err := mounts.MakePrivate(); err != nil {
 		return failed("%w", err)
@@ -88,6 +93,9 @@ func Exec(plan *views.Plan, environ []string) error {
 	if err != nil {
 		return err
 	}
+	if err := conf.setLimits(); err != nil {
+		return err
+	}
 	if err := privs.Apply(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: lastCap}); err != nil {
 		return failed("drop privileges: %w", err)
 	}
@@ -96,6 +104,9 @@ func Exec(plan *views.Plan, environ []string) error {
 	// daemon a way out of its view; only stdio passes.
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return failed("close inherited file descriptors: %w", err)
+	}
+	if err := conf.enforce(); err != nil {
+		return err
 	}
 	err = unix.Exec(path, plan.Command, env)
 	code := 126

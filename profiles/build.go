@@ -21,6 +21,7 @@ type builder struct {
 	nameSet   bool // a layer set name, so the file name does not matter
 	hostPos   Pos
 	asPID1Pos Pos
+	conf      confineState // [seccomp], [limits], [landlock]
 }
 
 func build(top source, layers []layer) (*Profile, Problems) {
@@ -41,6 +42,7 @@ func build(top source, layers []layer) (*Profile, Problems) {
 		b.p.Security.Caps = DefaultCaps()
 	}
 	b.crossChecks()
+	b.confineChecks()
 	return b.p, b.probs
 }
 
@@ -166,6 +168,7 @@ func (b *builder) layer(l layer) {
 		}
 		p.Logging.Pos, _ = at(l, "logging")
 	}
+	b.confineLayer(l)
 }
 
 func (b *builder) root(l layer, r rawRoot) {

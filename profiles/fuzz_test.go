@@ -30,7 +30,7 @@ func FuzzLoad(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add([]byte(full))
-	for _, tc := range problemCases {
+	for _, tc := range append(problemCases, confineCases...) {
 		f.Add([]byte(tc.text))
 	}
 	host := testHost()

@@ -322,7 +322,7 @@ var problemCases = []problemCase{
 // TestLoadProblems loads each problem case from an in-memory library
 // against testHost.
 func TestLoadProblems(t *testing.T) {
-	for _, tc := range problemCases {
+	for _, tc := range append(problemCases, confineCases...) {
 		t.Run(tc.name, func(t *testing.T) {
 			files := map[string]string{"p.toml": tc.text}
 			for name, text := range tc.more {

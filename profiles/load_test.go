@@ -111,7 +111,7 @@ func TestLoadFull(t *testing.T) {
 			NoNewPrivs: false, User: "www-data", Group: "adm", UserPos: at(49), GroupPos: at(50),
 			UID: 33, GID: 4, Caps: []string{"CAP_NET_BIND_SERVICE", "CAP_CHOWN", "CAP_KILL"},
 		},
-		Namespaces: Namespaces{UTS: true, IPC: true, Cgroup: true, Net: NetLoopback},
+		Namespaces: Namespaces{UTS: true, IPC: true, Cgroup: true, Net: NetLoopback, NetPos: Pos{File: "library:web.toml", Line: 53}},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("Load(full):\n got %+v\nwant %+v", *p, *want)

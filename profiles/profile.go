@@ -27,6 +27,10 @@ type Profile struct {
 	Security   Security
 	Namespaces Namespaces
 	Logging    Logging
+
+	Seccomp  *Seccomp // nil: no syscall filter
+	Limits   []Limit  // rlimits set before exec
+	Landlock *Landlock
 }
 
 // Logging passes the host's logging sockets into the view, one socket
@@ -139,6 +143,7 @@ type Security struct {
 type Namespaces struct {
 	UTS, IPC, Cgroup bool
 	Net              NetMode
+	NetPos           Pos // where net was set; zero when left to the default (host)
 	// PID gives the jail its own PID namespace. fsviews then stays as a
 	// small supervisor outside, and inside a PID 1 reaps and forwards
 	// signals, unless AsPID1 makes the daemon PID 1 itself.

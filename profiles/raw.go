@@ -25,6 +25,10 @@ type rawProfile struct {
 	Security   *rawSecurity   `toml:"security"`
 	Namespaces *rawNamespaces `toml:"namespaces"`
 	Logging    *rawLogging    `toml:"logging"`
+
+	Seccomp  *rawSeccomp  `toml:"seccomp"`
+	Limits   *rawLimits   `toml:"limits"`
+	Landlock *rawLandlock `toml:"landlock"`
 }
 
 type rawLogging struct {
@@ -102,7 +106,7 @@ func knownKeys(table string) []string {
 	case "":
 		return []string{"name", "command", "include", "workdir", "hostname", "state_root",
 			"root", "bind", "tmpfs", "state", "dir", "symlink", "file", "proc", "dev",
-			"env", "security", "namespaces", "logging"}
+			"env", "security", "namespaces", "logging", "seccomp", "limits", "landlock"}
 	case "root":
 		return []string{"size", "mode", "writable"}
 	case "bind":
@@ -124,5 +128,5 @@ func knownKeys(table string) []string {
 	case "logging":
 		return []string{"syslog", "journal"}
 	}
-	return nil
+	return confineKeys(table)
 }

@@ -14,6 +14,9 @@ type Options struct {
 	StateRoot string
 	// Command overrides the profile's command (the words after "--").
 	Command []string
+	// SeccompLog makes the seccomp filter log what it would refuse
+	// instead of refusing it (run --seccomp-log).
+	SeccompLog bool
 }
 
 // DevNodes are the host device nodes a [dev] view gets.
@@ -57,6 +60,7 @@ func Compile(p *profiles.Profile, opt Options) *Plan {
 		c.ops = append(c.ops, Op{Kind: RemountRO, Target: "/"})
 	}
 	plan.Ops = c.ops
+	confinement(p, plan, opt)
 	return plan
 }
 

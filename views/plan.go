@@ -121,6 +121,11 @@ type Plan struct {
 	NoNewPriv bool     `json:"no_new_privs"`
 	Env       EnvRules `json:"env"`
 	Command   []string `json:"command"`
+
+	// Confinement beyond the view (confine.go); nil or empty when not profiled.
+	Limits   []LimitPlan   `json:"limits,omitempty"`
+	Landlock *LandlockPlan `json:"landlock,omitempty"`
+	Seccomp  *SeccompPlan  `json:"seccomp,omitempty"`
 }
 
 // EnvRules say how the daemon's environment is made from fsviews' own.
@@ -148,6 +153,7 @@ func (p *Plan) String() string {
 		step("%-10s %s", "hostname", p.Hostname)
 	}
 	step("%-10s %s", "chdir", p.Workdir)
+	p.limitSteps(step)
 	if p.UID >= 0 {
 		step("%-10s uid=%d gid=%d groups=%d", "identity", p.UID, p.GID, p.GID)
 	}
@@ -159,6 +165,7 @@ func (p *Plan) String() string {
 	if p.NoNewPriv {
 		step("%-10s %s", "no_new_privs", "on")
 	}
+	p.confineSteps(step)
 	step("%-10s %q", "exec", p.Command)
 	return b.String()
 }

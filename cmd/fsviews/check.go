@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/fsviews/fsviews/profiles"
 )
 
 func checkCommand() *cli.Command {
@@ -18,7 +20,11 @@ paths, duplicate targets, targets below a symlink the profile creates, missing
 sources, bad modes and sizes, unknown users, groups and capabilities, include
 cycles. Warnings point at risks that are not errors: read-write binds of system
 directories, secrets such as /etc/shadow or ssh keys made visible, optional
-binds whose source is missing.
+binds whose source is missing, a daemon sharing the host's network because
+the profile does not say net = "host" (or another mode) under [namespaces].
+Bad [seccomp], [limits] and [landlock] tables are errors here, never at run
+time: unknown syscalls (with the closest name), contradicting rules, argument
+indexes above 5, values that overflow, unknown actions, presets and limits.
 
 Nothing is mounted or created. Exit status 0 when no profile has an error
 (with --strict: nor a warning), 1 otherwise.
@@ -40,6 +46,9 @@ Examples:
 			failed := 0
 			for _, ref := range refs {
 				p, probs := loader(c).Load(ref)
+				if p != nil {
+					probs = append(probs, profiles.Lint(p)...)
+				}
 				for _, pr := range probs {
 					fmt.Fprintln(os.Stderr, pr)
 				}

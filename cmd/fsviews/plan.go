@@ -21,12 +21,21 @@ state dirs, symlinks, files, /proc, /dev, the read-only remount of the root),
 then pivot_root, identity, capabilities and the command. Parents always come
 before children. --json prints the same plan for tools.
 
+With a [seccomp] table, the plan shows the filter's preset, lists, rules and
+size; --seccomp prints the BPF program itself, disassembled one instruction a
+line with the syscall each comparison stands for, exactly as run installs it
+(with --seccomp-log, as run --seccomp-log installs it). [limits] and
+[landlock] appear as rlimit and landlock steps; docs/security.md explains them.
+
 Examples:
    fsviews plan minimal
-   fsviews plan --json /etc/fsviews/nginx.toml | jq '.ops[] | select(.op == "bind")'`,
+   fsviews plan --json /etc/fsviews/nginx.toml | jq '.ops[] | select(.op == "bind")'
+   fsviews plan --seccomp /etc/fsviews/nginx.toml`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the plan as JSON"},
 			&cli.StringFlag{Name: "state-dir", Usage: "as for run: keep state dirs under `DIR`/NAME"},
+			&cli.BoolFlag{Name: "seccomp", Usage: "print the seccomp filter as disassembled BPF instead of the plan"},
+			&cli.BoolFlag{Name: "seccomp-log", Usage: "as for run: show the filter that logs instead of refusing"},
 		},
 		Action: func(c *cli.Context) error {
 			positional, command, err := splitArgs(c)
@@ -40,7 +49,10 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command})
+			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command, SeccompLog: c.Bool("seccomp-log")})
+			if c.Bool("seccomp") {
+				return printSeccomp(positional[0], plan)
+			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")

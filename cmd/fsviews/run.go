@@ -23,10 +23,22 @@ func runCommand() *cli.Command {
      state dirs, dirs, symlinks, files, /proc, /dev), every path resolved
      inside the view without following symlinks;
   3. pivot_root into the view, the host's root detached;
-  4. capabilities, user and group dropped as profiled, no_new_privs set,
-     inherited file descriptors other than stdin, stdout and stderr closed;
+  4. [limits] set; capabilities, user and group dropped as profiled,
+     no_new_privs set, inherited file descriptors other than stdin, stdout
+     and stderr closed; [landlock] rules enforced; the [seccomp] filter
+     installed last;
   5. execve of the command: the daemon replaces fsviews in the same process,
      so its exit status and signals are fsviews' own.
+
+A layer the kernel cannot enforce (no seccomp, a Landlock ABI too old) stops
+the run with an error naming it, unless its table says optional = true: then
+run says on stderr what it skipped and goes on.
+
+--seccomp-log runs the daemon with a filter that refuses nothing but logs, in
+the kernel's audit log, every syscall the profile's filter would refuse;
+"journalctl -k -g type=1326 | fsviews seccomp-log" (or dmesg instead of
+journalctl) names them and prints the allow line to add to the profile
+(docs/security.md shows how).
 
 The command comes from the profile's "command", or from the words after "--".
 Exit status: the daemon's own once it runs; before that, 125 when fsviews
@@ -36,9 +48,11 @@ fails (bad profile, mount error), 126 when the command cannot be executed,
 Examples:
    fsviews run /etc/fsviews/nginx.toml
    fsviews run minimal -- /bin/sh -c 'ls /'
-   fsviews run ./web.toml --state-dir /srv/fsviews-state`,
+   fsviews run ./web.toml --state-dir /srv/fsviews-state
+   fsviews run --seccomp-log ./web.toml`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
+			&cli.BoolFlag{Name: "seccomp-log", Usage: "log (kernel audit log) what the seccomp filter would refuse instead of refusing it"},
 		},
 		Action: func(c *cli.Context) error {
 			positional, command, err := splitArgs(c)
@@ -52,7 +66,10 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command})
+			if c.Bool("seccomp-log") && p.Seccomp == nil {
+				return cli.Exit(fmt.Sprintf("fsviews run --seccomp-log: %s has no [seccomp] table, so there is no filter to log: add one, e.g. [seccomp] preset = \"daemon\"; nothing was changed", positional[0]), 125)
+			}
+			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command, SeccompLog: c.Bool("seccomp-log")})
 			err = launch.Exec(plan, os.Environ())
 			var le *launch.Error
 			if errors.As(err, &le) {

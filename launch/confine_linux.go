@@ -1,0 +1,236 @@
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/landlock-lsm/go-landlock/landlock"
+	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+	"golang.org/x/sys/unix"
+
+	"github.com/fsviews/fsviews/rlimits"
+	"github.com/fsviews/fsviews/seccomp"
+	"github.com/fsviews/fsviews/views"
+)
+
+// The confinement layers beyond the view run in three steps:
+//
+//   - prepareConfinement, before anything else changes: asks the kernel
+//     what it can enforce (fail closed: a layer it cannot is an error
+//     unless the profile marks it optional, and then nothing was built yet)
+//     and compiles the seccomp filter;
+//   - confinement.setLimits, on the locked thread once the view is built
+//     (a low nofile or fsize must not break fsviews' own work) and before
+//     privileges are dropped (raising a hard limit needs CAP_SYS_RESOURCE);
+//   - confinement.enforce, as the very last thing before execve: Landlock,
+//     then no_new_privs and the seccomp filter.
+//
+// The seccomp filter is installed without SECCOMP_FILTER_FLAG_TSYNC, on this
+// thread only: execve keeps only the calling thread, and with it its filter,
+// so the daemon runs under it while the Go runtime's other threads, which
+// die at execve, never need it. Landlock (go-landlock) restricts every
+// thread, which is harmless for the same reason.
+
+// minLandlockABI is the oldest Landlock ABI that enforces what a profile
+// means by read-only: ABI 3 (Linux 6.2) adds truncate, without which a
+// read-only file could still be emptied.
+const minLandlockABI = 3
+
+// probes ask the kernel what it supports; tests replace them.
+type probes struct {
+	seccomp     func() error        // nil when seccomp filters work
+	landlockABI func() (int, error) // the Landlock ABI version, 0 when absent
+}
+
+func kernelProbes() probes {
+	return probes{
+		seccomp: seccomp.Available,
+		landlockABI: func() (int, error) {
+			v, err := llsys.LandlockGetABIVersion()
+			if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP) {
+				return 0, nil
+			}
+			return v, err
+		},
+	}
+}
+
+// layers says which confinement layers run.
+type layers struct {
+	seccomp, landlock bool
+	skipped           []string // what run tells the user it left out
+}
+
+// decide applies the fail-closed rule to what the kernel supports: a
+// layer it cannot enforce is an error naming the layer and the kernel
+// feature, unless the profile marks the layer optional.
+func decide(plan *views.Plan, pr probes) (layers, error) {
+	var l layers
+	if s := plan.Seccomp; s != nil {
+		if err := pr.seccomp(); err == nil {
+			l.seccomp = true
+		} else if s.Optional {
+			l.skipped = append(l.skipped, fmt.Sprintf("[seccomp] skipped (optional = true): %v", err))
+		} else {
+			return l, fmt.Errorf("[seccomp] (%s): this kernel cannot enforce it: %w; run on a kernel with CONFIG_SECCOMP_FILTER, or set optional = true under [seccomp] to run without the filter", s.Origin, err)
+		}
+	}
+	if ll := plan.Landlock; ll != nil {
+		abi, err := pr.landlockABI()
+		switch {
+		case err == nil && abi >= minLandlockABI:
+			l.landlock = true
+		case ll.Optional:
+			why := fmt.Sprintf("the kernel's Landlock ABI is %d, fsviews needs %d (Linux 6.2 with landlock in the lsm= list)", abi, minLandlockABI)
+			if err != nil {
+				why = err.Error()
+			}
+			l.skipped = append(l.skipped, "[landlock] skipped (optional = true): "+why)
+		case err != nil:
+			return l, fmt.Errorf("[landlock]: cannot ask the kernel for its Landlock ABI: %w; set optional = true under [landlock] to run without it", err)
+		case abi == 0:
+			return l, fmt.Errorf("[landlock]: this kernel does not enforce Landlock (CONFIG_SECURITY_LANDLOCK, and landlock in the lsm= boot parameter): enable it, or set optional = true under [landlock] to run without it")
+		default:
+			return l, fmt.Errorf("[landlock]: this kernel's Landlock ABI is %d, fsviews needs %d (Linux 6.2: truncate rights): upgrade the kernel, or set optional = true under [landlock] to run without it", abi, minLandlockABI)
+		}
+	}
+	return l, nil
+}
+
+// confinement is what prepareConfinement decided.
+type confinement struct {
+	limits   []rlimits.Limit
+	landlock []views.LandlockRule // nil: no Landlock
+	filter   *seccomp.Program     // nil: no seccomp filter
+}
+
+// prepareConfinement runs before anything changes; see the top of this file.
+func prepareConfinement(plan *views.Plan, stderr io.Writer) (*confinement, error) {
+	l, err := decide(plan, kernelProbes())
+	if err != nil {
+		return nil, failed("%w", err)
+	}
+	for _, s := range l.skipped {
+		fmt.Fprintf(stderr, "fsviews: %s: %s\n", plan.Name, s)
+	}
+	c := &confinement{}
+	if l.seccomp {
+		prog, err := plan.Seccomp.Program()
+		if err != nil {
+			return nil, failed("[seccomp] (%s): %w", plan.Seccomp.Origin, err)
+		}
+		c.filter = &prog
+		if plan.Seccomp.Log {
+			fmt.Fprintf(stderr, "fsviews: %s: --seccomp-log: the filter refuses nothing and logs what it would refuse: %s\n", plan.Name, logHint())
+		}
+	}
+	if l.landlock {
+		c.landlock = append([]views.LandlockRule{}, plan.Landlock.Rules...)
+	}
+	for _, lim := range plan.Limits {
+		c.limits = append(c.limits, lim.Limit)
+	}
+	return c, nil
+}
+
+// setLimits applies [limits] to the process.
+func (c *confinement) setLimits() error {
+	if err := rlimits.Apply(c.limits); err != nil {
+		return failed("[limits]: %w", err)
+	}
+	return nil
+}
+
+// logHint says where SECCOMP_RET_LOG records go.
+func logHint() string {
+	hint := "the kernel log has them as type=1326 records (also in /var/log/audit/audit.log when auditd runs): `journalctl -k -g type=1326 | fsviews seccomp-log` names them and prints the allow line to add"
+	if b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_logged"); err == nil && !strings.Contains(" "+strings.TrimSpace(string(b))+" ", " log ") {
+		hint += "; but /proc/sys/kernel/seccomp/actions_logged lacks \"log\", so nothing will be logged: add it"
+	}
+	return hint
+}
+
+// landlockRules turns the plan's rules into go-landlock rules. A rule on a
+// file gets the rights that apply to files: the kernel refuses directory
+// rights on a file.
+func landlockRules(rules []views.LandlockRule) ([]landlock.Rule, error) {
+	var out []landlock.Rule
+	for _, r := range rules {
+		fi, err := os.Stat(r.Path)
+		if errors.Is(err, os.ErrNotExist) && r.Optional {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rule for %s (%s): %w", r.Path, r.Origin, err)
+		}
+		dir := fi.IsDir()
+		var rule landlock.FSRule
+		switch {
+		case r.Access == views.LandlockRO && dir:
+			rule = landlock.RODirs(r.Path)
+		case r.Access == views.LandlockRO:
+			rule = landlock.ROFiles(r.Path)
+		case dir:
+			// Refer lets the daemon rename and link between its writable
+			// directories, as it could without Landlock.
+			rule = landlock.RWDirs(r.Path).WithRefer()
+		default:
+			rule = landlock.RWFiles(r.Path)
+		}
+		if r.Access == views.LandlockDev {
+			rule = rule.WithIoctlDev()
+		}
+		out = append(out, rule)
+	}
+	return out, nil
+}
+
+// enforce applies Landlock and the seccomp filter, in that order, as the
+// last steps before execve: the filter would otherwise have to allow what
+// fsviews itself still does.
+func (c *confinement) enforce() error {
+	if c.landlock != nil {
+		rules, err := landlockRules(c.landlock)
+		if err != nil {
+			return failed("[landlock]: %w", err)
+		}
+		// BestEffort only drops rights newer than the running kernel's ABI,
+		// which decide checked is at least minLandlockABI.
+		if err := landlock.V5.BestEffort().RestrictPaths(rules...); err != nil {
+			return failed("[landlock]: %w", err)
+		}
+	}
+	if c.filter != nil {
+		// The kernel requires no_new_privs for a filter installed without
+		// CAP_SYS_ADMIN, and privileges are already dropped; the profile
+		// cannot turn it off (check refuses no_new_privs = false with
+		// [seccomp]).
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return failed("[seccomp]: prctl PR_SET_NO_NEW_PRIVS: %w", err)
+		}
+		// From here to execve this thread must only make syscalls the
+		// filter allows. No garbage collection then: it could make this
+		// thread wake others (futex), which a tight allowlist refuses.
+		debug.SetGCPercent(-1)
+		if err := c.filter.Install(); err != nil {
+			return failed("[seccomp]: %w", err)
+		}
+	}
+	return nil
+}
+
+// unshareError names the namespace the kernel refused: a kernel built
+// without one has no /proc/self/ns entry for it.
+func unshareError(names []string, err error) error {
+	config := map[string]string{"uts": "CONFIG_UTS_NS", "ipc": "CONFIG_IPC_NS", "net": "CONFIG_NET_NS", "cgroup": "CONFIG_CGROUPS", "mnt": "namespaces"}
+	for _, n := range names {
+		if _, statErr := os.Stat("/proc/self/ns/" + n); errors.Is(statErr, os.ErrNotExist) {
+			return fmt.Errorf("unshare %s: %w: this kernel has no %s namespace (%s): remove it from [namespaces] or use a kernel with it", strings.Join(names, ","), err, n, config[n])
+		}
+	}
+	return fmt.Errorf("unshare %s namespaces: %w: the kernel refused them (inside a container, or a seccomp or LSM policy forbids it?)", strings.Join(names, ","), err)
+}

@@ -1,0 +1,98 @@
+package views
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fsviews/fsviews/profiles"
+	"github.com/fsviews/fsviews/rlimits"
+	"github.com/fsviews/fsviews/seccomp"
+)
+
+func TestLandlockAutoFollowsTheView(t *testing.T) {
+	p := &profiles.Profile{
+		Name: "x", Workdir: "/",
+		Binds: []profiles.Bind{
+			{Source: "/usr", Target: "/usr", Mode: profiles.ReadOnly},
+			{Source: "/srv/data", Target: "/srv/data", Mode: profiles.ReadWrite, Optional: true},
+		},
+		Tmpfs:    []profiles.Tmpfs{{Target: "/tmp"}},
+		States:   []profiles.State{{Target: "/var/lib/x"}},
+		Proc:     &profiles.Mounted{},
+		Dev:      &profiles.Mounted{},
+		Landlock: &profiles.Landlock{Auto: true, Rules: []profiles.LandlockRule{{Path: "/proc", Access: profiles.LandlockRW}}},
+	}
+	plan := Compile(p, Options{})
+	var got []string
+	for _, r := range plan.Landlock.Rules {
+		s := r.Path + " " + string(r.Access)
+		if r.Optional {
+			s += " optional"
+		}
+		got = append(got, s)
+	}
+	want := "/ ro|/srv/data rw optional|/var/lib/x rw|/tmp rw|/dev dev|/proc rw"
+	if strings.Join(got, "|") != want {
+		t.Errorf("rules:\n got %s\nwant %s", strings.Join(got, "|"), want)
+	}
+
+	p.Root.Writable = true
+	p.Landlock = &profiles.Landlock{Auto: false}
+	plan = Compile(p, Options{})
+	if len(plan.Landlock.Rules) != 0 || !strings.Contains(plan.String(), "landlock   no rules: no file access at all") {
+		t.Errorf("auto = false without rules: %+v\n%s", plan.Landlock, plan)
+	}
+}
+
+func TestSeccompLogRefusesNothing(t *testing.T) {
+	kill := seccomp.ActionKillProcess
+	spec := seccomp.Spec{Preset: "daemon", DefaultAction: &kill, Rules: []seccomp.Rule{
+		{Syscall: "socket", Action: seccomp.ActionErrno, Args: []seccomp.Cond{{Index: 0, Op: seccomp.OpNe, Value: 1}}},
+		{Syscall: "kill", Action: seccomp.ActionAllow},
+	}}
+	p := &profiles.Profile{Name: "x", Workdir: "/", Seccomp: &profiles.Seccomp{Spec: spec}}
+	plan := Compile(p, Options{SeccompLog: true})
+	eff := plan.Seccomp.Effective()
+	if *eff.DefaultAction != seccomp.ActionLog || eff.Rules[0].Action != seccomp.ActionLog || eff.Rules[1].Action != seccomp.ActionAllow {
+		t.Errorf("effective spec under --seccomp-log: %+v", eff)
+	}
+	if *spec.DefaultAction != seccomp.ActionKillProcess || spec.Rules[0].Action != seccomp.ActionErrno {
+		t.Errorf("Effective changed the profile's spec: %+v", spec)
+	}
+	if s := plan.String(); !strings.Contains(s, "seccomp    preset=daemon rule(socket:log if arg0 != 0x1) rule(kill:allow) refused=log (") ||
+		!strings.Contains(s, "LOG ONLY: nothing is refused") {
+		t.Errorf("plan:\n%s", s)
+	}
+	if _, err := plan.Seccomp.Program(); err != nil {
+		t.Errorf("Program: %v", err)
+	}
+	plan = Compile(p, Options{})
+	if s := plan.String(); !strings.Contains(s, "refused=kill-process") || strings.Contains(s, "LOG ONLY") {
+		t.Errorf("plan without --seccomp-log:\n%s", s)
+	}
+}
+
+func TestPlanStepsOrder(t *testing.T) {
+	n := uint64(64)
+	p := &profiles.Profile{Name: "x", Workdir: "/", Security: profiles.Security{NoNewPrivs: true, UID: -1},
+		Limits:   []profiles.Limit{{Limit: rlimitNofile(&n)}},
+		Landlock: &profiles.Landlock{Auto: true},
+		Seccomp:  &profiles.Seccomp{Spec: seccomp.Spec{Preset: "default"}, Optional: true},
+	}
+	s := Compile(p, Options{}).String()
+	var order []string
+	for _, line := range strings.Split(s, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && !strings.HasPrefix(line, "#") {
+			order = append(order, f[1])
+		}
+	}
+	want := "root remount-ro pivot chdir rlimit caps no_new_privs landlock seccomp exec"
+	if strings.Join(order, " ") != want {
+		t.Errorf("steps %q, want %q\n%s", strings.Join(order, " "), want, s)
+	}
+	if !strings.Contains(s, "rlimit     nofile=64") || !strings.Contains(s, "refused=errno") || !strings.Contains(s, "optional") {
+		t.Errorf("plan:\n%s", s)
+	}
+}
+
+func rlimitNofile(n *uint64) rlimits.Limit { return rlimits.Limit{Name: "nofile", Soft: n, Hard: n} }
