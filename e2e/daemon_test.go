@@ -197,10 +197,11 @@ func bundled(args ...string) []string {
 
 // proc is one process of a daemon's process group, as the host sees it.
 type proc struct {
-	pid  int
-	comm string
-	uid  int      // real uid
-	caps []string // effective capabilities, by name
+	pid     int
+	comm    string
+	uid     int      // real uid
+	caps    []string // effective capabilities, by name
+	seccomp int      // 0 none, 2 a filter (SECCOMP_MODE_FILTER)
 }
 
 // procs lists the live processes the daemon's run started: fsviews (or,
@@ -223,6 +224,8 @@ func (d *daemon) procs() []proc {
 				p.comm = f[0]
 			case k == "Uid" && len(f) > 0:
 				p.uid, _ = strconv.Atoi(f[0])
+			case k == "Seccomp" && len(f) > 0:
+				p.seccomp, _ = strconv.Atoi(f[0])
 			case k == "CapEff" && len(f) > 0:
 				mask, _ := strconv.ParseUint(f[0], 16, 64)
 				for n := 0; n < 64; n++ {
@@ -238,8 +241,8 @@ func (d *daemon) procs() []proc {
 }
 
 // runsAs fails unless every process of the daemon named comm running as
-// user has exactly the capabilities want (names with CAP_), and at least
-// one such process runs.
+// user has exactly the capabilities want (names with CAP_) and a seccomp
+// filter, and at least one such process runs.
 func (d *daemon) runsAs(comm, user string, want ...string) {
 	d.t.Helper()
 	u, err := osuser.Lookup(user)
@@ -257,6 +260,10 @@ func (d *daemon) runsAs(comm, user string, want ...string) {
 		slices.Sort(p.caps)
 		if !slices.Equal(p.caps, want) {
 			d.t.Errorf("%s (pid %d, uid %d) has capabilities %v, want %v", comm, p.pid, p.uid, p.caps, want)
+		}
+		// Every library profile sets a [seccomp] preset.
+		if p.seccomp != 2 {
+			d.t.Errorf("%s (pid %d) runs with Seccomp: %d, want 2 (a filter)", comm, p.pid, p.seccomp)
 		}
 	}
 	if seen == 0 {
