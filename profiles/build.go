@@ -75,7 +75,7 @@ func (b *builder) layer(l layer) {
 		} else if !filepath.IsAbs(r.Command[0]) && strings.ContainsRune(r.Command[0], '/') {
 			b.errorf(pos, key, "relative program path %q: use an absolute path inside the view, or a bare name looked up in PATH", r.Command[0])
 		}
-		p.Command = r.Command
+		p.Command, p.CommandPos = r.Command, pos
 	}
 	if r.Workdir != nil {
 		pos, key := at(l, "workdir")

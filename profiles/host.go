@@ -114,6 +114,10 @@ func CheckHost(p *Profile, h Host) Problems {
 		}
 	}
 
+	if pr, bad := checkCommand(p, h); bad {
+		probs = append(probs, pr)
+	}
+
 	for _, sock := range p.Logging.Sockets() {
 		if _, err := h.Stat(sock); err != nil {
 			errorf(p.Logging.Pos, "[logging]", "%s: %v: this host has no such logging socket (is journald running?); remove the key", sock, unwrapPathError(err))

@@ -77,14 +77,15 @@ func TestLoadFull(t *testing.T) {
 	}
 	at := func(line int) Pos { return Pos{File: "library:web.toml", Line: line} }
 	want := &Profile{
-		Name:      "web",
-		Origin:    Pos{File: "library:web.toml"},
-		FilesRead: []string{"library:web.toml"},
-		Command:   []string{"/usr/sbin/nginx", "-g", "daemon off;"},
-		Workdir:   "/srv/www",
-		Hostname:  "web1",
-		StateRoot: "/var/lib/jails",
-		Root:      Root{Size: 64 << 20, Mode: 0o711, Writable: true},
+		Name:       "web",
+		Origin:     Pos{File: "library:web.toml"},
+		FilesRead:  []string{"library:web.toml"},
+		Command:    []string{"/usr/sbin/nginx", "-g", "daemon off;"},
+		CommandPos: at(2),
+		Workdir:    "/srv/www",
+		Hostname:   "web1",
+		StateRoot:  "/var/lib/jails",
+		Root:       Root{Size: 64 << 20, Mode: 0o711, Writable: true},
 		Binds: []Bind{
 			{Pos: at(11), Source: "/srv/www", Target: "/srv/www", Mode: ReadOnly},
 			{Pos: at(14), Source: "/etc/passwd", Target: "/etc/passwd", Mode: ReadWrite, Optional: true},

@@ -7,9 +7,11 @@ type Profile struct {
 	Origin    Pos      // the file Load was given
 	FilesRead []string // every file read, includes first, for hashing and audit
 	Command   []string
-	Workdir   string // "/" when unset
-	Hostname  string
-	StateRoot string // host dir holding state dirs, "" means the default
+	// CommandPos is where command was set, for messages about it.
+	CommandPos Pos
+	Workdir    string // "/" when unset
+	Hostname   string
+	StateRoot  string // host dir holding state dirs, "" means the default
 
 	Root     Root
 	Binds    []Bind
