@@ -8,7 +8,7 @@ FUZZTIME ?= 20s
 
 # One static binary, no cgo.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/fsviews
+	CGO_ENABLED=0 $(GO) build -trimpath -tags urfave_cli_no_docs -o $(BIN) ./cmd/fsviews
 
 # Run a jail on the bundled "demo" profile; it prints its own view.
 demo: build
@@ -21,6 +21,7 @@ test: build
 # Coverage-guided fuzzing of the parsers, FUZZTIME per target.
 fuzz:
 	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzMatchers$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./views -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
 
 clean:
