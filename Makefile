@@ -24,5 +24,11 @@ fuzz:
 	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzMatchers$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./views -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
 
+# fsviews beside bubblewrap and the plain unshare + pivot_root recipe: a
+# markdown report (root; ~10 min; docs/performance.md). BENCH_FLAGS=-quick
+# for a smoke test. Never fails on timing.
+bench: build
+	scripts/bench/run.sh $(BENCH_FLAGS)
+
 clean:
 	rm -rf bin

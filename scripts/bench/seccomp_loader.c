@@ -1,0 +1,183 @@
+/*
+ * seccomp_loader: benchmark-only C (fsviews itself stays pure Go). Built by
+ * scripts/bench/run.sh at bench time with -lseccomp. It installs one filter
+ * and times syscalls through it, so that fsviews' compiler and libseccomp
+ * are measured by the very same loop:
+ *
+ *   seccomp_loader none       -          ITERS ROUNDS   no filter (baseline)
+ *   seccomp_loader bpf        PROG.bpf   ITERS ROUNDS   a program fsviews compiled
+ *   seccomp_loader libseccomp RULES.txt  ITERS ROUNDS   the same rules, compiled by libseccomp
+ *
+ * RULES.txt: one rule a line, "SYSCALL ARGINDEX VALUE": fail SYSCALL with
+ * EPERM when argument ARGINDEX equals VALUE (64-bit compare); everything
+ * else is allowed, as in fsviews' Spec{Preset: "none", Rules: ...}.
+ *
+ * Prints: insns=N getppid_ns=X getpgid_ns=Y ioctl_ns=Z base_getppid_ns=...
+ * base_getpgid_ns=... base_ioctl_ns=... probe=E; base_* are the same loops
+ * timed in the same process before the filter was installed, so that the
+ * overhead is not blurred by differences between processes.
+ * getppid has no rules (decided by number: the allow path), getpgid(0) is
+ * checked against every getpgid rule and passes (the rule path), ioctl(-1,
+ * FIONREAD) meets the presets' ioctl rules. Each figure is the median over
+ * ROUNDS of the mean over ITERS calls. probe is the errno of getpgid(PROBE)
+ * where PROBE is the first getpgid rule's value (libseccomp mode reads it
+ * from RULES.txt, bpf mode from $PROBE): EPERM shows the rules work.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "seccomp_loader: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no syscall, not filtered */
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double loop(int which, long iters)
+{
+	double t0 = now_ns();
+	for (long i = 0; i < iters; i++) {
+		switch (which) {
+		case 0: syscall(SYS_getppid); break;
+		case 1: syscall(SYS_getpgid, 0); break;
+		case 2: syscall(SYS_ioctl, -1, FIONREAD, 0); break;
+		}
+	}
+	return (now_ns() - t0) / iters;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static long install_bpf(const char *file)
+{
+	int fd = open(file, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		die(file);
+	struct sock_filter *insns = malloc(st.st_size);
+	if (read(fd, insns, st.st_size) != st.st_size)
+		die("read program");
+	struct sock_fprog prog = {.len = st.st_size / sizeof *insns, .filter = insns};
+	/* The same call fsviews' Program.Install makes (flags 0). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+		die("seccomp(SECCOMP_SET_MODE_FILTER)");
+	return prog.len;
+}
+
+static long install_libseccomp(const char *file, uint64_t *probe)
+{
+	FILE *f = fopen(file, "r");
+	if (!f)
+		die(file);
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		die("seccomp_init");
+	char name[64];
+	unsigned idx;
+	unsigned long long val;
+	while (fscanf(f, "%63s %u %llx", name, &idx, &val) == 3) {
+		int nr = seccomp_syscall_resolve_name(name);
+		if (nr == __NR_SCMP_ERROR) {
+			fprintf(stderr, "seccomp_loader: unknown syscall %s\n", name);
+			exit(1);
+		}
+		if (nr == SYS_getpgid && *probe == 0)
+			*probe = val;
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_CMP(idx, SCMP_CMP_EQ, val));
+		if (rc != 0) {
+			errno = -rc;
+			die("seccomp_rule_add");
+		}
+	}
+	fclose(f);
+	/* Count the instructions libseccomp generates. */
+	FILE *tmp = tmpfile();
+	if (!tmp || seccomp_export_bpf(ctx, fileno(tmp)) != 0)
+		die("seccomp_export_bpf");
+	long len = lseek(fileno(tmp), 0, SEEK_END) / (long)sizeof(struct sock_filter);
+	fclose(tmp);
+	int rc = seccomp_load(ctx);
+	if (rc != 0) {
+		errno = -rc;
+		die("seccomp_load");
+	}
+	seccomp_release(ctx);
+	return len;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: seccomp_loader none|bpf|libseccomp FILE ITERS ROUNDS\n");
+		return 2;
+	}
+	long iters = atol(argv[3]);
+	int rounds = atoi(argv[4]);
+	uint64_t probe = 0;
+	long insns = 0;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		die("prctl(PR_SET_NO_NEW_PRIVS)");
+	double *r[3], *b[3];
+	for (int w = 0; w < 3; w++) {
+		r[w] = calloc(rounds, sizeof(double));
+		b[w] = calloc(rounds, sizeof(double));
+	}
+	loop(0, iters / 10);
+	for (int i = 0; i < rounds; i++)
+		for (int w = 0; w < 3; w++)
+			b[w][i] = loop(w, iters);
+	if (strcmp(argv[1], "bpf") == 0)
+		insns = install_bpf(argv[2]);
+	else if (strcmp(argv[1], "libseccomp") == 0)
+		insns = install_libseccomp(argv[2], &probe);
+	else if (strcmp(argv[1], "none") != 0) {
+		fprintf(stderr, "seccomp_loader: unknown mode %s\n", argv[1]);
+		return 2;
+	}
+	if (getenv("PROBE"))
+		probe = strtoull(getenv("PROBE"), NULL, 0);
+	loop(0, iters / 10);
+	for (int i = 0; i < rounds; i++)
+		for (int w = 0; w < 3; w++)
+			r[w][i] = loop(w, iters);
+	for (int w = 0; w < 3; w++) {
+		qsort(r[w], rounds, sizeof(double), cmp);
+		qsort(b[w], rounds, sizeof(double), cmp);
+	}
+	errno = 0;
+	long pr = probe ? syscall(SYS_getpgid, probe) : 0;
+	char out[512];
+	int n = snprintf(out, sizeof out,
+			 "insns=%ld getppid_ns=%.1f getpgid_ns=%.1f ioctl_ns=%.1f base_getppid_ns=%.1f "
+			 "base_getpgid_ns=%.1f base_ioctl_ns=%.1f probe=%s\n",
+			 insns, r[0][rounds / 2], r[1][rounds / 2], r[2][rounds / 2], b[0][rounds / 2], b[1][rounds / 2],
+			 b[2][rounds / 2],
+			 !probe ? "-" : pr == -1 ? strerrorname_np(errno) : "allowed");
+	if (write(1, out, n) != n)
+		return 1;
+	return 0;
+}
