@@ -13,7 +13,9 @@
  * else is allowed, as in fsviews' Spec{Preset: "none", Rules: ...}.
  *
  * Prints: insns=N getppid_ns=X getpgid_ns=Y ioctl_ns=Z base_getppid_ns=...
- * base_getpgid_ns=... base_ioctl_ns=... probe=E; base_* are the same loops
+ * base_getpgid_ns=... base_ioctl_ns=... getppid_res=R getpgid_res=R ioctl_res=R
+ * probe=E; *_res say whether the filter let the call through ("ok") or
+ * refused it (the errno name); base_* are the same loops
  * timed in the same process before the filter was installed, so that the
  * overhead is not blurred by differences between processes.
  * getppid has no rules (decided by number: the allow path), getpgid(0) is
@@ -168,14 +170,28 @@ int main(int argc, char **argv)
 		qsort(r[w], rounds, sizeof(double), cmp);
 		qsort(b[w], rounds, sizeof(double), cmp);
 	}
+	/* What the filter does with each timed call: "ok" or the errno name
+	 * (a refused call skips the syscall's work, so it can be cheaper). */
+	const char *res[3];
+	for (int w = 0; w < 3; w++) {
+		long rc;
+		errno = 0;
+		switch (w) {
+		case 0: rc = syscall(SYS_getppid); break;
+		case 1: rc = syscall(SYS_getpgid, 0); break;
+		default: rc = syscall(SYS_ioctl, -1, FIONREAD, 0); break;
+		}
+		/* ioctl on fd -1 fails with EBADF when the filter lets it through. */
+		res[w] = rc != -1 || errno == EBADF ? "ok" : strerrorname_np(errno);
+	}
 	errno = 0;
 	long pr = probe ? syscall(SYS_getpgid, probe) : 0;
 	char out[512];
 	int n = snprintf(out, sizeof out,
 			 "insns=%ld getppid_ns=%.1f getpgid_ns=%.1f ioctl_ns=%.1f base_getppid_ns=%.1f "
-			 "base_getpgid_ns=%.1f base_ioctl_ns=%.1f probe=%s\n",
+			 "base_getpgid_ns=%.1f base_ioctl_ns=%.1f getppid_res=%s getpgid_res=%s ioctl_res=%s probe=%s\n",
 			 insns, r[0][rounds / 2], r[1][rounds / 2], r[2][rounds / 2], b[0][rounds / 2], b[1][rounds / 2],
-			 b[2][rounds / 2],
+			 b[2][rounds / 2], res[0], res[1], res[2],
 			 !probe ? "-" : pr == -1 ? strerrorname_np(errno) : "allowed");
 	if (write(1, out, n) != n)
 		return 1;

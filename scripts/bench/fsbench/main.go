@@ -224,7 +224,7 @@ func spread(s *series) string {
 }
 
 // compare times command lines (words split on blanks) against each other
-// in interleaved rounds: fsbench compare ROUNDS 'CMD ARGS' 'CMD ARGS'...
+// in interleaved rounds: fsbench compare ROUNDS '[VAR=VALUE...] CMD ARGS'...
 // It is how the before/after figures of optimisation commits are taken.
 func compare(w io.Writer, args []string) error {
 	if len(args) < 2 {
@@ -236,7 +236,15 @@ func compare(w io.Writer, args []string) error {
 	}
 	var all []*series
 	for _, a := range args[1:] {
-		all = append(all, newSeries(a, strings.Fields(a)...))
+		// Leading NAME=VALUE words set environment variables.
+		words := strings.Fields(a)
+		var env []string
+		for len(words) > 1 && strings.Contains(words[0], "=") {
+			env, words = append(env, words[0]), words[1:]
+		}
+		s := newSeries(a, words...)
+		s.env = env
+		all = append(all, s)
 	}
 	interleave(all, 10, rounds)
 	for _, s := range all {

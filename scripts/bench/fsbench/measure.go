@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 type series struct {
 	name string
 	argv []string
+	env  []string // added to the environment
 	// skip says why the command cannot run in this build or on this
 	// machine; the table prints it instead of dropping the row.
 	skip  string
@@ -34,6 +36,9 @@ func (s *series) check() {
 	}
 	var out bytes.Buffer
 	cmd := exec.Command(s.argv[0], s.argv[1:]...)
+	if s.env != nil {
+		cmd.Env = append(os.Environ(), s.env...)
+	}
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(out.String())
@@ -47,6 +52,9 @@ func (s *series) check() {
 // runOnce times one run from fork to reaping.
 func (s *series) runOnce() error {
 	cmd := exec.Command(s.argv[0], s.argv[1:]...)
+	if s.env != nil {
+		cmd.Env = append(os.Environ(), s.env...)
+	}
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s: %w", s.name, err)
