@@ -6,8 +6,11 @@
  *
  *   unshare(CLONE_NEWNS [|CLONE_NEWPID]); mount --make-rprivate /;
  *   tmpfs on ROOT; bind /usr read-only; bin/lib/lib64/sbin symlinks;
- *   /proc; a minimal /dev; tmpfs /tmp; N extra read-only binds;
- *   pivot_root(".", "."); umount2(".", MNT_DETACH); exec.
+ *   /proc; a minimal /dev; tmpfs /tmp; N extra read-only binds; the root
+ *   remounted read-only; pivot_root(".", "."); umount2(".", MNT_DETACH); exec.
+ *
+ * It drops no privileges (fsviews and bwrap are told to drop every
+ * capability): it is the recipe at its cheapest.
  *
  * usage: plain ROOTDIR [--pid] [--binds N SRC] -- CMD [ARGS...]
  * ROOTDIR is any existing empty directory: the tmpfs is mounted over it
@@ -141,6 +144,8 @@ int main(int argc, char **argv)
 	if (chdir(argv[1]) != 0) /* enter the tmpfs just stacked there */
 		die("chdir", argv[1]);
 	build(nbinds, bindsrc);
+	/* The root tmpfs read-only once built, as fsviews and bwrap --remount-ro / leave it. */
+	mnt(NULL, ".", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
 	if (syscall(SYS_pivot_root, ".", ".") != 0)
 		die("pivot_root", ".");
 	if (umount2(".", MNT_DETACH) != 0)

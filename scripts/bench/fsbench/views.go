@@ -9,7 +9,9 @@ import (
 
 // view is the benchmark's view, built the same way by every tool: /usr
 // read-only, the bin/sbin/lib/lib64 links into it, /proc, a minimal /dev,
-// a tmpfs /tmp, and binds extra read-only binds of bindSrc at /b/0.. .
+// a tmpfs /tmp, and binds extra read-only binds of bindSrc at /b/0..; the
+// root read-only once built. fsviews and bwrap also drop every capability
+// (bwrap keeps its bounding set, fsviews empties it); plain drops nothing.
 type view struct {
 	binds   int
 	bindSrc string
@@ -62,6 +64,8 @@ to = "usr/lib64"
 [dev]
 [[tmpfs]]
 target = "/tmp"
+[security]
+capabilities = []
 `)
 	for i := 0; i < v.binds; i++ {
 		fmt.Fprintf(&b, "[[bind]]\nsource = %q\ntarget = \"/b/%d\"\n", v.bindSrc, i)
@@ -86,7 +90,9 @@ func bwrapArgs(v view, command ...string) []string {
 	a := []string{"bwrap", "--ro-bind", "/usr", "/usr",
 		"--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
 		"--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-		"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"}
+		"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+		// As fsviews leaves them: the root read-only, no capabilities.
+		"--remount-ro", "/", "--cap-drop", "ALL"}
 	if v.pid {
 		a = append(a, "--unshare-pid")
 	}
