@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -112,6 +113,15 @@ func caseAudit(w io.Writer, c config) error {
 		}
 		sec := s.median().Seconds()
 		fmt.Fprintf(w, "| %s | %.2f s | %.0f | %.0f | %s |\n", s.name, sec, float64(written)/(1<<20)/sec, float64(files)/sec, ratio(s, anchor))
+	}
+	for _, s := range []*series{cp, df} {
+		target := strings.SplitN(s.name, " (", 2)[0] + " of the tree no slower than the anchor"
+		if !s.ok() || !anchor.ok() {
+			c.targets.skip(target, firstSkip(s, anchor))
+			continue
+		}
+		q := float64(s.median()) / float64(anchor.median())
+		c.targets.add(target, fmt.Sprintf("%.2f× (%.2f s vs %.2f s)", q, s.median().Seconds(), anchor.median().Seconds()), q <= 1)
 	}
 	return nil
 }

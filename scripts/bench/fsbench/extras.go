@@ -13,11 +13,12 @@ import (
 )
 
 // watchRSS starts fsviews on profile, waits, and reads the RSS of the
-// process fsviews leaves outside the PID namespace.
-func watchRSS(fsviews, profile string, after time.Duration) (string, error) {
+// process fsviews leaves outside the PID namespace: a description and
+// VmRSS in KiB.
+func watchRSS(fsviews, profile string, after time.Duration) (string, int64, error) {
 	cmd := exec.Command(fsviews, "run", profile)
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
@@ -25,7 +26,7 @@ func watchRSS(fsviews, profile string, after time.Duration) (string, error) {
 	pid := cmd.Process.Pid
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	fields := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(status))
@@ -34,7 +35,11 @@ func watchRSS(fsviews, profile string, after time.Duration) (string, error) {
 			fields[k] = strings.TrimSpace(v)
 		}
 	}
-	return fmt.Sprintf("process %q (pid %d): VmRSS %s, VmHWM (peak) %s", fields["Name"], pid, fields["VmRSS"], fields["VmHWM"]), nil
+	kib, err := strconv.ParseInt(strings.TrimSuffix(fields["VmRSS"], " kB"), 10, 64)
+	if err != nil {
+		return "", 0, fmt.Errorf("VmRSS of pid %d: %q", pid, fields["VmRSS"])
+	}
+	return fmt.Sprintf("process %q (pid %d): VmRSS %s, VmHWM (peak) %s", fields["Name"], pid, fields["VmRSS"], fields["VmHWM"]), kib, nil
 }
 
 // caseSizeSyscalls prints the binary size and the syscalls one start-up

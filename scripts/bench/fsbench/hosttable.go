@@ -92,6 +92,15 @@ func caseHostTable(w io.Writer, c config, t *tools) error {
 		}
 		fmt.Fprintln(w, row)
 	}
+	const target = "start-up grows with the host's mount table no faster than plain's (growth ratio at K = 10000 ≤ 1.2)"
+	gf, ok1 := growth(10000, "fsviews")
+	gp, ok2 := growth(10000, "plain")
+	if ok1 && ok2 && gp > 0 {
+		q := float64(gf) / float64(gp)
+		c.targets.add(target, fmt.Sprintf("%.2f (%s vs %s)", q, ms(gf), ms(gp)), q <= 1.2)
+	} else {
+		c.targets.skip(target, "not measured")
+	}
 	return nil
 }
 

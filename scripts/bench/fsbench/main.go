@@ -48,6 +48,7 @@ func main() {
 	flag.StringVar(&cfg.cases, "cases", "a,b,c,d,e,f,x", "cases to run: a start-up, b binds, c host mount table, d seccomp, e memory, f audit, x size/syscalls")
 	flag.BoolVar(&cfg.quick, "quick", false, "fewer rounds and a smaller audit tree: a smoke test, not figures to publish")
 	flag.Parse()
+	cfg.targets = &targets{}
 	exitOn(cfg.run(os.Stdout))
 }
 
@@ -61,6 +62,7 @@ func exitOn(err error) {
 type config struct {
 	fsviews, plain, loader, hello, tmp, cases string
 	quick                                     bool
+	targets                                   *targets
 }
 
 func (c config) want(name string) bool {
@@ -132,6 +134,7 @@ func (c config) run(w io.Writer) error {
 			return err
 		}
 	}
+	c.targets.print(w)
 	fmt.Fprintf(w, "\nWhole run: %s.\n", time.Since(start).Round(time.Second))
 	return nil
 }

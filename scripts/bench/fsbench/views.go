@@ -90,16 +90,16 @@ func bwrapArgs(v view, command ...string) []string {
 	a := []string{"bwrap", "--ro-bind", "/usr", "/usr",
 		"--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
 		"--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-		"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-		// As fsviews leaves them: the root read-only, no capabilities.
-		"--remount-ro", "/", "--cap-drop", "ALL"}
+		"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--cap-drop", "ALL"}
 	if v.pid {
 		a = append(a, "--unshare-pid")
 	}
 	for i := 0; i < v.binds; i++ {
 		a = append(a, "--ro-bind", v.bindSrc, fmt.Sprintf("/b/%d", i))
 	}
-	return append(a, command...)
+	// As fsviews leaves it: the root read-only once everything is in
+	// place (bwrap runs its options in order, so this comes last).
+	return append(append(a, "--remount-ro", "/"), command...)
 }
 
 func (t *tools) plainArgs(v view, command ...string) []string {
