@@ -13,17 +13,16 @@
  * else is allowed, as in fsviews' Spec{Preset: "none", Rules: ...}.
  *
  * Prints: insns=N getppid_ns=X getpgid_ns=Y ioctl_ns=Z base_getppid_ns=...
- * base_getpgid_ns=... base_ioctl_ns=... getppid_res=R getpgid_res=R ioctl_res=R
- * probe=E; *_res say whether the filter let the call through ("ok") or
- * refused it (the errno name); base_* are the same loops
- * timed in the same process before the filter was installed, so that the
- * overhead is not blurred by differences between processes.
- * getppid has no rules (decided by number: the allow path), getpgid(0) is
- * checked against every getpgid rule and passes (the rule path), ioctl(-1,
- * FIONREAD) meets the presets' ioctl rules. Each figure is the median over
- * ROUNDS of the mean over ITERS calls. probe is the errno of getpgid(PROBE)
- * where PROBE is the first getpgid rule's value (libseccomp mode reads it
- * from RULES.txt, bpf mode from $PROBE): EPERM shows the rules work.
+ * base_getpgid_ns=... base_ioctl_ns=... getppid_res=R getpgid_res=R
+ * ioctl_res=R probe=E. The filter runs in a forked child; the parent, with
+ * no filter, times the same loops (base_*), and the two take turns round
+ * by round over a pipe (read and write pass every filter, even "strict"),
+ * so that load from other processes hits both alike. *_res say whether the
+ * filter let each call through ("ok") or refused it (the errno name).
+ * Each figure is the median over ROUNDS of the mean over ITERS calls.
+ * probe is the errno of getpgid(PROBE), where PROBE is the first getpgid
+ * rule's value (libseccomp mode reads it from RULES.txt, bpf mode from
+ * $PROBE): EPERM shows the rules work.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +38,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +73,15 @@ static int cmp(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
+
+static const char *errname(int e) { return e == 0 ? "ok" : strerrorname_np(e); }
+
+/* What a filtered child reports after its rounds. */
+struct verdict {
+	long insns;
+	int res[3]; /* 0: the call went through; else the errno the filter returned */
+	int probe;  /* errno of getpgid(PROBE), -1 when there is no probe */
+};
 
 static long install_bpf(const char *file)
 {
@@ -137,63 +146,93 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: seccomp_loader none|bpf|libseccomp FILE ITERS ROUNDS\n");
 		return 2;
 	}
+	const char *mode = argv[1];
 	long iters = atol(argv[3]);
 	int rounds = atoi(argv[4]);
-	uint64_t probe = 0;
-	long insns = 0;
+	if (strcmp(mode, "bpf") != 0 && strcmp(mode, "libseccomp") != 0 && strcmp(mode, "none") != 0) {
+		fprintf(stderr, "seccomp_loader: unknown mode %s\n", mode);
+		return 2;
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		die("prctl(PR_SET_NO_NEW_PRIVS)");
+	int p2c[2], c2p[2];
+	if (pipe(p2c) != 0 || pipe(c2p) != 0)
+		die("pipe");
+	pid_t child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		struct verdict v = {.probe = -1};
+		uint64_t probe = 0;
+		if (strcmp(mode, "bpf") == 0)
+			v.insns = install_bpf(argv[2]);
+		else if (strcmp(mode, "libseccomp") == 0)
+			v.insns = install_libseccomp(argv[2], &probe);
+		if (getenv("PROBE"))
+			probe = strtoull(getenv("PROBE"), NULL, 0);
+		loop(0, iters / 10);
+		char tok;
+		for (int i = 0; i < rounds; i++) {
+			double t[3];
+			if (read(p2c[0], &tok, 1) != 1)
+				_exit(1);
+			for (int w = 0; w < 3; w++)
+				t[w] = loop(w, iters);
+			if (write(c2p[1], t, sizeof t) != sizeof t)
+				_exit(1);
+		}
+		for (int w = 0; w < 3; w++) {
+			long rc;
+			errno = 0;
+			switch (w) {
+			case 0: rc = syscall(SYS_getppid); break;
+			case 1: rc = syscall(SYS_getpgid, 0); break;
+			default: rc = syscall(SYS_ioctl, -1, FIONREAD, 0); break;
+			}
+			/* ioctl on fd -1 fails with EBADF when the filter lets it through. */
+			v.res[w] = rc != -1 || errno == EBADF ? 0 : errno;
+		}
+		if (probe) {
+			errno = 0;
+			v.probe = syscall(SYS_getpgid, probe) == -1 ? errno : 0;
+		}
+		if (write(c2p[1], &v, sizeof v) != sizeof v)
+			_exit(1);
+		_exit(0);
+	}
 	double *r[3], *b[3];
 	for (int w = 0; w < 3; w++) {
 		r[w] = calloc(rounds, sizeof(double));
 		b[w] = calloc(rounds, sizeof(double));
 	}
 	loop(0, iters / 10);
-	for (int i = 0; i < rounds; i++)
+	for (int i = 0; i < rounds; i++) {
+		double t[3];
 		for (int w = 0; w < 3; w++)
 			b[w][i] = loop(w, iters);
-	if (strcmp(argv[1], "bpf") == 0)
-		insns = install_bpf(argv[2]);
-	else if (strcmp(argv[1], "libseccomp") == 0)
-		insns = install_libseccomp(argv[2], &probe);
-	else if (strcmp(argv[1], "none") != 0) {
-		fprintf(stderr, "seccomp_loader: unknown mode %s\n", argv[1]);
-		return 2;
-	}
-	if (getenv("PROBE"))
-		probe = strtoull(getenv("PROBE"), NULL, 0);
-	loop(0, iters / 10);
-	for (int i = 0; i < rounds; i++)
+		if (write(p2c[1], "x", 1) != 1 || read(c2p[0], t, sizeof t) != sizeof t) {
+			fprintf(stderr, "seccomp_loader: the filtered child died (see above)\n");
+			return 1;
+		}
 		for (int w = 0; w < 3; w++)
-			r[w][i] = loop(w, iters);
+			r[w][i] = t[w];
+	}
+	struct verdict v;
+	if (read(c2p[0], &v, sizeof v) != sizeof v)
+		die("read the child's verdict");
+	int st;
+	if (waitpid(child, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "seccomp_loader: the filtered child failed\n");
+		return 1;
+	}
 	for (int w = 0; w < 3; w++) {
 		qsort(r[w], rounds, sizeof(double), cmp);
 		qsort(b[w], rounds, sizeof(double), cmp);
 	}
-	/* What the filter does with each timed call: "ok" or the errno name
-	 * (a refused call skips the syscall's work, so it can be cheaper). */
-	const char *res[3];
-	for (int w = 0; w < 3; w++) {
-		long rc;
-		errno = 0;
-		switch (w) {
-		case 0: rc = syscall(SYS_getppid); break;
-		case 1: rc = syscall(SYS_getpgid, 0); break;
-		default: rc = syscall(SYS_ioctl, -1, FIONREAD, 0); break;
-		}
-		/* ioctl on fd -1 fails with EBADF when the filter lets it through. */
-		res[w] = rc != -1 || errno == EBADF ? "ok" : strerrorname_np(errno);
-	}
-	errno = 0;
-	long pr = probe ? syscall(SYS_getpgid, probe) : 0;
-	char out[512];
-	int n = snprintf(out, sizeof out,
-			 "insns=%ld getppid_ns=%.1f getpgid_ns=%.1f ioctl_ns=%.1f base_getppid_ns=%.1f "
-			 "base_getpgid_ns=%.1f base_ioctl_ns=%.1f getppid_res=%s getpgid_res=%s ioctl_res=%s probe=%s\n",
-			 insns, r[0][rounds / 2], r[1][rounds / 2], r[2][rounds / 2], b[0][rounds / 2], b[1][rounds / 2],
-			 b[2][rounds / 2], res[0], res[1], res[2],
-			 !probe ? "-" : pr == -1 ? strerrorname_np(errno) : "allowed");
-	if (write(1, out, n) != n)
-		return 1;
+	printf("insns=%ld getppid_ns=%.1f getpgid_ns=%.1f ioctl_ns=%.1f base_getppid_ns=%.1f base_getpgid_ns=%.1f "
+	       "base_ioctl_ns=%.1f getppid_res=%s getpgid_res=%s ioctl_res=%s probe=%s\n",
+	       v.insns, r[0][rounds / 2], r[1][rounds / 2], r[2][rounds / 2], b[0][rounds / 2], b[1][rounds / 2],
+	       b[2][rounds / 2], errname(v.res[0]), errname(v.res[1]), errname(v.res[2]),
+	       v.probe < 0 ? "-" : v.probe == 0 ? "allowed" : errname(v.probe));
 	return 0;
 }

@@ -189,7 +189,7 @@ func caseSeccomp(w io.Writer, c config) error {
 		}
 		return float64(quantile(xs, 0.5)) / 10
 	}
-	fmt.Fprintf(w, "ns per syscall: median over %d loader runs (interleaved, alternating order), each the median of %s rounds of %s calls. Overhead = with the filter − before it, in the same process (the no-filter row shows the noise of that difference). getppid is decided by the syscall number alone, which the kernel's action cache can answer without running the filter (the allow path); getpgid(0) is checked against every getpgid rule and passes (the rule path); ioctl(-1, FIONREAD) meets the presets' ioctl rules. Target: fsviews' overhead no larger than libseccomp's for the same rules.\n\n", passes, rounds, iters)
+	fmt.Fprintf(w, "ns per syscall: median over %d loader runs (interleaved, alternating order), each the median of %s rounds of %s calls. Overhead = with the filter − without it: the loader forks a child that installs the filter, and the unfiltered parent and the child take turns round by round, so load from other processes hits both alike (the no-filter row shows the noise of that difference). getppid is decided by the syscall number alone, which the kernel's action cache can answer without running the filter (the allow path); getpgid(0) is checked against every getpgid rule and passes (the rule path); ioctl(-1, FIONREAD) meets the presets' ioctl rules. Target: fsviews' overhead no larger than libseccomp's for the same rules.\n\n", passes, rounds, iters)
 	fmt.Fprintf(w, "| filter | BPF insns | getppid | getpgid(0) | ioctl | overhead getppid | overhead getpgid | overhead ioctl | rules enforced |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, cf := range configs {
 		row := fmt.Sprintf("| %s | %s |", cf.name, cf.runs[0]["insns"])
@@ -223,6 +223,6 @@ func caseSeccomp(w io.Writer, c config) error {
 		c.targets.add("seccomp "+strings.TrimPrefix(n, "rules")+"-rule filter: rule-path overhead ≤ libseccomp's",
 			fmt.Sprintf("%+.1f ns vs %+.1f ns per getpgid", a, b), a <= b)
 	}
-	fmt.Fprintf(w, "\nA call the filter refuses is marked with its errno: it returns before the syscall's own work, so it can cost less than with no filter. Any filter, even one the kernel's action cache answers, sends every syscall through the slow entry path (and turns on speculative-store-bypass mitigation); the overhead of an allowed getppid is that floor. \"rules enforced\": errno of getpgid(value of its first rule) under the filter; EPERM for both compilers shows the same rules are in force. libseccomp is used with its defaults (seccomp_init(SCMP_ACT_ALLOW), one seccomp_rule_add per rule).\n")
+	fmt.Fprintf(w, "\nA call the filter refuses is marked with its errno: it returns before the syscall's own work, so it can cost less than with no filter. Any filter, even one the kernel's action cache answers, sends every syscall through the kernel's slower entry path for traced tasks; the overhead of an allowed getppid is that floor. \"rules enforced\": errno of getpgid(value of its first rule) under the filter; EPERM for both compilers shows the same rules are in force. libseccomp is used with its defaults (seccomp_init(SCMP_ACT_ALLOW), one seccomp_rule_add per rule).\n")
 	return nil
 }
