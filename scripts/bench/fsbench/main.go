@@ -190,11 +190,14 @@ func header(w io.Writer, c config, t *tools) {
 			}
 		}
 	}
-	load, _ := os.ReadFile("/proc/loadavg")
+	load := "unknown"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil && len(strings.Fields(string(b))) >= 3 {
+		load = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	fmt.Fprintf(w, "# fsviews benchmark\n\n")
 	fmt.Fprintf(w, "%s; Linux %s; %d CPUs (%s); %s; %s; load average at start %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.TrimSpace(string(kernel)), runtime.NumCPU(), cpu,
-		runtime.Version(), strings.TrimSpace(string(bw)), strings.Join(strings.Fields(string(load))[:3], " "))
+		runtime.Version(), strings.TrimSpace(string(bw)), load)
 	if c.quick {
 		fmt.Fprintf(w, "\n**-quick run: few rounds, small audit tree; a smoke test, not figures to publish.**\n")
 	}
