@@ -8,7 +8,7 @@ FUZZTIME ?= 20s
 
 # One static binary, no cgo.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/fsviews
+	CGO_ENABLED=0 $(GO) build -trimpath -tags urfave_cli_no_docs -o $(BIN) ./cmd/fsviews
 
 # Run a jail on the bundled "demo" profile; it prints its own view.
 demo: build
@@ -21,12 +21,19 @@ test: build
 # Coverage-guided fuzzing of the parsers, FUZZTIME per target.
 fuzz:
 	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzMatchers$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./views -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseStatus$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseLimits$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParsePlan$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./rlimits -run '^$$' -fuzz '^FuzzParseValue$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./seccomp -run '^$$' -fuzz '^FuzzParseLogRecord$$' -fuzztime $(FUZZTIME)
+
+# fsviews beside bubblewrap and the plain unshare + pivot_root recipe: a
+# markdown report (root; ~10 min; docs/performance.md). BENCH_FLAGS=-quick
+# for a smoke test. Never fails on timing.
+bench: build
+	scripts/bench/run.sh $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -234,8 +233,6 @@ func (b *builder) file(l layer, i int, rf rawFile) {
 	}
 }
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 func (b *builder) env(l layer, r rawEnv) {
 	if r.Clear != nil {
 		b.p.Env.Clear = *r.Clear
@@ -251,7 +248,7 @@ func (b *builder) env(l layer, r rawEnv) {
 		value := r.Set[name]
 		pos, key := at(l, "env.set."+name)
 		switch {
-		case !envName.MatchString(name):
+		case !validEnvName(name):
 			b.errorf(pos, key, "bad variable name %q: use letters, digits and '_', not starting with a digit", name)
 		case strings.ContainsRune(value, 0):
 			b.errorf(pos, key, "the value of %s contains a NUL byte, which an environment cannot hold: remove it", name)
@@ -260,7 +257,7 @@ func (b *builder) env(l layer, r rawEnv) {
 		}
 	}
 	for _, name := range r.Keep {
-		if !envName.MatchString(name) {
+		if !validEnvName(name) {
 			pos, key := at(l, "env.keep")
 			b.errorf(pos, key, "bad variable name %q: use letters, digits and '_', not starting with a digit", name)
 			continue
@@ -386,8 +383,6 @@ func (b *builder) mode(l layer, keyPath string, v any, def uint32) uint32 {
 	return uint32(n)
 }
 
-var sizePattern = regexp.MustCompile(`^([0-9]+)\s*([kKmMgG]?)(i?[bB])?$`)
-
 // size parses "64M", "512k", "1g" or a number of bytes (binary units).
 func (b *builder) size(l layer, keyPath string, v any) int64 {
 	if v == nil {
@@ -399,7 +394,7 @@ func (b *builder) size(l layer, keyPath string, v any) int64 {
 	case int64:
 		n = v
 	case string:
-		m := sizePattern.FindStringSubmatch(strings.TrimSpace(v))
+		m := sizePattern().FindStringSubmatch(strings.TrimSpace(v))
 		if m == nil {
 			b.errorf(pos, key, "bad size %q: use bytes with an optional unit k, M or G, e.g. \"64M\"", v)
 			return 0
@@ -421,11 +416,3 @@ func (b *builder) size(l layer, keyPath string, v any) int64 {
 	}
 	return n
 }
-
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$`)
-
-func validName(s string) bool { return namePattern.MatchString(s) }
-
-var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$`)
-
-func validHostname(s string) bool { return hostnamePattern.MatchString(s) }

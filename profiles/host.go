@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,6 +70,9 @@ func CheckHost(p *Profile, h Host) Problems {
 
 	var exposed []string
 	for _, pattern := range secrets() {
+		if !anyMayExpose(p.Binds, pattern) {
+			continue
+		}
 		matches, _ := h.Glob(pattern)
 		exposed = append(exposed, matches...)
 	}
@@ -140,6 +144,34 @@ func CheckHost(p *Profile, h Host) Problems {
 		s.GID = gid
 	}
 	return probs
+}
+
+// anyMayExpose reports whether some bind could show a match of the
+// secret pattern, so that CheckHost globs only patterns that can matter:
+// globbing all of them (/home/*/.ssh reads /home) cost every load a few
+// directory reads, which showed in the start-up of every run.
+//
+// Every match lies below the pattern's fixed leading directory (/home for
+// /home/*/.ssh; the whole path when it has no wildcard). A bind exposes a
+// match at or below its source, so only a source on the same line of
+// descent as that directory, above it, equal to it or below it, can
+// expose one; a source elsewhere never can.
+func anyMayExpose(binds []Bind, pattern string) bool {
+	fixed := pattern
+	if i := strings.IndexAny(pattern, `*?[\`); i >= 0 {
+		fixed = path.Dir(pattern[:i])
+	}
+	for _, b := range binds {
+		if isWithin(fixed, b.Source) || isWithin(b.Source, fixed) {
+			return true
+		}
+	}
+	return false
+}
+
+// isWithin reports whether p is dir or lies below it.
+func isWithin(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
 func lookupUser(h Host, name string) (int, int, error) {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -209,11 +208,6 @@ func (l Loader) readLayers(src source, stack []string, from Pos) ([]layer, Probl
 	return append(layers, layer{src: src, raw: raw, keys: keys}), probs
 }
 
-// typeError matches the decoder's errors for a value of the wrong type,
-// which are plain errors, not ParseErrors: "toml: line 3 (last key
-// "command"): incompatible types: ...".
-var typeError = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "([^"]*)"\): (.*)$`)
-
 func decodeProblem(file string, err error, keys keyLines) Problem {
 	var perr toml.ParseError
 	if errors.As(err, &perr) {
@@ -228,7 +222,10 @@ func decodeProblem(file string, err error, keys keyLines) Problem {
 		return Problem{Pos: Pos{File: file, Line: perr.Position.Line}, Key: key,
 			Msg: "TOML syntax: " + msg + "; see docs/profiles.md for the format"}
 	}
-	if m := typeError.FindStringSubmatch(err.Error()); m != nil {
+	// The decoder's errors for a value of the wrong type are plain
+	// errors, not ParseErrors: "toml: line 3 (last key "command"):
+	// incompatible types: ...".
+	if m := typeErrorPattern().FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		// The decoder names the key without array indexes ("bind.mode");
 		// the line tells which [[bind]] it was.

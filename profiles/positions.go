@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -81,10 +80,10 @@ func (kl keyLines) line(path string) int {
 		if l, ok := kl.byKey[p]; ok {
 			return l
 		}
-		if m := arrayIndex.FindStringIndex(p); m != nil && m[1] == len(p) {
+		if i := trailingIndex(p); i >= 0 {
 			// "bind#1" of bind = [{...}, {...}], written on one line
 			// under the name "bind".
-			p = p[:m[0]]
+			p = p[:i]
 			continue
 		}
 		dot := strings.LastIndexByte(p, '.')
@@ -96,13 +95,11 @@ func (kl keyLines) line(path string) int {
 	return 0
 }
 
-var arrayIndex = regexp.MustCompile(`#\d+`)
-
 // find locates a key the decoder reports without array indexes (it says
 // "bind.sourc", not which [[bind]]), returning its line and indexed path.
 func (kl keyLines) find(key string) (int, string) {
 	for _, e := range kl.order {
-		if arrayIndex.ReplaceAllString(e.path, "") == key {
+		if stripIndexes(e.path) == key {
 			return e.line, e.path
 		}
 	}
@@ -113,7 +110,7 @@ func (kl keyLines) find(key string) (int, string) {
 // several [[bind]] tables with a "mode", the one on that line.
 func (kl keyLines) findAt(key string, line int) (int, string) {
 	for _, e := range kl.order {
-		if e.line == line && arrayIndex.ReplaceAllString(e.path, "") == key {
+		if e.line == line && stripIndexes(e.path) == key {
 			return e.line, e.path
 		}
 	}
