@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"bytes"
 	"io"
 	"os"
@@ -197,6 +198,39 @@ target = "/data"
 			entries, _ := os.ReadDir(outside)
 			if len(entries) != 0 {
 				t.Errorf("fsviews wrote outside the view, into %s: %v", outside, entries)
+			}
+		})
+	}
+}
+
+// A FIFO the jail leaves in its state dir where the next run writes a
+// [[file]] or mounts a file makes that run fail or succeed, never hang.
+func TestPlantedFIFOInStateDoesNotHang(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	state := filepath.Join(h, "state")
+	first := writeProfile(t, h, "fifo", base+"[[state]]\ntarget = \"/data\"\n")
+	if r := run(t, "run", "--state-dir", state, first, "--", "/bin/sh", "-c", "mkfifo /data/file /data/mnt"); r.code != 0 {
+		t.Fatalf("planting failed: %v", r)
+	}
+	for _, tc := range []struct{ name, extra, want string }{
+		{"file over fifo", "[[file]]\ntarget = \"/data/file\"\ncontent = \"x\"\n", "not a regular file"},
+		{"bind over fifo", "[[bind]]\nsource = \"/etc/hostname\"\ntarget = \"/data/mnt\"\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			second := writeProfile(t, h, "fifo", base+"[[state]]\ntarget = \"/data\"\n"+tc.extra)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, fsviews(t), "run", "--state-dir", state, second, "--", "/bin/true")
+			out, err := cmd.CombinedOutput()
+			if ctx.Err() != nil {
+				t.Fatalf("run hung on the planted FIFO: %s", out)
+			}
+			if tc.want == "" && err != nil {
+				t.Errorf("a file bind over a FIFO failed: %v\n%s", err, out)
+			}
+			if tc.want != "" && (err == nil || !strings.Contains(string(out), tc.want)) {
+				t.Errorf("want failure with %q, got %v\n%s", tc.want, err, out)
 			}
 		})
 	}

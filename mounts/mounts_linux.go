@@ -126,6 +126,8 @@ func errnoHint(err error) string {
 		return ": a path component is a symlink inside the view; fsviews never follows links while building a view (was it planted in a state dir or rw bind?)"
 	case errors.Is(err, unix.EROFS):
 		return ": it lies inside a read-only bind; create the mountpoint on the host first"
+	case errors.Is(err, unix.ENXIO):
+		return ": it is a FIFO or socket, not a regular file (left in a state dir?); remove it"
 	case errors.Is(err, unix.ENOTDIR):
 		return ": a path component is not a directory"
 	}

@@ -134,12 +134,25 @@ func (r *Root) WriteFile(target string, content string, source string, mode uint
 		return err
 	}
 	defer unix.Close(parent)
-	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
+	// O_NONBLOCK: a FIFO planted at target fails with ENXIO instead of
+	// blocking fsviews until some reader shows up.
+	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, mode)
 	if err != nil {
 		return fmt.Errorf("create %s: %w%s", target, err, errnoHint(err))
 	}
 	f := os.NewFile(uintptr(fd), target)
 	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat %s: %w", target, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fmt.Errorf("%s exists and is not a regular file: fsviews writes [[file]] targets only over regular files; remove it", target)
+	}
+	// Truncate only now that it is known to be a regular file.
+	if err := f.Truncate(0); err != nil {
+		return fmt.Errorf("truncate %s: %w", target, err)
+	}
 	var in io.Reader = strings.NewReader(content)
 	if source != "" {
 		src, err := os.Open(source)
@@ -172,11 +185,12 @@ func (r *Root) Attach(t *Tree, target string, k Kind) error {
 			return err
 		}
 	} else {
-		fd, err := unix.Openat(parent, base, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o444)
-		if err != nil {
+		// mknodat, not open(O_CREAT): opening whatever a jail left at
+		// this path in a state dir (a FIFO) could block fsviews forever.
+		err := unix.Mknodat(parent, base, unix.S_IFREG|0o444, 0)
+		if err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("create mountpoint %s: %w%s", target, err, errnoHint(err))
 		}
-		unix.Close(fd)
 		if err := expectType(parent, base, target, RegularFile); err != nil {
 			return err
 		}
