@@ -8,8 +8,6 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/landlock-lsm/go-landlock/landlock"
-	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 
 	"github.com/fsviews/fsviews/rlimits"
@@ -26,14 +24,18 @@ import (
 //   - confinement.setLimits, on the locked thread once the view is built
 //     (a low nofile or fsize must not break fsviews' own work) and before
 //     privileges are dropped (raising a hard limit needs CAP_SYS_RESOURCE);
-//   - confinement.enforce, as the very last thing before execve: Landlock,
-//     then no_new_privs and the seccomp filter.
+//   - confinement.enforce, as the very last thing before execve:
+//     no_new_privs, Landlock, then the seccomp filter.
 //
-// The seccomp filter is installed without SECCOMP_FILTER_FLAG_TSYNC, on this
-// thread only: execve keeps only the calling thread, and with it its filter,
-// so the daemon runs under it while the Go runtime's other threads, which
-// die at execve, never need it. Landlock (go-landlock) restricts every
-// thread, which is harmless for the same reason.
+// Both Landlock and seccomp apply to this thread only: execve keeps only
+// the calling thread, and with it its Landlock domain and its filter, so
+// the daemon runs under both while the Go runtime's other threads, which
+// die at execve, never need them. The seccomp filter is installed without
+// SECCOMP_FILTER_FLAG_TSYNC, and landlock_restrict_self is called without
+// LANDLOCK_RESTRICT_SELF_TSYNC (landlock_linux.go). Restricting every
+// thread would add nothing, and the way go-landlock does it before Linux
+// 6.16 (libcap's psx) needs /proc/PID/task when built with cgo, so it failed
+// in every view without [proc].
 
 // minLandlockABI is the oldest Landlock ABI that enforces what a profile
 // means by read-only: ABI 3 (Linux 6.2) adds truncate, without which a
@@ -48,20 +50,15 @@ type probes struct {
 
 func kernelProbes() probes {
 	return probes{
-		seccomp: seccomp.Available,
-		landlockABI: func() (int, error) {
-			v, err := llsys.LandlockGetABIVersion()
-			if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP) {
-				return 0, nil
-			}
-			return v, err
-		},
+		seccomp:     seccomp.Available,
+		landlockABI: landlockABI,
 	}
 }
 
 // layers says which confinement layers run.
 type layers struct {
 	seccomp, landlock bool
+	landlockABI       int      // the kernel's, when landlock
 	skipped           []string // what run tells the user it left out
 }
 
@@ -83,7 +80,7 @@ func decide(plan *views.Plan, pr probes) (layers, error) {
 		abi, err := pr.landlockABI()
 		switch {
 		case err == nil && abi >= minLandlockABI:
-			l.landlock = true
+			l.landlock, l.landlockABI = true, abi
 		case ll.Optional:
 			why := fmt.Sprintf("the kernel's Landlock ABI is %d, fsviews needs %d (Linux 6.2 with landlock in the lsm= list)", abi, minLandlockABI)
 			if err != nil {
@@ -105,6 +102,7 @@ func decide(plan *views.Plan, pr probes) (layers, error) {
 type confinement struct {
 	limits   []rlimits.Limit
 	landlock []views.LandlockRule // nil: no Landlock
+	abi      int                  // the kernel's Landlock ABI, with landlock
 	filter   *seccomp.Program     // nil: no seccomp filter
 }
 
@@ -130,6 +128,7 @@ func prepareConfinement(plan *views.Plan, stderr io.Writer) (*confinement, error
 	}
 	if l.landlock {
 		c.landlock = append([]views.LandlockRule{}, plan.Landlock.Rules...)
+		c.abi = l.landlockABI
 	}
 	for _, lim := range plan.Limits {
 		c.limits = append(c.limits, lim.Limit)
@@ -154,64 +153,27 @@ func logHint() string {
 	return hint
 }
 
-// landlockRules turns the plan's rules into go-landlock rules. A rule on a
-// file gets the rights that apply to files: the kernel refuses directory
-// rights on a file.
-func landlockRules(rules []views.LandlockRule) ([]landlock.Rule, error) {
-	var out []landlock.Rule
-	for _, r := range rules {
-		fi, err := os.Stat(r.Path)
-		if errors.Is(err, os.ErrNotExist) && r.Optional {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("rule for %s (%s): %w", r.Path, r.Origin, err)
-		}
-		dir := fi.IsDir()
-		var rule landlock.FSRule
-		switch {
-		case r.Access == views.LandlockRO && dir:
-			rule = landlock.RODirs(r.Path)
-		case r.Access == views.LandlockRO:
-			rule = landlock.ROFiles(r.Path)
-		case dir:
-			// Refer lets the daemon rename and link between its writable
-			// directories, as it could without Landlock.
-			rule = landlock.RWDirs(r.Path).WithRefer()
-		default:
-			rule = landlock.RWFiles(r.Path)
-		}
-		if r.Access == views.LandlockDev {
-			rule = rule.WithIoctlDev()
-		}
-		out = append(out, rule)
-	}
-	return out, nil
-}
-
 // enforce applies Landlock and the seccomp filter, in that order, as the
 // last steps before execve: the filter would otherwise have to allow what
 // fsviews itself still does.
 func (c *confinement) enforce() error {
+	if c.landlock == nil && c.filter == nil {
+		return nil
+	}
+	// Both layers need no_new_privs on this thread: the kernel refuses
+	// them without it unless the thread holds CAP_SYS_ADMIN, and they must
+	// not apply to setuid programs they could fool. privs.Apply has set
+	// it already (check refuses no_new_privs = false with either layer);
+	// setting it again costs nothing and does not depend on that.
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return failed("prctl PR_SET_NO_NEW_PRIVS: %w", err)
+	}
 	if c.landlock != nil {
-		rules, err := landlockRules(c.landlock)
-		if err != nil {
-			return failed("[landlock]: %w", err)
-		}
-		// BestEffort only drops rights newer than the running kernel's ABI,
-		// which decide checked is at least minLandlockABI.
-		if err := landlock.V5.BestEffort().RestrictPaths(rules...); err != nil {
+		if err := restrictLandlock(c.landlock, c.abi); err != nil {
 			return failed("[landlock]: %w", err)
 		}
 	}
 	if c.filter != nil {
-		// The kernel requires no_new_privs for a filter installed without
-		// CAP_SYS_ADMIN, and privileges are already dropped; the profile
-		// cannot turn it off (check refuses no_new_privs = false with
-		// [seccomp]).
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return failed("[seccomp]: prctl PR_SET_NO_NEW_PRIVS: %w", err)
-		}
 		// From here to execve this thread must only make syscalls the
 		// filter allows. No garbage collection then: it could make this
 		// thread wake others (futex), which a tight allowlist refuses.
