@@ -27,15 +27,16 @@ import (
 //   - confinement.enforce, as the very last thing before execve:
 //     no_new_privs, Landlock, then the seccomp filter.
 //
-// Both Landlock and seccomp apply to this thread only: execve keeps only
-// the calling thread, and with it its Landlock domain and its filter, so
-// the daemon runs under both while the Go runtime's other threads, which
-// die at execve, never need them. The seccomp filter is installed without
-// SECCOMP_FILTER_FLAG_TSYNC, and landlock_restrict_self is called without
-// LANDLOCK_RESTRICT_SELF_TSYNC (landlock_linux.go). Restricting every
-// thread would add nothing, and the way go-landlock does it before Linux
-// 6.16 (libcap's psx) needs /proc/PID/task when built with cgo, so it failed
-// in every view without [proc].
+// Both Landlock and seccomp apply to the locked thread that execs, and to
+// no other: execve keeps only the calling thread, and with it its Landlock
+// domain and its filter, so the daemon runs under both while the Go
+// runtime's other threads, which die at execve, never need them. The
+// seccomp filter is installed without SECCOMP_FILTER_FLAG_TSYNC, and
+// landlock_restrict_self is called without LANDLOCK_RESTRICT_SELF_TSYNC
+// (landlock_linux.go). Restricting every thread would add nothing, and the
+// way go-landlock does it on kernels before Landlock ABI 8 (libcap's psx)
+// needs /proc/PID/task when fsviews is built with cgo: it failed in every
+// view without [proc].
 
 // minLandlockABI is the oldest Landlock ABI that enforces what a profile
 // means by read-only: ABI 3 (Linux 6.2) adds truncate, without which a
