@@ -76,6 +76,8 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 			return err
 		}
 		return root.Attach(tree, op.Target, kind)
+	case views.Socket:
+		return bindSocket(root, op)
 	case views.DevNode:
 		// Device nodes only work without nodev; they are single files
 		// the kernel itself makes harmless (null, zero, ...).

@@ -110,6 +110,7 @@ func targetOps(p *profiles.Profile, stateDir string) []Op {
 	if p.Dev != nil {
 		ops = append(ops, devOps(p.Dev.Pos.String())...)
 	}
+	ops = append(ops, socketOps(p)...)
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].Target < ops[j].Target })
 	return ops
 }
@@ -162,7 +163,7 @@ func (c *compiler) add(op Op) {
 		c.made[op.Target] = true
 	}
 	switch op.Kind {
-	case Tmpfs, State, Bind, Devpts, Proc, DevNode:
+	case Tmpfs, State, Bind, Devpts, Proc, DevNode, Socket:
 		c.mounts[op.Target] = op.Kind
 	}
 }

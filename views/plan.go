@@ -21,6 +21,7 @@ const (
 	DevNode   Kind = "dev-node"   // bind one host device node
 	Devpts    Kind = "devpts"     // mount a private devpts instance
 	RemountRO Kind = "remount-ro" // make the root tmpfs read-only
+	Socket    Kind = "socket"     // bind one host unix socket, read-write
 )
 
 // Mode is a permission mode that prints and marshals as octal ("0755").
@@ -59,7 +60,7 @@ type Op struct {
 func (op Op) String() string {
 	var detail []string
 	switch op.Kind {
-	case Bind, DevNode, State:
+	case Bind, DevNode, State, Socket:
 		detail = append(detail, "<- "+op.Source)
 	case Symlink:
 		detail = append(detail, "-> "+op.Link)
@@ -74,6 +75,8 @@ func (op Op) String() string {
 		if op.Optional {
 			detail = append(detail, "optional")
 		}
+	case Socket:
+		detail = append(detail, "rw")
 	case State:
 		detail = append(detail, "rw", fmt.Sprintf("owner=%d:%d", op.UID, op.GID))
 	case File:
