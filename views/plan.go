@@ -124,6 +124,17 @@ type Plan struct {
 	NoNewPriv bool     `json:"no_new_privs"`
 	Env       EnvRules `json:"env"`
 	Command   []string `json:"command"`
+
+	// The process model (docs/systemd.md): PID false execs the daemon in
+	// place; PID true keeps fsviews as a supervisor outside a new PID
+	// namespace, whose PID 1 is fsviews' init, or the daemon when AsPID1.
+	PID    bool `json:"pid,omitempty"`
+	AsPID1 bool `json:"as_pid_1,omitempty"`
+	// TTY keeps the caller's controlling terminal (run --tty); otherwise
+	// the daemon runs in a new session without one.
+	TTY bool `json:"tty,omitempty"`
+	// Notify is NOTIFY_SOCKET as the daemon sees it, "" when unset.
+	Notify string `json:"notify_socket,omitempty"`
 }
 
 // EnvRules say how the daemon's environment is made from fsviews' own.
@@ -138,6 +149,7 @@ func (p *Plan) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# plan for %q (%s)\n", p.Name, p.Profile)
 	fmt.Fprintf(&b, "# namespaces: %s (net: %s)\n", strings.Join(p.Unshare, ", "), p.Net)
+	fmt.Fprintf(&b, "# process: %s\n", p.ProcessModel())
 	n := 0
 	step := func(format string, args ...any) {
 		n++

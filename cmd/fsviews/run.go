@@ -39,6 +39,7 @@ Examples:
    fsviews run ./web.toml --state-dir /srv/fsviews-state`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
+			&cli.BoolFlag{Name: "tty", Usage: "keep the caller's terminal as the daemon's controlling terminal, for an interactive shell; without it the daemon runs in a new session with none, so it cannot push input into your terminal"},
 		},
 		Action: func(c *cli.Context) error {
 			positional, command, err := splitArgs(c)
@@ -52,8 +53,12 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command})
+			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command, TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET")})
 			err = launch.Exec(plan, os.Environ())
+			var exited *launch.Exited
+			if errors.As(err, &exited) {
+				exited.Exit()
+			}
 			var le *launch.Error
 			if errors.As(err, &le) {
 				return cli.Exit(fmt.Sprintf("fsviews: %s: %v", positional[0], le.Err), le.Code)
