@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"unsafe"
 
@@ -76,8 +75,7 @@ func initStage(daemon, goFD, statusFD int, dev, ino uint64, path string) int {
 		unix.Kill(daemon, unix.SIGKILL)
 		return status.fail(failed("tell the daemon's stage to go: %w", err))
 	}
-	debug.SetGCPercent(20)
-	debug.FreeOSMemory()
+	shrink() // idle from here on
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, 0, nil)

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -131,10 +130,7 @@ func supervise(j *job) error {
 			unix.Kill(pid, s.(syscall.Signal))
 		}
 	}()
-	// The supervisor is idle from here on: give the memory the plan and
-	// the profile took back to the kernel, and keep the heap small.
-	debug.SetGCPercent(20)
-	debug.FreeOSMemory()
+	shrink() // idle from here on
 	var ws unix.WaitStatus
 	for {
 		_, err := unix.Wait4(pid, &ws, 0, nil)
