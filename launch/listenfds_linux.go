@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -52,8 +53,17 @@ func listenFDs(environ []string, self int) (listening, error) {
 	if err != nil || n < 0 || n > maxListenFDs {
 		return listening{}, failed("LISTEN_FDS=%q is not a number of sockets (0 to %d): fix the socket unit or the caller that set it", fdsVar, maxListenFDs)
 	}
+	// An inherited fd is open without close-on-exec (else it would not
+	// have survived the caller's execve); everything fsviews opened
+	// itself (the profile, the Go runtime's epoll) is close-on-exec and
+	// takes the lowest free numbers, so a missing socket may be taken by
+	// one of those by now.
 	for fd := 3; fd < 3+n; fd++ {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil && flags&unix.FD_CLOEXEC != 0 {
+			err = errors.New("no such inherited file descriptor")
+		}
+		if err != nil {
 			return listening{}, failed("LISTEN_FDS=%d says fds 3 to %d are passed sockets, but fd %d is not open: %w; fix the caller that set LISTEN_FDS", n, 2+n, fd, err)
 		}
 	}

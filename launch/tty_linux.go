@@ -3,6 +3,7 @@ package launch
 import (
 	"errors"
 	"fmt"
+	"os/signal"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,8 +18,12 @@ import (
 // a job, and which it cannot stop being without forking. Then TIOCNOTTY
 // on the terminal among stdin, stdout and stderr detaches this process
 // from it; the process stays in its group, which keeps the shell's job
-// control. A session leader (systemd starts services so) has no other
-// terminal than the one it opened itself, and loses it the same way.
+// control. A session leader (started by a terminal emulator, script(1)
+// or a service with StandardInput=tty) loses its terminal the same way,
+// but the kernel then sends SIGHUP and SIGCONT to the terminal's
+// foreground group, fsviews' own: SIGHUP is ignored for that moment
+// (an ignored signal is discarded, not left pending), then handed back
+// to the Go runtime, whose handler execve resets to the default.
 func detachTerminal(keep bool) error {
 	if keep {
 		return nil
@@ -26,6 +31,8 @@ func detachTerminal(keep bool) error {
 	if _, err := unix.Setsid(); err == nil || !errors.Is(err, unix.EPERM) {
 		return err
 	}
+	signal.Ignore(unix.SIGHUP)
+	defer signal.Reset(unix.SIGHUP)
 	for fd := 0; fd <= 2; fd++ {
 		err := unix.IoctlSetInt(fd, unix.TIOCNOTTY, 0)
 		if err == nil {
