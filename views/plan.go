@@ -149,7 +149,9 @@ func (p *Plan) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# plan for %q (%s)\n", p.Name, p.Profile)
 	fmt.Fprintf(&b, "# namespaces: %s (net: %s)\n", strings.Join(p.Unshare, ", "), p.Net)
-	fmt.Fprintf(&b, "# process: %s\n", p.ProcessModel())
+	if p.PID {
+		fmt.Fprintf(&b, "# process: %s\n", p.ProcessModel())
+	}
 	n := 0
 	step := func(format string, args ...any) {
 		n++

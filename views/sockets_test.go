@@ -47,3 +47,52 @@ func TestNoLoggingNoSockets(t *testing.T) {
 		}
 	}
 }
+
+// NOTIFY_SOCKET: a socket file is bound alone at NotifyTarget and the
+// daemon is told that path; an abstract socket passes as it is, unbound.
+func TestNotifySocket(t *testing.T) {
+	p := &profiles.Profile{Name: "n", Command: []string{"/d"}, Workdir: "/"}
+	for _, tc := range []struct {
+		socket, notify string
+		op             string
+	}{
+		{"/run/systemd/notify", NotifyTarget, "socket     /run/fsviews/notify          <- /run/systemd/notify rw"},
+		{"@abstract", "@abstract", ""},
+		{"", "", ""},
+	} {
+		plan := Compile(p, Options{NotifySocket: tc.socket})
+		if plan.Notify != tc.notify {
+			t.Errorf("%q: Notify = %q, want %q", tc.socket, plan.Notify, tc.notify)
+		}
+		var sockets []string
+		for _, op := range plan.Ops {
+			if op.Kind == Socket {
+				sockets = append(sockets, op.String())
+			}
+		}
+		if want := []string{tc.op}; tc.op == "" && len(sockets) > 0 || tc.op != "" && strings.Join(sockets, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%q: socket ops %q, want %q", tc.socket, sockets, tc.op)
+		}
+	}
+}
+
+// pid = true adds the PID namespace and says which process model runs;
+// plans without it print as before.
+func TestPIDNamespacePlan(t *testing.T) {
+	p := &profiles.Profile{Name: "p", Command: []string{"/d"}, Workdir: "/"}
+	if s := Compile(p, Options{}).String(); strings.Contains(s, "# process") {
+		t.Errorf("a plan without a PID namespace names a process model:\n%s", s)
+	}
+	p.Namespaces.PID = true
+	plan := Compile(p, Options{})
+	if !plan.PID || plan.AsPID1 || strings.Join(plan.Unshare, ",") != "mnt,pid" {
+		t.Errorf("pid = true: PID %v AsPID1 %v Unshare %v", plan.PID, plan.AsPID1, plan.Unshare)
+	}
+	if !strings.Contains(plan.String(), "# process: supervised: fsviews stays outside a new PID namespace; fsviews' init is its PID 1") {
+		t.Errorf("plan does not name the init model:\n%s", plan)
+	}
+	p.Namespaces.AsPID1 = true
+	if s := Compile(p, Options{}).String(); !strings.Contains(s, "the daemon is its PID 1") {
+		t.Errorf("plan does not name the as_pid_1 model:\n%s", s)
+	}
+}
