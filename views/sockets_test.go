@@ -79,7 +79,7 @@ func TestNotifySocket(t *testing.T) {
 // pid = true adds the PID namespace and says which process model runs;
 // plans without it print as before.
 func TestPIDNamespacePlan(t *testing.T) {
-	p := &profiles.Profile{Name: "p", Command: []string{"/d"}, Workdir: "/"}
+	p := &profiles.Profile{Name: "p", Command: []string{"/d"}, Workdir: "/", Namespaces: profiles.Namespaces{Net: profiles.NetHost}}
 	if s := Compile(p, Options{}).String(); strings.Contains(s, "# process") {
 		t.Errorf("a plan without a PID namespace names a process model:\n%s", s)
 	}
