@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -17,8 +21,46 @@ exec /usr/bin/python3 -c '
 import os, socket
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.connect(os.environ["NOTIFY_SOCKET"])
-s.send(b"READY=1\nSTATUS=serving from the jail")
+s.send(b"READY=1\nMAINPID=%d\nSTATUS=serving from the jail" % os.getpid())
 '`
+
+// listenNotify listens like a service manager on a datagram socket (a
+// path, or "@name" for an abstract one), with SO_PASSCRED on.
+func listenNotify(t *testing.T, name string) *net.UnixConn {
+	t.Helper()
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: name, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	raw, err := l.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// notification reads one notification and the PID that sent it.
+func notification(t *testing.T, l *net.UnixConn) (string, int32) {
+	t.Helper()
+	l.SetDeadline(time.Now().Add(10 * time.Second))
+	buf, oob := make([]byte, 512), make([]byte, 512)
+	n, oobn, _, _, err := l.ReadMsgUnix(buf, oob)
+	if err != nil {
+		t.Fatalf("no notification: %v", err)
+	}
+	msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
+	for _, m := range msgs {
+		if cred, err := syscall.ParseUnixCredentials(&m); err == nil {
+			return string(buf[:n]), cred.Pid
+		}
+	}
+	return string(buf[:n]), 0
+}
 
 // NOTIFY_SOCKET: the socket alone is bound at /run/fsviews/notify, the
 // daemon's NOTIFY_SOCKET says so although [env] clears the environment,
@@ -30,23 +72,31 @@ func TestNotifySocketEveryModel(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			profile := writeProfile(t, h, "notify", base+m.namespaces)
 			sock := filepath.Join(h, "notify"+string(rune('0'+i)))
-			l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-			if err != nil {
+			l := listenNotify(t, sock)
+			cmd := exec.Command(fsviews(t), "run", profile, "--", "/bin/sh", "-c", notifyDaemon)
+			cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			defer l.Close()
-			r := runEnv(t, append(os.Environ(), "NOTIFY_SOCKET="+sock), "run", profile, "--", "/bin/sh", "-c", notifyDaemon)
+			r := wait(t, cmd, &stdout, &stderr)
 			if r.code != 0 {
 				t.Fatalf("run failed: %v", r)
 			}
 			if !strings.Contains(r.stdout, "NOTIFY_SOCKET=/run/fsviews/notify\n") || !strings.Contains(r.stdout, "run: fsviews fsviews: notify\n") {
 				t.Errorf("want NOTIFY_SOCKET=/run/fsviews/notify and nothing else in /run:\n%s", r.stdout)
 			}
-			l.SetDeadline(time.Now().Add(10 * time.Second))
-			buf := make([]byte, 256)
-			n, err := l.Read(buf)
-			if err != nil || string(buf[:n]) != "READY=1\nSTATUS=serving from the jail" {
-				t.Errorf("the host's notify socket got %q, %v", buf[:n], err)
+			msg, sender := notification(t, l)
+			// In place the daemon is fsviews' process and sends its own
+			// MAINPID; supervised, the supervisor relays from its PID
+			// (the main PID) and drops the jail's MAINPID.
+			want := "READY=1\nSTATUS=serving from the jail"
+			if m.name == "in place" {
+				want = fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=serving from the jail", cmd.Process.Pid)
+			}
+			if msg != want || sender != int32(cmd.Process.Pid) {
+				t.Errorf("the host's notify socket got %q from PID %d, want %q from fsviews' PID %d", msg, sender, want, cmd.Process.Pid)
 			}
 		})
 	}
@@ -72,6 +122,15 @@ func TestNotifySocketBadInput(t *testing.T) {
 	r = runEnv(t, append(os.Environ(), "NOTIFY_SOCKET=@fsviews-test"), "run", isolated, "--", "/bin/sh", "-c", show)
 	if r.code != 125 || !strings.Contains(r.stderr, "NOTIFY_SOCKET=@fsviews-test is an abstract socket") || !strings.Contains(r.stderr, `net = "host"`) {
 		t.Errorf("want exit 125 explaining the abstract socket: %v", r)
+	}
+	// Supervised, the supervisor relays to the abstract socket from the
+	// host's network namespace.
+	abstract := fmt.Sprintf("@fsviews-test-%d", os.Getpid())
+	l := listenNotify(t, abstract)
+	supervised := writeProfile(t, h, "isolated-pid", base+"[namespaces]\nnet = \"none\"\npid = true\n")
+	r = runEnv(t, append(os.Environ(), "NOTIFY_SOCKET="+abstract), "run", supervised, "--", "/bin/sh", "-c", notifyDaemon)
+	if msg, _ := notification(t, l); r.code != 0 || msg != "READY=1\nSTATUS=serving from the jail" {
+		t.Errorf("want READY=1 relayed to %s, got %q; %v", abstract, msg, r)
 	}
 }
 

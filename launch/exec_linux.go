@@ -69,7 +69,7 @@ func enter(j *job) (string, error) {
 	// Modes in the plan are exact; the caller's umask is restored for
 	// the daemon, which would have inherited it without fsviews.
 	unix.Umask(0)
-	root, err := build(plan)
+	root, err := build(plan, j.RelayFD)
 	if err != nil {
 		return "", failed("build view: %w", err)
 	}

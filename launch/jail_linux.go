@@ -83,6 +83,11 @@ func jail(jobFD int) int {
 		return status.fail(failed("bug: read the job from the supervisor: %w", err))
 	}
 	j.statusFD = jobFD + 1
+	if j.RelayFD >= 0 {
+		// Bound into the view by build, read by the supervisor: nothing
+		// started here inherits it.
+		unix.CloseOnExec(j.RelayFD)
+	}
 	if j.Plan.AsPID1 {
 		path, err := enter(&j)
 		if err != nil {

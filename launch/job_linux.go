@@ -22,6 +22,7 @@ type job struct {
 	LastCap   int         `json:"last_cap"`
 	Umask     int         `json:"umask"`
 	ListenFDs int         `json:"listen_fds"` // socket activation: fds 3..3+ListenFDs-1 pass
+	RelayFD   int         `json:"relay_fd"` // the notify relay's socket in PID 1, -1 if none
 	statusFD  int         // PID 1's status pipe to the supervisor
 }
 
@@ -41,7 +42,7 @@ func prepare(plan *views.Plan, environ []string) (*job, error) {
 	}
 	umask := unix.Umask(0)
 	unix.Umask(umask)
-	j := &job{Plan: plan, LastCap: lastCap, Umask: umask}
+	j := &job{Plan: plan, LastCap: lastCap, Umask: umask, RelayFD: -1}
 	if err := checkNotify(j); err != nil {
 		return nil, err
 	}

@@ -96,6 +96,14 @@ func supervise(j *job) error {
 	}
 	jobFD := 3 + len(files)
 	files = append(files, jobR, statusW)
+	var notify *relay
+	if op, ok := relayOp(j.Plan); ok {
+		if notify, err = newRelay(op.Source); err != nil {
+			return failed("%w", err)
+		}
+		j.RelayFD = jobFD + 2
+		files = append(files, notify.file)
+	}
 	cmd := exec.Command("/proc/self/exe", stageJail, strconv.Itoa(jobFD))
 	cmd.Args[0] = "fsviews"
 	cmd.Env = []string{}
@@ -116,7 +124,9 @@ func supervise(j *job) error {
 		return failed("start the jail (%s): %w", strings.Join(j.Plan.Unshare, ","), err)
 	}
 	for _, f := range files {
-		f.Close()
+		if notify == nil || f != notify.file {
+			f.Close()
+		}
 	}
 	err = json.NewEncoder(jobW).Encode(j)
 	jobW.Close()
@@ -130,6 +140,9 @@ func supervise(j *job) error {
 			unix.Kill(pid, s.(syscall.Signal))
 		}
 	}()
+	if notify != nil {
+		go notify.run()
+	}
 	shrink() // idle from here on
 	var ws unix.WaitStatus
 	for {
@@ -140,6 +153,9 @@ func supervise(j *job) error {
 			}
 			break
 		}
+	}
+	if notify != nil {
+		notify.drain()
 	}
 	return outcome(ws, statusR)
 }

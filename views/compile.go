@@ -121,7 +121,7 @@ func targetOps(p *profiles.Profile, stateDir string, opt Options, plan *Plan) []
 		ops = append(ops, devOps(p.Dev.Pos.String())...)
 	}
 	ops = append(ops, socketOps(p)...)
-	if op, ok := notifyOp(opt.NotifySocket); ok {
+	if op, ok := notifyOp(opt.NotifySocket, p.Namespaces.PID); ok {
 		ops = append(ops, op)
 		plan.Notify = NotifyTarget
 	} else if opt.NotifySocket != "" {

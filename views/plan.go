@@ -22,6 +22,9 @@ const (
 	Devpts    Kind = "devpts"     // mount a private devpts instance
 	RemountRO Kind = "remount-ro" // make the root tmpfs read-only
 	Socket    Kind = "socket"     // bind one host unix socket, read-write
+	// NotifyRelay creates a datagram socket in the view that fsviews'
+	// supervisor reads and relays to the host's NOTIFY_SOCKET (Source).
+	NotifyRelay Kind = "notify-relay"
 )
 
 // Mode is a permission mode that prints and marshals as octal ("0755").
@@ -62,6 +65,8 @@ func (op Op) String() string {
 	switch op.Kind {
 	case Bind, DevNode, State, Socket:
 		detail = append(detail, "<- "+op.Source)
+	case NotifyRelay:
+		detail = append(detail, "-> "+op.Source, "relayed by the supervisor")
 	case Symlink:
 		detail = append(detail, "-> "+op.Link)
 	}

@@ -24,15 +24,22 @@ func socketOps(p *profiles.Profile) []Op {
 // the other sockets beside the notify socket) stays out of the view.
 const NotifyTarget = "/run/fsviews/notify"
 
-// notifyOp binds the caller's NOTIFY_SOCKET into the view when it names a
-// socket file. An abstract socket ("@name") is not a file: it is reached
-// through the network namespace, so it passes as it is with net = "host"
-// and launch refuses it with a new network namespace.
-func notifyOp(socket string) (Op, bool) {
-	if !strings.HasPrefix(socket, "/") {
-		return Op{}, false
+// notifyOp gives the daemon a notify socket at NotifyTarget. In place, the
+// caller's NOTIFY_SOCKET is bound there when it names a socket file; an
+// abstract socket ("@name") is not a file but is reached through the
+// network namespace, so it passes as it is with net = "host" and launch
+// refuses it with a new network namespace. With a PID namespace the
+// daemon is not the main PID its service manager expects notifications
+// from, so the supervisor (the main PID) relays them, from a socket of
+// its own made in the view, to either kind of NOTIFY_SOCKET.
+func notifyOp(socket string, supervised bool) (Op, bool) {
+	switch {
+	case supervised && (strings.HasPrefix(socket, "/") || strings.HasPrefix(socket, "@")):
+		return Op{Kind: NotifyRelay, Target: NotifyTarget, Source: socket, Origin: "(NOTIFY_SOCKET)"}, true
+	case strings.HasPrefix(socket, "/"):
+		return Op{Kind: Socket, Target: NotifyTarget, Source: socket, Origin: "(NOTIFY_SOCKET)"}, true
 	}
-	return Op{Kind: Socket, Target: NotifyTarget, Source: socket, Origin: "(NOTIFY_SOCKET)"}, true
+	return Op{}, false
 }
 
 // ProcessModel says in a few words which process the daemon is.
