@@ -22,7 +22,7 @@ type job struct {
 	LastCap   int         `json:"last_cap"`
 	Umask     int         `json:"umask"`
 	ListenFDs int         `json:"listen_fds"` // socket activation: fds 3..3+ListenFDs-1 pass
-	RelayFD   int         `json:"relay_fd"` // the notify relay's socket in PID 1, -1 if none
+	RelayFD   int         `json:"relay_fd"`   // the notify relay's socket in PID 1, -1 if none
 	statusFD  int         // PID 1's status pipe to the supervisor
 }
 
