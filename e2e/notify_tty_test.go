@@ -146,6 +146,8 @@ try:
     fcntl.ioctl(0, termios.TIOCSTI, b"#"); print("tiocsti=ok")
 except OSError as e:
     print("tiocsti=denied errno=%d" % e.errno)
+ign = [l for l in open("/proc/self/status") if l.startswith("SigIgn:")][0].split()[1]
+print("sighup-ignored=%s" % ("yes" if int(ign, 16) & 1 else "no"))
 '`
 
 // Run from a terminal (a pty, fsviews its session leader), the daemon has
@@ -162,6 +164,10 @@ func TestNoControllingTerminal(t *testing.T) {
 			out := strings.ReplaceAll(r.stdout, "\r", "")
 			if r.code != 0 || !strings.Contains(out, "ctty=no errno=6\n") || !strings.Contains(out, "tiocsti=denied errno=1\n") {
 				t.Errorf("want no controlling terminal (ENXIO) and TIOCSTI denied (EPERM): %v", r)
+			}
+			// Dropping the terminal must not leave SIGHUP ignored.
+			if !strings.Contains(out, "sighup-ignored=no\n") {
+				t.Errorf("the daemon starts with SIGHUP ignored: %v", r)
 			}
 		})
 		t.Run(m.name+"/--tty", func(t *testing.T) {

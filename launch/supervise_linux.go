@@ -48,8 +48,8 @@ func (e *Exited) Exit() {
 	}
 	runtime.LockOSThread()
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
-	var act [4]uint64 // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
-	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(e.Signal), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+	var dfl [4]uint64 // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
+	sigaction(e.Signal, &dfl, nil)
 	set := uint64(1) << (uint(e.Signal) - 1)
 	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_UNBLOCK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
 	unix.Tgkill(unix.Getpid(), unix.Gettid(), e.Signal)
