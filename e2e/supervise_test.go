@@ -241,3 +241,33 @@ func TestProcShowsOnlyTheJail(t *testing.T) {
 		})
 	}
 }
+
+// A SIGTERM sent right after start, while the jail is still being built,
+// ends the run as a SIGTERM would end the daemon: killed by SIGTERM, or
+// the daemon's own handler's status, never a Go runtime's exit 2 or a
+// hang. Delays vary so the signal lands in different stages. Not with
+// as_pid_1: the kernel drops a signal sent to a PID 1 before it has a
+// handler, so there a daemon can miss one sent in its first moments.
+func TestSignalDuringStartUp(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	for _, m := range models[:2] {
+		profile := writeProfile(t, h, "early", base+m.namespaces)
+		for i := 0; i < 8; i++ {
+			cmd := exec.Command(fsviews(t), "run", profile, "--", "/bin/sh", "-c", `trap 'exit 7' TERM; while :; do sleep 0.05; done`)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(i) * 2 * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGTERM)
+			timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+			r := wait(t, cmd, &stdout, &stderr)
+			timer.Stop()
+			if !(r.code == 7 || r.signal == syscall.SIGTERM) {
+				t.Errorf("%s, SIGTERM after %dms: want exit 7 or death by SIGTERM, got %v", m.name, 2*i, r)
+			}
+		}
+	}
+}

@@ -69,12 +69,11 @@ func initStage(daemon, goFD, statusFD int, dev, ino uint64, path string) int {
 			unix.Kill(daemon, s.(syscall.Signal))
 		}
 	}()
-	err := json.NewEncoder(goW).Encode(goMessage{Path: path, Dev: dev, Ino: ino})
+	status.say("open")
+	// A daemon's stage that is gone already (a signal passed on killed
+	// it) cannot read this; its status, reaped below, says why.
+	json.NewEncoder(goW).Encode(goMessage{Path: path, Dev: dev, Ino: ino})
 	goW.Close()
-	if err != nil {
-		unix.Kill(daemon, unix.SIGKILL)
-		return status.fail(failed("tell the daemon's stage to go: %w", err))
-	}
 	shrink() // idle from here on
 	for {
 		var ws unix.WaitStatus
@@ -87,10 +86,10 @@ func initStage(daemon, goFD, statusFD int, dev, ino uint64, path string) int {
 		case pid != daemon:
 			continue // an orphan, reaped
 		case ws.Signaled():
-			fmt.Fprintf(status.f, "signal %d\n", int(ws.Signal()))
+			status.say(fmt.Sprintf("signal %d", int(ws.Signal())))
 			return 128 + int(ws.Signal())
 		default:
-			fmt.Fprintf(status.f, "exit %d\n", ws.ExitStatus())
+			status.say(fmt.Sprintf("exit %d", ws.ExitStatus()))
 			return ws.ExitStatus()
 		}
 	}

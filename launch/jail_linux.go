@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,6 +53,17 @@ func Stage(name string, args []string) int {
 // reporter writes to the supervisor's status pipe.
 type reporter struct{ f *os.File }
 
+// say reports one line: "open" (signals may come), "exit N", "signal N".
+func (r reporter) say(line string) { fmt.Fprintln(r.f, line) }
+
+// hold asks the supervisor to keep signals until the next "open" (or
+// until the status pipe closes), and waits until it has acknowledged, so
+// that none is still on its way when this process execs.
+func (r reporter) hold(acks *bufio.Reader) {
+	r.say("hold")
+	acks.ReadString('\n')
+}
+
 // fail reports err, which ends the stage, and returns its exit status.
 func (r reporter) fail(err error) int {
 	code := 125
@@ -74,14 +88,21 @@ func inherited(fd int, name string) *os.File {
 // fsviews' init.
 func jail(jobFD int) int {
 	runtime.LockOSThread()
+	// The supervisor forwards signals from the start. PID 1 gets only
+	// those it has a handler for, and the Go runtime's default for a
+	// terminating one would exit 2 (PID 1 cannot kill itself): catch
+	// them now, and pass them on to the daemon once it exists.
+	early := make(chan os.Signal, 64)
+	signal.Notify(early, forwarded()...)
 	status := reporter{inherited(jobFD+1, "status")}
+	status.say("open")
 	var j job
 	jobFile := inherited(jobFD, "job")
-	err := json.NewDecoder(jobFile).Decode(&j)
-	jobFile.Close()
-	if err != nil {
+	dec := json.NewDecoder(jobFile)
+	if err := dec.Decode(&j); err != nil {
 		return status.fail(failed("bug: read the job from the supervisor: %w", err))
 	}
+	acks := bufio.NewReader(io.MultiReader(dec.Buffered(), jobFile))
 	j.statusFD = jobFD + 1
 	if j.RelayFD >= 0 {
 		// Bound into the view by build, read by the supervisor: nothing
@@ -92,6 +113,15 @@ func jail(jobFD int) int {
 		path, err := enter(&j)
 		if err != nil {
 			return status.fail(err)
+		}
+		status.hold(acks)
+		select {
+		case s := <-early:
+			// The daemon would have been killed before it ran: end as if
+			// it had been.
+			status.say(fmt.Sprintf("signal %d", int(s.(syscall.Signal))))
+			return 128 + int(s.(syscall.Signal))
+		default:
 		}
 		return status.fail(execDaemon(&j, path, 1))
 	}
@@ -128,6 +158,13 @@ func jail(jobFD int) int {
 	if err := json.NewEncoder(goW).Encode(&j); err != nil {
 		return status.fail(failed("hand the job to the daemon's stage: %w", err))
 	}
+	// Only now: a signal passed on may end the daemon's stage, which must
+	// not make the write above fail. Its end is reported like the daemon's.
+	go func() {
+		for s := range early {
+			unix.Kill(daemon.Pid, s.(syscall.Signal))
+		}
+	}()
 	path, err := enter(&j)
 	if err != nil {
 		return status.fail(err)
@@ -152,6 +189,8 @@ func jail(jobFD int) int {
 	}
 	argv := []string{"fsviews", stageInit, strconv.Itoa(daemon.Pid), strconv.Itoa(int(goW.Fd())), strconv.Itoa(int(status.f.Fd())),
 		strconv.FormatUint(root.Dev, 10), strconv.FormatUint(root.Ino, 10), path}
+	status.hold(acks)
+	passOn(early, daemon.Pid)
 	err = execveat(exe, argv, []string{})
 	return status.fail(failed("re-execute fsviews as the jail's init: %w", err))
 }
@@ -187,4 +226,18 @@ func daemonStage(fd int) int {
 		return status.fail(err)
 	}
 	return status.fail(execDaemon(&j, g.Path, os.Getpid()))
+}
+
+// passOn forwards to the daemon what PID 1 caught and has not forwarded
+// yet, before PID 1 re-executes itself; the supervisor holds new ones.
+func passOn(early chan os.Signal, daemon int) {
+	signal.Stop(early)
+	for {
+		select {
+		case s := <-early:
+			unix.Kill(daemon, s.(syscall.Signal))
+		default:
+			return
+		}
+	}
 }

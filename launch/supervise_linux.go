@@ -116,7 +116,8 @@ func supervise(j *job) error {
 		// keeps it): see detachTerminal.
 		Setsid: !j.Plan.TTY,
 	}
-	// Notify before the child exists, so that no signal is missed.
+	// Notify before the child exists, so that no signal is missed; they
+	// wait in the channel until the jail can take them.
 	sigs := make(chan os.Signal, 64)
 	signal.Notify(sigs, forwarded()...)
 	defer signal.Stop(sigs)
@@ -129,46 +130,117 @@ func supervise(j *job) error {
 		}
 	}
 	err = json.NewEncoder(jobW).Encode(j)
-	jobW.Close()
 	if err != nil {
+		jobW.Close()
 		cmd.Process.Kill()
 		return failed("hand the plan to the jail: %w", err)
 	}
-	pid := cmd.Process.Pid
-	go func() {
-		for s := range sigs {
-			unix.Kill(pid, s.(syscall.Signal))
-		}
-	}()
 	if notify != nil {
 		go notify.run()
 	}
-	shrink() // idle from here on
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if !errors.Is(err, unix.EINTR) {
-			if err != nil {
-				return failed("wait for the jail: %w", err)
-			}
-			break
-		}
+	ws, report, err := superviseLoop(cmd.Process.Pid, sigs, statusR, jobW)
+	jobW.Close()
+	if err != nil {
+		return err
 	}
 	if notify != nil {
 		notify.drain()
 	}
-	return outcome(ws, statusR)
+	return outcome(ws, report)
+}
+
+// superviseLoop forwards signals to PID 1 while it can take them, and
+// returns how PID 1 ended and what it reported.
+//
+// A Go process handles no signal until os/signal is set up, and the
+// runtime's default for SIGTERM and the like exits 2 (a PID 1 cannot even
+// kill itself). So the jail says on the status pipe when it is "open"
+// (handlers set) and when it must "hold" (about to execve: the init
+// re-executing itself, or PID 1 becoming the daemon); the supervisor
+// acknowledges a hold on the job pipe, so that nothing it sent before is
+// still on its way, and queues signals until the next "open", or until
+// the status pipe closes (the daemon, as PID 1, replaced the jail's code:
+// from then on signals go straight to it). Every step blocks: no CPU
+// while idle.
+func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) (unix.WaitStatus, []string, error) {
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(status)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	type waited struct {
+		ws  unix.WaitStatus
+		err error
+	}
+	done := make(chan waited, 1)
+	go func() {
+		var ws unix.WaitStatus
+		for {
+			_, err := unix.Wait4(pid, &ws, 0, nil)
+			if !errors.Is(err, unix.EINTR) {
+				done <- waited{ws, err}
+				return
+			}
+		}
+	}()
+	shrink() // idle from here on
+	open := false
+	var queued []os.Signal
+	var report []string
+	flush := func() {
+		for _, s := range queued {
+			unix.Kill(pid, s.(syscall.Signal))
+		}
+		queued = nil
+	}
+	for {
+		select {
+		case s := <-sigs:
+			if open {
+				unix.Kill(pid, s.(syscall.Signal))
+			} else {
+				queued = append(queued, s)
+			}
+		case line, ok := <-lines:
+			switch {
+			case !ok:
+				lines = nil
+				open = true
+				flush()
+			case line == "open":
+				open = true
+				flush()
+			case line == "hold":
+				open = false
+				ack.WriteString("ack\n")
+			default:
+				report = append(report, line)
+			}
+		case w := <-done:
+			if w.err != nil {
+				return w.ws, nil, failed("wait for the jail: %w", w.err)
+			}
+			// PID 1 is gone, and with it every writer of the status pipe.
+			if lines != nil {
+				for line := range lines {
+					report = append(report, line)
+				}
+			}
+			return w.ws, report, nil
+		}
+	}
 }
 
 // outcome reads what PID 1 reported and how it ended. Reports are lines:
 // "error CODE MESSAGE" (the jail failed before the daemon ran), "exit N"
 // or "signal N" (fsviews' init saw the daemon end so; an init cannot die
 // by most signals itself, so it reports them).
-func outcome(ws unix.WaitStatus, status *os.File) error {
-	defer status.Close()
-	sc := bufio.NewScanner(status)
-	for sc.Scan() {
-		kind, rest, _ := strings.Cut(sc.Text(), " ")
+func outcome(ws unix.WaitStatus, report []string) error {
+	for _, line := range report {
+		kind, rest, _ := strings.Cut(line, " ")
 		switch kind {
 		case "error":
 			code, msg, _ := strings.Cut(rest, " ")
