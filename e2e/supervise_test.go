@@ -227,11 +227,11 @@ func TestProcShowsOnlyTheJail(t *testing.T) {
 				if pid == "1" {
 					pid1 = cmdline
 				}
-				if !strings.HasPrefix(cmdline, "fsviews __init") && !strings.HasPrefix(cmdline, "/bin/sh -c") && !strings.HasPrefix(cmdline, "tr") {
+				if !strings.HasPrefix(cmdline, "fsviews __jail") && !strings.HasPrefix(cmdline, "/bin/sh -c") && !strings.HasPrefix(cmdline, "tr") {
 					t.Errorf("a process from outside the jail is visible: %q", l)
 				}
 			}
-			want := map[string]string{"init": "fsviews __init", "as_pid_1": "/bin/sh -c"}[m.name]
+			want := map[string]string{"init": "fsviews __jail", "as_pid_1": "/bin/sh -c"}[m.name]
 			if !strings.HasPrefix(pid1, want) {
 				t.Errorf("PID 1 is %q, want %q...; output:\n%s", pid1, want, r.stdout)
 			}
@@ -269,5 +269,23 @@ func TestSignalDuringStartUp(t *testing.T) {
 				t.Errorf("%s, SIGTERM after %dms: want exit 7 or death by SIGTERM, got %v", m.name, 2*i, r)
 			}
 		}
+	}
+}
+
+// fsviews' init keeps the daemon's user, no_new_privs and only CAP_KILL,
+// and is not dumpable: the daemon cannot read its /proc/1/root or exe.
+func TestInitKeepsNothingUseful(t *testing.T) {
+	requireRoot(t)
+	profile := writeProfile(t, hostDir(t), "initprivs", base+models[1].namespaces+"[security]\nuser = \"nobody\"\n")
+	script := `grep -E '^(Uid|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/1/status | tr -s '\t' ' '
+ls /proc/1/root/ >/dev/null 2>&1 && echo "LEAK: /proc/1/root readable"
+readlink /proc/1/exe >/dev/null 2>&1 && echo "LEAK: /proc/1/exe readable"
+id -u`
+	r := run(t, "run", profile, "--", "/bin/sh", "-c", script)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	nobody := lines[len(lines)-1]
+	want := "Uid: " + nobody + " " + nobody + " " + nobody + " " + nobody + "\nCapPrm: 0000000000000020\nCapEff: 0000000000000020\nCapBnd: 0000000000000020\nCapAmb: 0000000000000000\nNoNewPrivs: 1\n" + nobody
+	if r.code != 0 || strings.Join(lines, "\n") != want {
+		t.Errorf("init's privileges:\n%s\nwant:\n%s\n%v", strings.Join(lines, "\n"), want, r)
 	}
 }

@@ -18,7 +18,7 @@
 // With a PID namespace ([namespaces] pid) the same steps run in a child
 // that is PID 1 of the new namespace (jail_linux.go), and fsviews stays
 // as a supervisor (supervise_linux.go); PID 1 either becomes the daemon
-// or fsviews' init (init_linux.go). enter and execDaemon are shared by
+// or fsviews' init (init_linux.go), which starts it. enter and execDaemon are shared by
 // every path. docs/systemd.md describes the process models.
 //
 // Contract: in place, Exec returns only on failure, and a failure leaves nothing

@@ -1,23 +1,77 @@
 package launch
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/fsviews/fsviews/privs"
 )
 
-// applyInitPrivs drops the calling thread to what fsviews' init keeps:
-// the daemon's user and group, no_new_privs, and only CAP_KILL.
-func applyInitPrivs(j *job) error {
-	return privs.Apply(privs.Set{UID: j.Plan.UID, GID: j.Plan.GID, Caps: []string{"CAP_KILL"}, NoNewPrivs: true, LastCap: j.LastCap})
+// capKill is CAP_KILL's number (capabilities(7)).
+const capKill = 5
+
+// dropInitPrivs drops every thread of this process to what fsviews' init
+// keeps: the daemon's user and group, no_new_privs, and of all
+// capabilities only CAP_KILL, so that it can forward signals to a daemon
+// that changed its user; from inside its PID namespace kill(2) reaches
+// only the jail's processes. Credentials belong to a thread in Linux and
+// this process goes on running Go code on all its threads, so each step
+// is made on every thread with AllThreadsSyscall (what the syscall
+// package's Setuid does), in privs.Apply's order: bounding set first
+// (only shrinks while CAP_SETPCAP is held), KEEPCAPS across the uid
+// change, capset, ambient set cleared, no_new_privs last.
+func dropInitPrivs(j *job) error {
+	all := func(what string, trap, a1, a2, a3 uintptr) error {
+		if _, _, e := syscall.AllThreadsSyscall(trap, a1, a2, a3); e != 0 {
+			return fmt.Errorf("%s: %w", what, e)
+		}
+		return nil
+	}
+	prctl := func(what string, option, arg uintptr) error {
+		if _, _, e := syscall.AllThreadsSyscall6(unix.SYS_PRCTL, option, arg, 0, 0, 0, 0); e != 0 {
+			return fmt.Errorf("%s: %w", what, e)
+		}
+		return nil
+	}
+	for n := 0; n <= j.LastCap; n++ {
+		if n != capKill {
+			if err := prctl("drop the bounding set", unix.PR_CAPBSET_DROP, uintptr(n)); err != nil {
+				return err
+			}
+		}
+	}
+	uid, gid := j.Plan.UID, j.Plan.GID
+	if uid >= 0 {
+		groups := []uint32{uint32(gid)}
+		if err := prctl("prctl PR_SET_KEEPCAPS", unix.PR_SET_KEEPCAPS, 1); err != nil {
+			return err
+		}
+		if err := all("setgroups", unix.SYS_SETGROUPS, 1, uintptr(unsafe.Pointer(&groups[0])), 0); err != nil {
+			return err
+		}
+		if err := all("setresgid", unix.SYS_SETRESGID, uintptr(gid), uintptr(gid), uintptr(gid)); err != nil {
+			return err
+		}
+		if err := all("setresuid", unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid)); err != nil {
+			return err
+		}
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	data := [2]unix.CapUserData{{Effective: 1 << capKill, Permitted: 1 << capKill}}
+	if err := all("capset", unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0); err != nil {
+		return err
+	}
+	if err := prctl("clear ambient capabilities", unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL); err != nil {
+		return err
+	}
+	if uid >= 0 {
+		if err := prctl("prctl PR_SET_KEEPCAPS off", unix.PR_SET_KEEPCAPS, 0); err != nil {
+			return err
+		}
+	}
+	return prctl("prctl PR_SET_NO_NEW_PRIVS", unix.PR_SET_NO_NEW_PRIVS, 1)
 }
 
 // rearmPdeathsig sets the parent-death signal again for PID 1 of a jail:
@@ -46,34 +100,12 @@ func supervisorGone(status int) bool {
 	return err == nil && n > 0 && fds[0].Revents&unix.POLLERR != 0
 }
 
-// initStage is fsviews' init: PID 1 of the jail, re-executed with the
-// privileges applyInitPrivs leaves. It lets the daemon go, forwards
-// every signal it gets to the daemon, reaps every process that ends in
-// the namespace (orphans are re-parented to it), and when the daemon
-// ends, reports how to the supervisor and exits; the kernel then kills
-// what is left in the namespace.
-func initStage(daemon, goFD, statusFD int, dev, ino uint64, path string) int {
-	// Not dumpable: a daemon running as the same user could otherwise
-	// ptrace the init or open its /proc files.
-	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
-	status := reporter{inherited(statusFD, "status")}
-	goW := inherited(goFD, "go")
-	if supervisorGone(statusFD) {
-		return 125
-	}
-	sigs := make(chan os.Signal, 64)
-	signal.Notify(sigs, forwarded()...)
-	go func() {
-		for s := range sigs {
-			unix.Kill(daemon, s.(syscall.Signal))
-		}
-	}()
-	status.say("open")
-	// A daemon's stage that is gone already (a signal passed on killed
-	// it) cannot read this; its status, reaped below, says why.
-	json.NewEncoder(goW).Encode(goMessage{Path: path, Dev: dev, Ino: ino})
-	goW.Close()
+// reap is fsviews' init at work: it reaps every process that ends in the
+// namespace (orphans are re-parented to PID 1) while signals it gets go on
+// to the daemon (forwarded since the daemon's stage started), and when the
+// daemon ends, reports how to the supervisor and exits; the kernel then
+// kills what is left in the namespace.
+func reap(daemon int, status reporter) int {
 	shrink() // idle from here on
 	for {
 		var ws unix.WaitStatus
@@ -93,21 +125,4 @@ func initStage(daemon, goFD, statusFD int, dev, ino uint64, path string) int {
 			return ws.ExitStatus()
 		}
 	}
-}
-
-// execveat executes the file open at fd (execveat(2) with AT_EMPTY_PATH),
-// which needs no path to it: the view does not show fsviews' binary.
-func execveat(fd int, argv, env []string) error {
-	argvp, err := syscall.SlicePtrFromStrings(argv)
-	if err != nil {
-		return err
-	}
-	envp, err := syscall.SlicePtrFromStrings(env)
-	if err != nil {
-		return err
-	}
-	empty, _ := syscall.BytePtrFromString("")
-	_, _, e := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
-		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), unix.AT_EMPTY_PATH, 0)
-	return e
 }

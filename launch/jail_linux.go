@@ -21,18 +21,17 @@ import (
 const (
 	stageJail   = "__jail"   // PID 1 of the new namespaces: builds the view
 	stageDaemon = "__daemon" // its child that becomes the daemon (init model)
-	stageInit   = "__init"   // PID 1 again, re-executed with no privileges
 )
 
 // Stages lists the hidden stage names, for the command line.
-func Stages() []string { return []string{stageJail, stageDaemon, stageInit} }
+func Stages() []string { return []string{stageJail, stageDaemon} }
 
 // Stage runs a hidden stage and returns the exit status it ends with.
 func Stage(name string, args []string) int {
 	nums := make([]int, len(args))
 	for i, a := range args {
 		n, err := strconv.Atoi(a)
-		if err != nil && !(name == stageInit && i == len(args)-1) {
+		if err != nil {
 			fmt.Fprintf(os.Stderr, "fsviews %s: internal stage, not for use by hand (bad argument %q)\n", name, a)
 			return 125
 		}
@@ -43,8 +42,6 @@ func Stage(name string, args []string) int {
 		return jail(nums[0])
 	case name == stageDaemon && len(args) == 1:
 		return daemonStage(nums[0])
-	case name == stageInit && len(args) == 6:
-		return initStage(nums[0], nums[1], nums[2], uint64(nums[3]), uint64(nums[4]), args[5])
 	}
 	fmt.Fprintf(os.Stderr, "fsviews %s: internal stage, not for use by hand\n", name)
 	return 125
@@ -133,10 +130,6 @@ func jail(jobFD int) int {
 	// old root as its root to the new one (pivot_root(2)), so it ends in
 	// the view too. It checks that before anything else, and chdirs to
 	// the workdir itself (its cwd was the caller's, which did not move).
-	exe, err := unix.Open("/proc/self/exe", unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return status.fail(failed("open /proc/self/exe: %w", err))
-	}
 	goR, goW, err := os.Pipe()
 	if err != nil {
 		return status.fail(failed("pipe: %w", err))
@@ -173,26 +166,22 @@ func jail(jobFD int) int {
 	if err := unix.Stat("/", &root); err != nil {
 		return status.fail(failed("stat / of the view: %w", err))
 	}
-	// fsviews' init keeps the daemon's user and group and no capability
-	// but CAP_KILL, to forward signals to a daemon that changed its user;
-	// kill(2) reaches only the jail's processes from inside its PID
-	// namespace. Credentials belong to this thread; the re-execution
-	// makes them the whole process's and drops the Go runtime's state.
-	if err := applyInitPrivs(&j); err != nil {
+	// This process now becomes fsviews' init. It keeps the daemon's user
+	// and group and no capability but CAP_KILL (see dropInitPrivs), and
+	// is not dumpable: a daemon running as the same user can neither
+	// ptrace it nor open its /proc files.
+	if err := dropInitPrivs(&j); err != nil {
 		return status.fail(failed("drop the init's privileges: %w", err))
 	}
-	unix.Umask(j.Umask)
-	for _, fd := range []int{int(goW.Fd()), int(status.f.Fd())} {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
-			return status.fail(failed("keep fd %d for the init: %w", fd, err))
-		}
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	if err := rearmPdeathsig(&j, 1); err != nil {
+		return status.fail(failed("%w", err))
 	}
-	argv := []string{"fsviews", stageInit, strconv.Itoa(daemon.Pid), strconv.Itoa(int(goW.Fd())), strconv.Itoa(int(status.f.Fd())),
-		strconv.FormatUint(root.Dev, 10), strconv.FormatUint(root.Ino, 10), path}
-	status.hold(acks)
-	passOn(early, daemon.Pid)
-	err = execveat(exe, argv, []string{})
-	return status.fail(failed("re-execute fsviews as the jail's init: %w", err))
+	// A daemon's stage that is gone already (a signal passed on killed
+	// it) cannot read this; its status, reaped below, says why.
+	json.NewEncoder(goW).Encode(goMessage{Path: path, Dev: root.Dev, Ino: root.Ino})
+	goW.Close()
+	return reap(daemon.Pid, status)
 }
 
 // goMessage is what the init tells the daemon's stage once the view is
@@ -226,18 +215,4 @@ func daemonStage(fd int) int {
 		return status.fail(err)
 	}
 	return status.fail(execDaemon(&j, g.Path, os.Getpid()))
-}
-
-// passOn forwards to the daemon what PID 1 caught and has not forwarded
-// yet, before PID 1 re-executes itself; the supervisor holds new ones.
-func passOn(early chan os.Signal, daemon int) {
-	signal.Stop(early)
-	for {
-		select {
-		case s := <-early:
-			unix.Kill(daemon, s.(syscall.Signal))
-		default:
-			return
-		}
-	}
 }

@@ -155,8 +155,8 @@ func supervise(j *job) error {
 // A Go process handles no signal until os/signal is set up, and the
 // runtime's default for SIGTERM and the like exits 2 (a PID 1 cannot even
 // kill itself). So the jail says on the status pipe when it is "open"
-// (handlers set) and when it must "hold" (about to execve: the init
-// re-executing itself, or PID 1 becoming the daemon); the supervisor
+// (handlers set) and when it must "hold" (about to execve the daemon as
+// PID 1, with as_pid_1); the supervisor
 // acknowledges a hold on the job pipe, so that nothing it sent before is
 // still on its way, and queues signals until the next "open", or until
 // the status pipe closes (the daemon, as PID 1, replaced the jail's code:
