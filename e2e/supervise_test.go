@@ -289,3 +289,26 @@ id -u`
 		t.Errorf("init's privileges:\n%s\nwant:\n%s\n%v", strings.Join(lines, "\n"), want, r)
 	}
 }
+
+// Failures inside the jail reach the caller as from an in-place run: the
+// message from PID 1 and the shell's exit codes.
+func TestJailFailuresReported(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	for _, m := range models[1:] {
+		profile := writeProfile(t, h, "fail", base+m.namespaces)
+		for _, tc := range []struct {
+			command string
+			code    int
+			want    string
+		}{
+			{"/nonexistent/daemon", 127, "command /nonexistent/daemon not found inside the view nor on the host"},
+			{"/etc/passwd", 126, "command /etc/passwd is in the view but not executable"},
+		} {
+			r := run(t, "run", profile, "--", tc.command)
+			if r.code != tc.code || !strings.Contains(r.stderr, "fsviews: "+profile+": "+tc.want) {
+				t.Errorf("%s %s: want exit %d and %q, got %v", m.name, tc.command, tc.code, tc.want, r)
+			}
+		}
+	}
+}
