@@ -112,6 +112,7 @@ func jail(jobFD int) int {
 			return status.fail(err)
 		}
 		status.hold(acks)
+		signal.Stop(early) // returns once what was caught is in the channel
 		select {
 		case s := <-early:
 			// The daemon would have been killed before it ran: end as if
@@ -161,6 +162,9 @@ func jail(jobFD int) int {
 	path, err := enter(&j)
 	if err != nil {
 		return status.fail(err)
+	}
+	if j.RelayFD >= 0 {
+		unix.Close(j.RelayFD) // bound in the view; the supervisor reads it
 	}
 	var root unix.Stat_t
 	if err := unix.Stat("/", &root); err != nil {
