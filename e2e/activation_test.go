@@ -117,3 +117,24 @@ func TestSocketActivationBadInput(t *testing.T) {
 		}
 	})
 }
+
+// systemd's watchdog variables pass although [env] clears the
+// environment, with WATCHDOG_PID rewritten to the daemon's own PID.
+func TestWatchdogEnvEveryModel(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	for _, m := range models {
+		profile := writeProfile(t, h, "watchdog", base+m.namespaces)
+		script := `export WATCHDOG_USEC=3000000 WATCHDOG_PID=$$; exec "$0" run "$1" -- /bin/sh -c 'echo "usec=$WATCHDOG_USEC pid=$WATCHDOG_PID self=$$"'`
+		r := runShell(t, []string{"/bin/sh", "-c", script, fsviews(t), profile})
+		f := strings.Fields(r.stdout)
+		if r.code != 0 || len(f) != 3 || f[0] != "usec=3000000" || strings.TrimPrefix(f[1], "pid=") != strings.TrimPrefix(f[2], "self=") {
+			t.Errorf("%s: want WATCHDOG_USEC and WATCHDOG_PID = the daemon's PID: %v", m.name, r)
+		}
+	}
+	profile := writeProfile(t, h, "watchdog", base)
+	r := runShell(t, []string{"/bin/sh", "-c", `export WATCHDOG_USEC=5 WATCHDOG_PID=1; exec "$0" run "$1" -- /bin/sh -c 'echo "usec=$WATCHDOG_USEC"'`, fsviews(t), profile})
+	if r.stdout != "usec=\n" || !strings.Contains(r.stderr, "WATCHDOG_PID=1 is not fsviews' PID") {
+		t.Errorf("a watchdog meant for another process must not pass: %v", r)
+	}
+}

@@ -22,8 +22,11 @@ type job struct {
 	LastCap   int         `json:"last_cap"`
 	Umask     int         `json:"umask"`
 	ListenFDs int         `json:"listen_fds"` // socket activation: fds 3..3+ListenFDs-1 pass
-	RelayFD   int         `json:"relay_fd"`   // the notify relay's socket in PID 1, -1 if none
-	statusFD  int         // PID 1's status pipe to the supervisor
+	// WatchdogPID says to set WATCHDOG_PID to the daemon's PID, as the
+	// service manager set it to fsviews'.
+	WatchdogPID bool `json:"watchdog_pid"`
+	RelayFD     int  `json:"relay_fd"` // the notify relay's socket in PID 1, -1 if none
+	statusFD    int  // PID 1's status pipe to the supervisor
 }
 
 // prepare checks what can be checked on the host and builds the job.
@@ -52,6 +55,11 @@ func prepare(plan *views.Plan, environ []string) (*job, error) {
 	}
 	j.ListenFDs = listen.n
 	j.Env = envFor(plan, environ, listen)
+	var watchdog string
+	j.WatchdogPID, watchdog = watchdogEnv(environ, os.Getpid())
+	if watchdog != "" {
+		j.Env = append(j.Env, "WATCHDOG_USEC="+watchdog)
+	}
 	j.OnHost = hostCommand(plan.Command[0], j.Env)
 	for _, w := range listen.warnings {
 		warn("%s", w)
@@ -63,13 +71,14 @@ func prepare(plan *views.Plan, environ []string) (*job, error) {
 // the variables that tie it to its service manager, which pass even when
 // [env] clears the environment: NOTIFY_SOCKET (rewritten to the view's
 // path), LISTEN_FDS and LISTEN_FDNAMES (LISTEN_PID is added at exec, when
-// the daemon's PID is known).
+// the daemon's PID is known; prepare adds WATCHDOG_USEC, and WATCHDOG_PID
+// comes at exec too).
 func envFor(plan *views.Plan, environ []string, listen listening) []string {
 	var env []string
 	for _, kv := range plan.Env.Environ(environ) {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES":
+		case "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID":
 			continue
 		}
 		env = append(env, kv)
@@ -89,8 +98,38 @@ func envFor(plan *views.Plan, environ []string, listen listening) []string {
 // daemonEnv adds LISTEN_PID, the daemon's PID as it sees it, to the job's
 // environment when sockets are passed.
 func daemonEnv(j *job, pid int) []string {
-	if j.ListenFDs == 0 {
-		return j.Env
+	env := append([]string{}, j.Env...)
+	if j.ListenFDs > 0 {
+		env = append(env, "LISTEN_PID="+strconv.Itoa(pid))
 	}
-	return append(append([]string{}, j.Env...), "LISTEN_PID="+strconv.Itoa(pid))
+	if j.WatchdogPID {
+		env = append(env, "WATCHDOG_PID="+strconv.Itoa(pid))
+	}
+	return env
+}
+
+// watchdogEnv reads systemd's watchdog variables (sd_watchdog_enabled(3)):
+// WATCHDOG_USEC passes when WATCHDOG_PID is unset or names fsviews, and
+// then WATCHDOG_PID, if set, is rewritten to the daemon's PID. Supervised,
+// the daemon's WATCHDOG=1 reaches systemd through the notify relay.
+func watchdogEnv(environ []string, self int) (rewritePID bool, usec string) {
+	var pid string
+	var hasPID bool
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		switch name {
+		case "WATCHDOG_USEC":
+			usec = value
+		case "WATCHDOG_PID":
+			pid, hasPID = value, true
+		}
+	}
+	if usec == "" {
+		return false, ""
+	}
+	if hasPID && pid != strconv.Itoa(self) {
+		warn("WATCHDOG_PID=%s is not fsviews' PID %d: the watchdog is meant for another process; not passing WATCHDOG_USEC", pid, self)
+		return false, ""
+	}
+	return hasPID, usec
 }
