@@ -107,7 +107,17 @@ func supervise(j *job) error {
 	cmd := exec.Command("/proc/self/exe", stageJail, strconv.Itoa(jobFD))
 	cmd.Args[0] = "fsviews"
 	cmd.Env = []string{}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	// stdio passes as it is; one the caller left closed becomes
+	// /dev/null (exec.Cmd's nil), as a closed fd cannot be passed on.
+	if isOpen(os.Stdin) {
+		cmd.Stdin = os.Stdin
+	}
+	if isOpen(os.Stdout) {
+		cmd.Stdout = os.Stdout
+	}
+	if isOpen(os.Stderr) {
+		cmd.Stderr = os.Stderr
+	}
 	cmd.ExtraFiles = files
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags: uintptr(cloneFlags(j.Plan.Unshare)),
@@ -258,4 +268,10 @@ func outcome(ws unix.WaitStatus, report []string) error {
 		return &Exited{Signal: ws.Signal()}
 	}
 	return &Exited{Code: ws.ExitStatus()}
+}
+
+// isOpen reports whether f's descriptor is open.
+func isOpen(f *os.File) bool {
+	_, err := unix.FcntlInt(f.Fd(), unix.F_GETFD, 0)
+	return err == nil
 }
