@@ -32,11 +32,12 @@ func failed(format string, args ...any) error {
 	return &Error{Code: 125, Err: fmt.Errorf(format, args...)}
 }
 
-// Exec builds the view of plan and executes its command in it, with the
-// environment made from environ. Without a PID namespace it execs the
-// daemon in place and returns only on failure. With one it supervises
-// the jail and returns *Exited once the daemon is gone.
-func Exec(plan *views.Plan, environ []string) error {
+// ExecWith is Exec with options (see Options). Without a PID namespace it
+// execs the daemon in place and returns only on failure. With one it
+// supervises the jail and returns *Exited once the daemon is gone, and
+// opt.AfterUnshare is not called: the jail's namespaces belong to a child,
+// where a function of the caller's cannot run.
+func ExecWith(plan *views.Plan, environ []string, opt Options) error {
 	j, err := prepare(plan, environ)
 	if err != nil {
 		return err
@@ -51,6 +52,14 @@ func Exec(plan *views.Plan, environ []string) error {
 	if err := unix.Unshare(cloneFlags(plan.Unshare)); err != nil {
 		return failed("unshare %s: %w", strings.Join(plan.Unshare, ","), err)
 	}
+	if err := mounts.MakePrivate(); err != nil {
+		return failed("%w", err)
+	}
+	if opt.AfterUnshare != nil {
+		if err := opt.AfterUnshare(); err != nil {
+			return failed("%w", err)
+		}
+	}
 	path, err := enter(j)
 	if err != nil {
 		return err
@@ -59,13 +68,11 @@ func Exec(plan *views.Plan, environ []string) error {
 }
 
 // enter builds the view in the calling thread's new mount namespace,
-// pivots into it and gets it ready for the daemon: the part both process
-// models share. It returns the command's path inside the view.
+// already made private, pivots into it and gets it ready for the daemon:
+// the part both process models share. It returns the command's path
+// inside the view.
 func enter(j *job) (string, error) {
 	plan := j.Plan
-	if err := mounts.MakePrivate(); err != nil {
-		return "", failed("%w", err)
-	}
 	// Modes in the plan are exact; the caller's umask is restored for
 	// the daemon, which would have inherited it without fsviews.
 	unix.Umask(0)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/fsviews/fsviews/mounts"
 )
 
 // The hidden stages of the PID-namespace model, run as
@@ -107,6 +109,9 @@ func jail(jobFD int) int {
 		unix.CloseOnExec(j.RelayFD)
 	}
 	if j.Plan.AsPID1 {
+		if err := mounts.MakePrivate(); err != nil {
+			return status.fail(failed("%w", err))
+		}
 		path, err := enter(&j)
 		if err != nil {
 			return status.fail(err)
@@ -159,6 +164,9 @@ func jail(jobFD int) int {
 			unix.Kill(daemon.Pid, s.(syscall.Signal))
 		}
 	}()
+	if err := mounts.MakePrivate(); err != nil {
+		return status.fail(failed("%w", err))
+	}
 	path, err := enter(&j)
 	if err != nil {
 		return status.fail(err)

@@ -1,0 +1,21 @@
+package launch
+
+import "github.com/fsviews/fsviews/views"
+
+// Options are the optional parts of a launch; the zero value runs the plan
+// and nothing else.
+type Options struct {
+	// AfterUnshare runs on the launching thread right after the new
+	// namespaces exist and the mount tree was made private, before anything
+	// is built: /proc/thread-self/ns then shows the jail's namespaces, and
+	// the host's files are still where they were. fsviews run registers the
+	// jail here (registry.AddSelf). An error stops the launch with exit
+	// status 125, before any mount.
+	AfterUnshare func() error
+}
+
+// Exec builds the view of plan and executes its command in it, with the
+// environment made from environ. It returns only on failure.
+func Exec(plan *views.Plan, environ []string) error {
+	return ExecWith(plan, environ, Options{})
+}
