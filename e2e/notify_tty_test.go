@@ -123,6 +123,15 @@ func TestNotifySocketBadInput(t *testing.T) {
 	if r.code != 125 || !strings.Contains(r.stderr, "NOTIFY_SOCKET=@fsviews-test is an abstract socket") || !strings.Contains(r.stderr, `net = "host"`) {
 		t.Errorf("want exit 125 explaining the abstract socket: %v", r)
 	}
+	// A profile binding the host's /run would have the socket made on the
+	// host: an error, and nothing is created.
+	sock := filepath.Join(h, "notify-runbind")
+	listenNotify(t, sock)
+	runBind := writeProfile(t, h, "runbind", base+"[[bind]]\nsource = \""+h+"\"\ntarget = \"/run\"\nmode = \"rw\"\n")
+	r = runEnv(t, append(os.Environ(), "NOTIFY_SOCKET="+sock), "run", runBind, "--", "/bin/true")
+	if _, err := os.Stat(filepath.Join(h, "fsviews")); r.code != 125 || !strings.Contains(r.stderr, "binds the host's "+h) || err == nil {
+		t.Errorf("want exit 125 refusing to make the socket in a host bind, and nothing made (stat: %v): %v", err, r)
+	}
 	// Supervised, the supervisor relays to the abstract socket from the
 	// host's network namespace.
 	abstract := fmt.Sprintf("@fsviews-test-%d", os.Getpid())

@@ -34,6 +34,15 @@ func checkNotify(j *job) error {
 	i := slices.IndexFunc(plan.Ops, func(op views.Op) bool {
 		return (op.Kind == views.Socket || op.Kind == views.NotifyRelay) && op.Target == views.NotifyTarget
 	})
+	if i >= 0 {
+		// The socket file is made where the view holds it: inside a bind
+		// of a host directory that would be a file on the host.
+		for _, op := range plan.Ops {
+			if op.Kind == views.Bind && strings.HasPrefix(views.NotifyTarget, strings.TrimSuffix(op.Target, "/")+"/") {
+				return failed("NOTIFY_SOCKET is set, and the daemon's notify socket goes to %s, but %s (%s) binds the host's %s there: fsviews would create the socket on the host. Bind only the parts of %s the daemon needs, or leave /run/fsviews out of the bind", views.NotifyTarget, op.Origin, op.Target, op.Source, op.Source)
+			}
+		}
+	}
 	switch {
 	case i >= 0 && strings.HasPrefix(plan.Ops[i].Source, "/"):
 		source := plan.Ops[i].Source
