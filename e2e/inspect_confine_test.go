@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -78,4 +79,51 @@ nofile = 64
 		}
 	}
 	sameMounts(t, "inspect", hostBefore, mountTable(t, "self"))
+}
+
+// A jail with its own PID namespace is registered by its supervisor under
+// the PID of the jail's init, inspected through the daemon (the init's
+// child, with the daemon's own privileges and filter), and unregistered
+// when it ends.
+func TestAuditSupervisedJail(t *testing.T) {
+	requireRoot(t)
+	a := newAuditEnv(t)
+	profile := writeProfile(t, hostDir(t), "supervised", base+`
+[namespaces]
+pid = true
+[security]
+capabilities = ["net_bind_service"]
+[seccomp]
+preset = "default"
+[limits]
+nofile = 64
+`)
+	supervisor, cmd := a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", "echo ready; exec sleep 600")
+	ps := a.run(t, "ps", "--json")
+	var jails []struct {
+		Name   string
+		PID    int
+		Health string
+	}
+	if err := json.Unmarshal([]byte(ps.stdout), &jails); err != nil || len(jails) != 1 {
+		t.Fatalf("ps --json: %v %v", err, ps)
+	}
+	if jails[0].Name != "supervised" || jails[0].PID == supervisor || jails[0].Health != "running" {
+		t.Errorf("the record should name the jail's init (a child of supervisor %d), running: %+v", supervisor, jails[0])
+	}
+	r := a.run(t, "inspect", "supervised")
+	out := fields(r.stdout)
+	if r.code != 0 {
+		t.Errorf("inspect of an untouched supervised jail: %v", r)
+	}
+	for _, want := range []string{"ok CapEff CAP_NET_BIND_SERVICE", "ok Seccomp 2 (filter)", "ok rlimit nofile 64 / 64"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if r := a.run(t, "ps"); strings.Contains(r.stdout, "supervised") {
+		t.Errorf("the supervisor left its record behind:\n%s", r.stdout)
+	}
 }

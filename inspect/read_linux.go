@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/moby/sys/mountinfo"
 
 	"github.com/fsviews/fsviews/registry"
+	"github.com/fsviews/fsviews/views"
 )
 
 // ReadJail reads the mount table, status, limits and namespaces of process
@@ -39,6 +41,29 @@ func ReadJail(pid int) (Jail, error) {
 		return j, err
 	}
 	return j, nil
+}
+
+// DaemonPID is the process whose privileges the plan describes, given the
+// PID the registry records: that process itself, except in the
+// PID-namespace model with fsviews' init as PID 1, where the daemon is the
+// init's one child (/proc/PID/task/PID/children, written by the kernel).
+// When that cannot be read, pid itself is inspected, and its privileges
+// (the init's) show as drift.
+func DaemonPID(plan *views.Plan, pid int) int {
+	if !plan.PID || plan.AsPID1 {
+		return pid
+	}
+	p := strconv.Itoa(pid)
+	data, err := os.ReadFile("/proc/" + p + "/task/" + p + "/children")
+	if err != nil {
+		return pid
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		if child, err := strconv.Atoi(f[0]); err == nil {
+			return child
+		}
+	}
+	return pid
 }
 
 // ReadHost reads the reference: the auditor's own mount table (where the

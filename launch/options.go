@@ -12,6 +12,12 @@ type Options struct {
 	// jail here (registry.AddSelf). An error stops the launch with exit
 	// status 125, before any mount.
 	AfterUnshare func() error
+	// Started runs in the supervisor (the PID-namespace model, where
+	// AfterUnshare cannot run) once the jail's PID 1 exists, with its PID
+	// as the host sees it; the jail's namespaces are then in place.
+	// fsviews run registers the jail here. An error ends the jail before
+	// the daemon starts, with exit status 125.
+	Started func(pid int) error
 }
 
 // Exec builds the view of plan and executes its command in it, with the

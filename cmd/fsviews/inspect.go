@@ -60,7 +60,7 @@ Examples:
 			if err != nil {
 				return exit2("inspect", fmt.Errorf("jail %s: its record: %w", e.Name, err))
 			}
-			jail, err := inspect.ReadJail(e.PID)
+			jail, err := inspect.ReadJail(inspect.DaemonPID(plan, e.PID))
 			if err != nil {
 				if stillErr := stillRunning(c, "inspect", e); stillErr != nil {
 					return stillErr

@@ -94,13 +94,12 @@ func hashProfileFile(name string, lib fs.FS) (string, error) {
 }
 
 // execRegistered runs plan as jail name: it refuses a name a live jail
-// holds before building anything, registers the jail from the launching
-// thread right after unshare (so the recorded mount namespace is the
-// jail's), and executes the daemon in place. Nothing remains to remove the
-// record when the daemon exits; the record then goes stale (see fsviews ps).
-// If the launch fails, the record is removed here: this is the one Remove
-// point for the in-place launch, and a supervisor that stays calls the same
-// Remove(name, pid) when its child exits.
+// holds before building anything, then registers the jail. In place, that
+// happens from the launching thread right after unshare (so the recorded
+// mount namespace is the jail's); nothing remains to remove the record
+// when the daemon exits, so it goes stale (see fsviews ps), and only a
+// failed launch removes it here. Supervised (pid = true), the record names
+// the jail's PID 1 and is removed here when the jail has ended.
 func execRegistered(reg registry.Registry, name string, p *profiles.Profile, plan *views.Plan, l profiles.Loader) error {
 	if err := registry.ValidName(name); err != nil {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("--name: %w", err)}
@@ -112,25 +111,36 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 	if err != nil {
 		return &launch.Error{Code: 125, Err: err}
 	}
-	registered := false
+	registeredPID := 0
 	err = launch.ExecWith(plan, os.Environ(), launch.Options{
 		AfterUnshare: func() error {
 			if err := reg.AddSelf(rec); err != nil {
 				return err
 			}
-			registered = true
+			registeredPID = os.Getpid()
+			return nil
+		},
+		// Supervised (pid = true): the record names the jail's PID 1, and
+		// the supervisor removes it when the jail is gone.
+		Started: func(pid int) error {
+			rec.PID = pid
+			if err := reg.Add(rec); err != nil {
+				return err
+			}
+			registeredPID = pid
 			return nil
 		},
 	})
-	// Only a failed launch returns: the record, if written, names a
-	// process that will never be the jail.
-	if registered {
+	// In place, only a failed launch returns: the record, if written,
+	// names a process that will never be the jail. Supervised, the jail
+	// has ended.
+	if registeredPID != 0 {
 		// This goroutine is still locked to the launching thread, which may
 		// have pivoted into the view already: the registry is not at its
 		// path there. A new goroutine runs on another thread, which never
 		// left the host's namespace and root.
 		done := make(chan error)
-		go func() { done <- reg.Remove(name, os.Getpid()) }()
+		go func() { done <- reg.Remove(name, registeredPID) }()
 		if rmErr := <-done; rmErr != nil {
 			fmt.Fprintf(os.Stderr, "fsviews: %v\n", rmErr)
 		}

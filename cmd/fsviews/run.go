@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -23,11 +24,19 @@ func runCommand() *cli.Command {
      inside the view without following symlinks;
   3. pivot_root into the view, the host's root detached;
   4. [limits] set; capabilities, user and group dropped as profiled,
-     no_new_privs set, inherited file descriptors other than stdin, stdout
-     and stderr closed; [landlock] rules enforced; the [seccomp] filter
-     installed last;
+     no_new_privs set, the controlling terminal left (unless --tty),
+     inherited file descriptors other than stdin, stdout, stderr and
+     socket-activation fds (LISTEN_FDS) closed; [landlock] rules enforced;
+     the [seccomp] filter installed last;
   5. execve of the command: the daemon replaces fsviews in the same process,
      so its exit status and signals are fsviews' own.
+
+With "pid = true" under [namespaces], steps 1-5 run in a new PID namespace
+and fsviews stays outside as a small supervisor: it forwards signals to
+the jail and exits as the daemon did (re-raising the signal that killed
+it). Under systemd, NOTIFY_SOCKET is bound into the view at
+/run/fsviews/notify and LISTEN_PID is rewritten to the daemon's PID; see
+docs/systemd.md.
 
 A layer the kernel cannot enforce (no seccomp, a Landlock ABI too old) stops
 the run with an error naming it, unless its table says optional = true: then
@@ -50,6 +59,7 @@ Examples:
    fsviews run ./web.toml --state-dir /srv/fsviews-state
    fsviews run --name web2 /etc/fsviews/nginx.toml
    fsviews run --seccomp-log ./web.toml
+   fsviews run --tty minimal -- /bin/sh     an interactive shell in a view
 
 Every jail has a name: --name, by default the profile's. Its state dirs are
 kept under STATE_ROOT/NAME (/var/lib/fsviews/NAME unless the profile's
@@ -63,6 +73,7 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
 			&cli.StringFlag{Name: "name", Usage: "name the jail `NAME` (default: the profile's name): its state dir is STATE_ROOT/NAME, and fsviews ps, inspect, checkpoint and diff know it by that name"},
+			&cli.BoolFlag{Name: "tty", Usage: "keep the caller's terminal as the daemon's controlling terminal, for an interactive shell; without it the daemon runs in a new session with none, so it cannot push input into your terminal"},
 			&cli.BoolFlag{Name: "seccomp-log", Usage: "log (kernel audit log) what the seccomp filter would refuse instead of refusing it"},
 		},
 		Action: func(c *cli.Context) error {
@@ -88,8 +99,13 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			if name == "" {
 				name = p.Name
 			}
-			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log")})
+			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log"),
+				TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET")})
 			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
+			var exited *launch.Exited
+			if errors.As(err, &exited) {
+				exited.Exit()
+			}
 			var le *launch.Error
 			if errors.As(err, &le) {
 				return cli.Exit(fmt.Sprintf("fsviews: %s: %v", positional[0], le.Err), le.Code)

@@ -1,0 +1,128 @@
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// capKill is CAP_KILL's number (capabilities(7)).
+const capKill = 5
+
+// dropInitPrivs drops every thread of this process to what fsviews' init
+// keeps: the daemon's user and group, no_new_privs, and of all
+// capabilities only CAP_KILL, so that it can forward signals to a daemon
+// that changed its user; from inside its PID namespace kill(2) reaches
+// only the jail's processes. Credentials belong to a thread in Linux and
+// this process goes on running Go code on all its threads, so each step
+// is made on every thread with AllThreadsSyscall (what the syscall
+// package's Setuid does), in privs.Apply's order: bounding set first
+// (only shrinks while CAP_SETPCAP is held), KEEPCAPS across the uid
+// change, capset, ambient set cleared, no_new_privs last.
+func dropInitPrivs(j *job) error {
+	all := func(what string, trap, a1, a2, a3 uintptr) error {
+		if _, _, e := syscall.AllThreadsSyscall(trap, a1, a2, a3); e != 0 {
+			return fmt.Errorf("%s: %w", what, e)
+		}
+		return nil
+	}
+	prctl := func(what string, option, arg uintptr) error {
+		if _, _, e := syscall.AllThreadsSyscall6(unix.SYS_PRCTL, option, arg, 0, 0, 0, 0); e != 0 {
+			return fmt.Errorf("%s: %w", what, e)
+		}
+		return nil
+	}
+	for n := 0; n <= j.LastCap; n++ {
+		if n != capKill {
+			if err := prctl("drop the bounding set", unix.PR_CAPBSET_DROP, uintptr(n)); err != nil {
+				return err
+			}
+		}
+	}
+	uid, gid := j.Plan.UID, j.Plan.GID
+	if uid >= 0 {
+		groups := []uint32{uint32(gid)}
+		if err := prctl("prctl PR_SET_KEEPCAPS", unix.PR_SET_KEEPCAPS, 1); err != nil {
+			return err
+		}
+		if err := all("setgroups", unix.SYS_SETGROUPS, 1, uintptr(unsafe.Pointer(&groups[0])), 0); err != nil {
+			return err
+		}
+		if err := all("setresgid", unix.SYS_SETRESGID, uintptr(gid), uintptr(gid), uintptr(gid)); err != nil {
+			return err
+		}
+		if err := all("setresuid", unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid)); err != nil {
+			return err
+		}
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	data := [2]unix.CapUserData{{Effective: 1 << capKill, Permitted: 1 << capKill}}
+	if err := all("capset", unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0); err != nil {
+		return err
+	}
+	if err := prctl("clear ambient capabilities", unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL); err != nil {
+		return err
+	}
+	if uid >= 0 {
+		if err := prctl("prctl PR_SET_KEEPCAPS off", unix.PR_SET_KEEPCAPS, 0); err != nil {
+			return err
+		}
+	}
+	return prctl("prctl PR_SET_NO_NEW_PRIVS", unix.PR_SET_NO_NEW_PRIVS, 1)
+}
+
+// rearmPdeathsig sets the parent-death signal again for PID 1 of a jail:
+// the kernel clears it when the effective uid or gid changes, and PID 1
+// must die with the supervisor (its death kills the whole namespace). The
+// supervisor may have died before: PID 1 cannot ask getppid (its parent
+// is outside the namespace, so it reads 0), so it checks whether the
+// status pipe still has a reader.
+func rearmPdeathsig(j *job, pid int) error {
+	if pid != 1 {
+		return nil
+	}
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl PR_SET_PDEATHSIG: %w", err)
+	}
+	if supervisorGone(j.statusFD) {
+		return errors.New("the supervisor is gone")
+	}
+	return nil
+}
+
+// supervisorGone reports whether nobody reads the status pipe any more.
+func supervisorGone(status int) bool {
+	fds := []unix.PollFd{{Fd: int32(status), Events: unix.POLLOUT}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0 && fds[0].Revents&unix.POLLERR != 0
+}
+
+// reap is fsviews' init at work: it reaps every process that ends in the
+// namespace (orphans are re-parented to PID 1) while signals it gets go on
+// to the daemon (forwarded since the daemon's stage started), and when the
+// daemon ends, reports how to the supervisor and exits; the kernel then
+// kills what is left in the namespace.
+func reap(daemon int, status reporter) int {
+	shrink() // idle from here on
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, 0, nil)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return status.fail(failed("bug: wait for the daemon: %w", err))
+		case pid != daemon:
+			continue // an orphan, reaped
+		case ws.Signaled():
+			status.say(fmt.Sprintf("signal %d", int(ws.Signal())))
+			return 128 + int(ws.Signal())
+		default:
+			status.say(fmt.Sprintf("exit %d", ws.ExitStatus()))
+			return ws.ExitStatus()
+		}
+	}
+}

@@ -1,0 +1,285 @@
+package launch
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Exited is how a supervised jail ended: the daemon's exit status, or the
+// signal that killed it. Exit ends fsviews the same way.
+type Exited struct {
+	Code   int
+	Signal unix.Signal // 0 when the daemon exited
+}
+
+func (e *Exited) Error() string {
+	if e.Signal != 0 {
+		return fmt.Sprintf("the daemon was killed by signal %d (%s)", int(e.Signal), unix.SignalName(e.Signal))
+	}
+	return fmt.Sprintf("the daemon exited with status %d", e.Code)
+}
+
+// Exit ends fsviews as the daemon ended, so that its caller (systemd, a
+// shell) sees the daemon's own status. A death by signal N is re-raised:
+// the handler is reset to SIG_DFL with a raw rt_sigaction (the Go
+// runtime's own handler would print a traceback for SIGQUIT, SIGSEGV and
+// the like, and exit 2), the signal is unblocked and sent to this thread.
+// Every signal that can kill a process kills fsviews that way; only one
+// whose default action is to ignore or stop (SIGCHLD, SIGCONT, SIGURG,
+// SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU), which cannot have killed
+// the daemon in the first place, falls back to exit status 128+N. Core
+// dumps of fsviews itself are switched off first: the daemon's is the
+// one that matters.
+func (e *Exited) Exit() {
+	if e.Signal == 0 {
+		os.Exit(e.Code)
+	}
+	runtime.LockOSThread()
+	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	var dfl [4]uint64 // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
+	sigaction(e.Signal, &dfl, nil)
+	set := uint64(1) << (uint(e.Signal) - 1)
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_UNBLOCK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
+	unix.Tgkill(unix.Getpid(), unix.Gettid(), e.Signal)
+	os.Exit(128 + int(e.Signal))
+}
+
+// forwarded lists the signals the supervisor and fsviews' init pass on
+// to the daemon: every catchable one except SIGCHLD (their own child's
+// death), SIGURG (the Go runtime preempts goroutines with it), SIGPIPE
+// and the signals the kernel raises for faults (SIGSEGV, SIGBUS, SIGFPE,
+// SIGILL, SIGTRAP, SIGSYS), which are about fsviews' own code.
+func forwarded() []os.Signal {
+	s := []os.Signal{
+		unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGUSR1, unix.SIGUSR2,
+		unix.SIGWINCH, unix.SIGCONT, unix.SIGALRM, unix.SIGABRT, unix.SIGTSTP, unix.SIGTTIN,
+		unix.SIGTTOU, unix.SIGVTALRM, unix.SIGPROF, unix.SIGIO, unix.SIGPWR, unix.SIGXCPU,
+		unix.SIGXFSZ,
+	}
+	for n := 34; n <= 64; n++ { // SIGRTMIN..SIGRTMAX
+		s = append(s, syscall.Signal(n))
+	}
+	return s
+}
+
+// supervise runs the jail in new namespaces, PID included, as a child:
+// this binary again, as the hidden stage "__jail", which becomes PID 1 of
+// the new PID namespace and reads the job from an inherited pipe (runc's
+// init pattern). fsviews stays behind, small and blocked in wait4: it
+// forwards signals to PID 1, and when PID 1 is gone it ends the way the
+// daemon ended. PID 1 gets SIGKILL when the supervisor dies (even by
+// SIGKILL), and the kernel then kills every process of the namespace.
+func supervise(j *job, started func(pid int) error) error {
+	jobR, jobW, err := os.Pipe()
+	if err != nil {
+		return failed("pipe: %w", err)
+	}
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		return failed("pipe: %w", err)
+	}
+	var files []*os.File
+	for fd := 3; fd < 3+j.ListenFDs; fd++ {
+		files = append(files, os.NewFile(uintptr(fd), "listen-fd-"+strconv.Itoa(fd)))
+	}
+	jobFD := 3 + len(files)
+	files = append(files, jobR, statusW)
+	var notify *relay
+	if op, ok := relayOp(j.Plan); ok {
+		if notify, err = newRelay(op.Source); err != nil {
+			return failed("%w", err)
+		}
+		j.RelayFD = jobFD + 2
+		files = append(files, notify.file)
+	}
+	cmd := exec.Command("/proc/self/exe", stageJail, strconv.Itoa(jobFD))
+	cmd.Args[0] = "fsviews"
+	cmd.Env = []string{}
+	// stdio passes as it is; one the caller left closed becomes
+	// /dev/null (exec.Cmd's nil), as a closed fd cannot be passed on.
+	if isOpen(os.Stdin) {
+		cmd.Stdin = os.Stdin
+	}
+	if isOpen(os.Stdout) {
+		cmd.Stdout = os.Stdout
+	}
+	if isOpen(os.Stderr) {
+		cmd.Stderr = os.Stderr
+	}
+	cmd.ExtraFiles = files
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags: uintptr(cloneFlags(j.Plan.Unshare)),
+		Pdeathsig:  syscall.SIGKILL,
+		// A new session for the jail, without the terminal (--tty
+		// keeps it): see detachTerminal.
+		Setsid: !j.Plan.TTY,
+	}
+	// Notify before the child exists, so that no signal is missed; they
+	// wait in the channel until the jail can take them.
+	sigs := make(chan os.Signal, 64)
+	signal.Notify(sigs, forwarded()...)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return failed("start the jail (%s): %w", strings.Join(j.Plan.Unshare, ","), err)
+	}
+	for _, f := range files {
+		if notify == nil || f != notify.file {
+			f.Close()
+		}
+	}
+	if started != nil {
+		if err := started(cmd.Process.Pid); err != nil {
+			jobW.Close()
+			cmd.Process.Kill()
+			cmd.Wait()
+			return failed("%w", err)
+		}
+	}
+	err = json.NewEncoder(jobW).Encode(j)
+	if err != nil {
+		jobW.Close()
+		cmd.Process.Kill()
+		return failed("hand the plan to the jail: %w", err)
+	}
+	if notify != nil {
+		go notify.run()
+	}
+	ws, report, err := superviseLoop(cmd.Process.Pid, sigs, statusR, jobW)
+	jobW.Close()
+	if err != nil {
+		return err
+	}
+	if notify != nil {
+		notify.drain()
+	}
+	return outcome(ws, report)
+}
+
+// superviseLoop forwards signals to PID 1 while it can take them, and
+// returns how PID 1 ended and what it reported.
+//
+// A Go process handles no signal until os/signal is set up, and the
+// runtime's default for SIGTERM and the like exits 2 (a PID 1 cannot even
+// kill itself). So the jail says on the status pipe when it is "open"
+// (handlers set) and when it must "hold" (about to execve the daemon as
+// PID 1, with as_pid_1); the supervisor
+// acknowledges a hold on the job pipe, so that nothing it sent before is
+// still on its way, and queues signals until the next "open", or until
+// the status pipe closes (the daemon, as PID 1, replaced the jail's code:
+// from then on signals go straight to it). Every step blocks: no CPU
+// while idle.
+func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) (unix.WaitStatus, []string, error) {
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(status)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	type waited struct {
+		ws  unix.WaitStatus
+		err error
+	}
+	done := make(chan waited, 1)
+	go func() {
+		var ws unix.WaitStatus
+		for {
+			_, err := unix.Wait4(pid, &ws, 0, nil)
+			if !errors.Is(err, unix.EINTR) {
+				done <- waited{ws, err}
+				return
+			}
+		}
+	}()
+	shrink() // idle from here on
+	open := false
+	var queued []os.Signal
+	var report []string
+	flush := func() {
+		for _, s := range queued {
+			unix.Kill(pid, s.(syscall.Signal))
+		}
+		queued = nil
+	}
+	for {
+		select {
+		case s := <-sigs:
+			if open {
+				unix.Kill(pid, s.(syscall.Signal))
+			} else {
+				queued = append(queued, s)
+			}
+		case line, ok := <-lines:
+			switch {
+			case !ok:
+				lines = nil
+				open = true
+				flush()
+			case line == "open":
+				open = true
+				flush()
+			case line == "hold":
+				open = false
+				ack.WriteString("ack\n")
+			default:
+				report = append(report, line)
+			}
+		case w := <-done:
+			if w.err != nil {
+				return w.ws, nil, failed("wait for the jail: %w", w.err)
+			}
+			// PID 1 is gone, and with it every writer of the status pipe.
+			if lines != nil {
+				for line := range lines {
+					report = append(report, line)
+				}
+			}
+			return w.ws, report, nil
+		}
+	}
+}
+
+// outcome reads what PID 1 reported and how it ended. Reports are lines:
+// "error CODE MESSAGE" (the jail failed before the daemon ran), "exit N"
+// or "signal N" (fsviews' init saw the daemon end so; an init cannot die
+// by most signals itself, so it reports them).
+func outcome(ws unix.WaitStatus, report []string) error {
+	for _, line := range report {
+		kind, rest, _ := strings.Cut(line, " ")
+		switch kind {
+		case "error":
+			code, msg, _ := strings.Cut(rest, " ")
+			n, _ := strconv.Atoi(code)
+			return &Error{Code: n, Err: errors.New(msg)}
+		case "exit":
+			n, _ := strconv.Atoi(rest)
+			return &Exited{Code: n}
+		case "signal":
+			n, _ := strconv.Atoi(rest)
+			return &Exited{Signal: unix.Signal(n)}
+		}
+	}
+	if ws.Signaled() {
+		return &Exited{Signal: ws.Signal()}
+	}
+	return &Exited{Code: ws.ExitStatus()}
+}
+
+// isOpen reports whether f's descriptor is open.
+func isOpen(f *os.File) bool {
+	_, err := unix.FcntlInt(f.Fd(), unix.F_GETFD, 0)
+	return err == nil
+}
