@@ -20,14 +20,12 @@ test: build
 
 # Coverage-guided fuzzing of the parsers, FUZZTIME per target.
 fuzz:
-	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzMatchers$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./views -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseStatus$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParseLimits$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./inspect -run '^$$' -fuzz '^FuzzParsePlan$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./rlimits -run '^$$' -fuzz '^FuzzParseValue$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./seccomp -run '^$$' -fuzz '^FuzzParseLogRecord$$' -fuzztime $(FUZZTIME)
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; \
+	done
 
 # fsviews beside bubblewrap and the plain unshare + pivot_root recipe: a
 # markdown report (root; ~10 min; docs/performance.md). BENCH_FLAGS=-quick
