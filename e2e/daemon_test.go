@@ -265,6 +265,12 @@ func (d *daemon) runsAs(comm, user string, want ...string) {
 		if p.seccomp != 2 {
 			d.t.Errorf("%s (pid %d) runs with Seccomp: %d, want 2 (a filter)", comm, p.pid, p.seccomp)
 		}
+		// Every daemon profile has pid = true: its own PID namespace.
+		own, err1 := os.Readlink(filepath.Join("/proc", strconv.Itoa(p.pid), "ns", "pid"))
+		host, err2 := os.Readlink("/proc/self/ns/pid")
+		if err1 == nil && err2 == nil && own == host {
+			d.t.Errorf("%s (pid %d) runs in the host's PID namespace (%s), want its own", comm, p.pid, own)
+		}
 	}
 	if seen == 0 {
 		d.t.Errorf("no %s process runs as uid %d; the daemon's processes: %+v", comm, uid, d.procs())
