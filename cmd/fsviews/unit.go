@@ -31,8 +31,7 @@ absolute paths: this fsviews binary's own path, and the profile's absolute path
   process restrictions that complement the view: NoNewPrivileges= (when the
     profile keeps no_new_privs), CapabilityBoundingSet= (what fsviews needs
     plus what the profile keeps), RestrictNamespaces= (the profile's),
-    SystemCallArchitectures=native, LockPersonality=, RestrictRealtime=,
-    RestrictSUIDSGID=.
+    SystemCallArchitectures=native, LockPersonality=, RestrictRealtime=.
 
 It sets no option that builds a mount namespace of systemd's own
 (ProtectSystem=, PrivateTmp=, ...): the profile alone decides what the
