@@ -239,3 +239,33 @@ func TestParseType(t *testing.T) {
 		}
 	}
 }
+
+// The worked example in docs/systemd.md is the golden "simple" unit,
+// comments aside: the page must not drift from what fsviews prints.
+func TestDocsExampleIsCurrent(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "systemd.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, example, ok := strings.Cut(string(doc), "```ini\n")
+	example, _, ok2 := strings.Cut(example, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("docs/systemd.md has no ```ini example")
+	}
+	golden, err := os.ReadFile(filepath.Join("testdata", "simple.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := func(s string) string {
+		var keep []string
+		for _, l := range strings.Split(s, "\n") {
+			if !strings.HasPrefix(l, "#") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	if settings(example) != settings(string(golden)) {
+		t.Errorf("the example in docs/systemd.md differs from units/testdata/simple.service; copy the settings over:\n%s", settings(string(golden)))
+	}
+}

@@ -140,7 +140,8 @@ func buildFsviews(dst string) error {
 }
 
 func (h *harness) run(args ...string) (string, error) {
-	cmd := exec.Command(h.script, args...)
+	// Through bash: the script need not keep its executable bit.
+	cmd := exec.Command("bash", append([]string{h.script}, args...)...)
 	cmd.Env = h.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

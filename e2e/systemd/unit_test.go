@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -290,5 +291,52 @@ source = "`+inside+`/gate"
 				t.Errorf("the daemon never reported SIGTERM:\n%s", j)
 			}
 		})
+	}
+}
+
+// The capability bounding set and namespace list of the generated unit
+// leave fsviews what it needs for a confined profile: its own UTS, IPC and
+// network namespaces with a hostname, a state dir handed to the daemon's
+// user, and a switch to that user keeping one capability.
+func TestConfinedProfileUnderUnit(t *testing.T) {
+	h := need(t)
+	profile := h.profile(t, "confined", `hostname = "jail"
+command = ["/bin/sh", "-c", '''
+echo "user $(id -un)"
+echo "caps $(grep CapEff /proc/self/status | cut -f2)"
+echo "hostname $(hostname)"
+touch /var/lib/confined/written && echo "state dir writable"
+''']
+`+common+`[[state]]
+target = "/var/lib/confined"
+[namespaces]
+uts = true
+ipc = true
+net = "none"
+[security]
+user = "nobody"
+capabilities = ["CAP_NET_BIND_SERVICE"]
+`)
+	unit := h.unit(t, unitArgs(profile)...)
+	setting(t, unit, "RestrictNamespaces=mnt net uts ipc", "RestrictNamespaces=mnt net uts ipc")
+	const name = "fsviews-confined.service"
+	h.install(t, name, unit)
+	h.systemctl(t, "start", name)
+	s := h.waitStatus(t, name, "an end", settled)
+	j := h.journal(t, name)
+	if s["Result"] != "success" {
+		t.Fatalf("%s\njournal:\n%s", s, j)
+	}
+	for _, want := range []string{"user nobody", "caps 0000000000000400", "hostname jail", "state dir writable"} {
+		if !strings.Contains(j, want) {
+			t.Errorf("the daemon did not say %q:\n%s", want, j)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(h.dir, "state", "confined", "var", "lib", "confined", "written"))
+	if err != nil {
+		t.Fatalf("the daemon's file is not in its state dir on the host: %v", err)
+	}
+	if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != 65534 {
+		t.Errorf("the daemon's file belongs to uid %d, want nobody (65534)", uid)
 	}
 }
