@@ -22,6 +22,8 @@ test: build
 fuzz:
 	$(GO) test ./profiles -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./views -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./units -run '^$$' -fuzz '^FuzzServiceName$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./units -run '^$$' -fuzz '^FuzzExecLine$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin
