@@ -59,6 +59,7 @@ func TestUnitBadInput(t *testing.T) {
 		{"empty name", []string{"unit", "--name", "", "web.toml"}, []string{"--name", "the unit name is empty"}},
 		{"no profile", []string{"unit"}, []string{"name one profile", "fsviews unit PROFILE"}},
 		{"two profiles", []string{"unit", "web.toml", "minimal"}, []string{"name one profile"}},
+		{"command after --", []string{"unit", "web.toml", "--", "/bin/true"}, []string{`no command after "--"`, "set command = [...] in the profile"}},
 		{"profile without command", []string{"unit", "nocmd.toml"}, []string{"has no command", `add command = [`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

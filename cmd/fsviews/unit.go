@@ -53,7 +53,10 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if len(positional) != 1 || command != nil {
+			if command != nil {
+				return cli.Exit("fsviews unit: no command after \"--\": the unit runs the profile's own command; set command = [...] in the profile", 1)
+			}
+			if len(positional) != 1 {
 				return cli.Exit("fsviews unit: name one profile: fsviews unit PROFILE [--type simple|notify] [--name UNIT] [--state-dir DIR]", 1)
 			}
 			typ, err := units.ParseType(c.String("type"))
