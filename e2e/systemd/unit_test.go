@@ -262,7 +262,10 @@ source = "`+inside+`/profiles"
 source = "`+inside+`/gate"
 `+tc.namespaces)
 			name := "fsviews-" + tc.profile + ".service"
-			h.install(t, name, h.unit(t, unitArgs(profile, "--type", "notify")...))
+			// Restart=no: a daemon that cannot notify fails once, with
+			// one clear journal, instead of five times.
+			unit := setting(t, h.unit(t, unitArgs(profile, "--type", "notify")...), "Restart=on-failure", "Restart=no")
+			h.install(t, name, unit)
 			h.exec(t, "systemctl", "start", "--no-block", name)
 
 			h.waitJournal(t, name, "waiting for the gate")
@@ -280,6 +283,11 @@ source = "`+inside+`/gate"
 			if !strings.Contains(tc.namespaces, "pid = true") {
 				// In place, the daemon is the main PID.
 				h.waitJournal(t, name, "waiting for the gate, pid="+s["MainPID"]+"\n")
+			} else if comm := strings.TrimSpace(h.exec(t, "cat", "/proc/"+s["MainPID"]+"/comm")); comm != "fsviews" {
+				// With a PID namespace, fsviews supervises from outside and
+				// stays the main PID; READY=1 came from below it, which
+				// the generated NotifyAccess=all lets through.
+				t.Errorf("MainPID %s is %q, want the fsviews supervisor", s["MainPID"], comm)
 			}
 
 			h.systemctl(t, "stop", name)
@@ -287,6 +295,8 @@ source = "`+inside+`/gate"
 			if s["ActiveState"] != "inactive" || s["SubState"] != "dead" || s["Result"] != "success" {
 				t.Errorf("after stop: %s, want inactive (dead), Result=success\njournal:\n%s", s, h.journal(t, name))
 			}
+			// KillMode=mixed signals the main PID alone: with a PID
+			// namespace, the daemon hears SIGTERM only if fsviews passes it on.
 			if j := h.journal(t, name); !strings.Contains(j, "got SIGTERM, exiting 0") {
 				t.Errorf("the daemon never reported SIGTERM:\n%s", j)
 			}
