@@ -44,7 +44,7 @@ Examples:
    systemctl daemon-reload && systemctl enable --now fsviews-web.service
    fsviews unit --type notify --name nginx-jail /etc/fsviews/nginx.toml`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "type", Value: "simple", Usage: "the unit's Type=: `simple` or notify (the daemon sends READY=1 when it is ready)"},
+			&cli.StringFlag{Name: "type", Value: "simple", Usage: "the unit's Type= (`TYPE`): simple, or notify when the daemon sends READY=1 once it is ready"},
 			&cli.StringFlag{Name: "name", Usage: "the unit's `NAME` (.service is added); default fsviews-PROFILE.service"},
 			&cli.StringFlag{Name: "state-dir", Usage: "as for run: the unit runs fsviews with --state-dir `DIR`"},
 		},
