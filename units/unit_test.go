@@ -247,10 +247,11 @@ func TestDocsExampleIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, example, ok := strings.Cut(string(doc), "```ini\n")
-	example, _, ok2 := strings.Cut(example, "```\n")
-	if !ok || !ok2 {
-		t.Fatal("docs/systemd.md has no ```ini example")
+	_, section, ok := strings.Cut(string(doc), "\n## Generating a unit\n")
+	_, example, ok2 := strings.Cut(section, "```ini\n")
+	example, _, ok3 := strings.Cut(example, "```\n")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("docs/systemd.md has no ```ini example under \"## Generating a unit\"")
 	}
 	golden, err := os.ReadFile(filepath.Join("testdata", "simple.service"))
 	if err != nil {
