@@ -48,19 +48,23 @@ func TestGeneratedUnitsVerify(t *testing.T) {
 	}
 }
 
-// A Type=simple unit: active (running) with the daemon itself as MainPID
-// (fsviews execs it in place), stdout and stderr in the journal under the
-// profile's name, SIGHUP on reload, SIGTERM on stop, and a clean stop.
-func TestSimpleUnit(t *testing.T) {
-	h := need(t)
-	profile := h.profile(t, "lifecycle", `command = ["/bin/sh", "-c", '''
+// lifecycle is a daemon that reports its start, SIGHUP and SIGTERM, on
+// which it exits 0.
+const lifecycle = `command = ["/bin/sh", "-c", '''
 echo "started pid=$$"
 echo "this line goes to stderr" >&2
 trap 'echo "got SIGHUP"' HUP
 trap 'echo "got SIGTERM, exiting 0"; kill $sleeper; exit 0' TERM
 while :; do sleep 1 & sleeper=$!; wait $sleeper; done
 ''']
-`+common)
+`
+
+// A Type=simple unit: active (running) with the daemon itself as MainPID
+// (fsviews execs it in place), stdout and stderr in the journal under the
+// profile's name, SIGHUP on reload, SIGTERM on stop, and a clean stop.
+func TestSimpleUnit(t *testing.T) {
+	h := need(t)
+	profile := h.profile(t, "lifecycle", lifecycle+common)
 	unit := h.unit(t, unitArgs(profile)...)
 	// KillMode=mixed sends SIGTERM to the main process only: the stop
 	// below proves that the daemon gets it, not that systemd signalled
@@ -98,26 +102,61 @@ while :; do sleep 1 & sleeper=$!; wait $sleeper; done
 	}
 }
 
+// With a PID namespace, fsviews stays the main PID as the daemon's
+// supervisor (branch sysd): reload and stop reach the daemon only because
+// fsviews passes SIGHUP and SIGTERM on (KillMode=mixed signals the main
+// PID alone), and the unit still ends inactive (dead) with success.
+func TestSimpleUnitPIDNamespace(t *testing.T) {
+	h := need(t)
+	profile := h.profile(t, "lifecycle-pidns", lifecycle+common+"[namespaces]\npid = true\n")
+	const name = "fsviews-lifecycle-pidns.service"
+	h.install(t, name, h.unit(t, unitArgs(profile)...))
+	h.systemctl(t, "start", name)
+
+	s := h.waitStatus(t, name, "active (running)", active)
+	pid := s["MainPID"]
+	h.waitJournal(t, name, "started pid=")
+	if comm := strings.TrimSpace(h.exec(t, "cat", "/proc/"+pid+"/comm")); comm != "fsviews" {
+		t.Errorf("MainPID %s is %q, want the fsviews supervisor", pid, comm)
+	}
+	h.systemctl(t, "reload", name)
+	h.waitJournal(t, name, "got SIGHUP")
+	h.systemctl(t, "stop", name)
+	s = h.status(t, name)
+	if s["ActiveState"] != "inactive" || s["SubState"] != "dead" || s["Result"] != "success" {
+		t.Errorf("after stop: %s, want inactive (dead), Result=success\njournal:\n%s", s, h.journal(t, name))
+	}
+	if j := h.journal(t, name); !strings.Contains(j, "got SIGTERM, exiting 0") {
+		t.Errorf("the daemon never reported SIGTERM:\n%s", j)
+	}
+}
+
 // What the daemon's end looks like to systemd: its own exit status, its
 // own death by signal, a restart after a failure, and no restart after
 // fsviews' own failure (RestartPreventExitStatus=125 126 127).
 func TestExitStatusUnderSystemd(t *testing.T) {
 	h := need(t)
+	const pidns = "[namespaces]\npid = true\n"
+	exited3 := status{"ActiveState": "failed", "Result": "exit-code", "ExecMainCode": "1", "ExecMainStatus": "3", "NRestarts": "0"}
+	killed := status{"ActiveState": "failed", "Result": "signal", "ExecMainCode": "2", "ExecMainStatus": "10", "NRestarts": "0"}
 	for _, tc := range []struct {
 		name, command string
-		noRestart     bool // replace Restart=on-failure with Restart=no
+		namespaces    string // appended to the profile
+		noRestart     bool   // replace Restart=on-failure with Restart=no
 		want          status
 		journal       string
 	}{
-		{"exit3", `["/bin/sh", "-c", "echo exiting 3; exit 3"]`, true,
-			status{"ActiveState": "failed", "Result": "exit-code", "ExecMainCode": "1", "ExecMainStatus": "3", "NRestarts": "0"}, "exiting 3"},
-		{"killed", `["/bin/sh", "-c", "echo killing myself with SIGUSR1; kill -USR1 $$"]`, true,
-			status{"ActiveState": "failed", "Result": "signal", "ExecMainCode": "2", "ExecMainStatus": "10", "NRestarts": "0"}, "killing myself"},
-		{"notfound", `["/no/such/daemon"]`, false,
+		{"exit3", `["/bin/sh", "-c", "echo exiting 3; exit 3"]`, "", true, exited3, "exiting 3"},
+		{"killed", `["/bin/sh", "-c", "echo killing myself with SIGUSR1; kill -USR1 $$"]`, "", true, killed, "killing myself"},
+		{"notfound", `["/no/such/daemon"]`, "", false,
 			status{"ActiveState": "failed", "Result": "exit-code", "ExecMainCode": "1", "ExecMainStatus": "127", "NRestarts": "0"}, "/no/such/daemon"},
+		// With a PID namespace the main PID is fsviews' supervisor, which
+		// must end the way the daemon did (branch sysd).
+		{"exit3-pidns", `["/bin/sh", "-c", "echo exiting 3; exit 3"]`, pidns, true, exited3, "exiting 3"},
+		{"killed-pidns", `["/bin/sh", "-c", "echo killing myself with SIGUSR1; kill -USR1 $$"]`, pidns, true, killed, "killing myself"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			profile := h.profile(t, tc.name, "command = "+tc.command+"\n"+common)
+			profile := h.profile(t, tc.name, "command = "+tc.command+"\n"+common+tc.namespaces)
 			unit := h.unit(t, unitArgs(profile)...)
 			if tc.noRestart {
 				unit = setting(t, unit, "Restart=on-failure", "Restart=no")
