@@ -127,13 +127,13 @@ func Generate(p *profiles.Profile, o Options) (Unit, error) {
 	line("Type=%s", typ)
 	if typ == Notify {
 		if p.Namespaces.PID {
-			line("# The daemon runs in its own PID namespace below fsviews, which stays")
-			line("# the main PID: systemd must accept READY=1 from the daemon too.")
-			line("NotifyAccess=all")
+			line("# The main PID is fsviews' supervisor, which relays the daemon's")
+			line("# notifications from its PID namespace; no other process may notify.")
 		} else {
-			line("# fsviews execs the daemon in place: the daemon is the main PID.")
-			line("NotifyAccess=main")
+			line("# fsviews execs the daemon in place: the daemon is the main PID, and")
+			line("# no other process may notify.")
 		}
+		line("NotifyAccess=main")
 	}
 	line("ExecStart=%s", execLine(run))
 	line("ExecReload=/bin/kill -HUP $MAINPID")

@@ -131,7 +131,7 @@ func TestGenerateSettings(t *testing.T) {
 	for _, tc := range []struct {
 		pid          bool
 		notifyAccess string
-	}{{false, "main"}, {true, "all"}} {
+	}{{false, "main"}, {true, "main"}} {
 		p := web()
 		p.Namespaces.PID = tc.pid
 		u, err := Generate(p, Options{Type: Notify, Executable: "/usr/bin/fsviews", Profile: "web"})

@@ -22,7 +22,8 @@ absolute paths: this fsviews binary's own path, and the profile's absolute path
 /etc/systemd/system and enable it. The unit sets:
 
   Type=simple, or notify with --type notify (the daemon sends READY=1);
-  NotifyAccess=main, or all when the profile has its own PID namespace;
+  NotifyAccess=main: the daemon, or with a PID namespace fsviews'
+    supervisor, which relays the daemon's notifications;
   ExecReload=/bin/kill -HUP $MAINPID, for "systemctl reload";
   KillMode=mixed: "systemctl stop" sends SIGTERM to the main process only
     and SIGKILL to whatever is left once it has exited;

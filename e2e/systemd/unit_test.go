@@ -324,8 +324,8 @@ source = "`+inside+`/gate"
 				h.waitJournal(t, name, "waiting for the gate, pid="+s["MainPID"]+"\n")
 			} else if comm := strings.TrimSpace(h.exec(t, "cat", "/proc/"+s["MainPID"]+"/comm")); comm != "fsviews" {
 				// With a PID namespace, fsviews supervises from outside and
-				// stays the main PID; READY=1 came from below it, which
-				// the generated NotifyAccess=all lets through.
+				// stays the main PID; it relays READY=1 from the jail, which
+				// the generated NotifyAccess=main accepts only from it.
 				t.Errorf("MainPID %s is %q, want the fsviews supervisor", s["MainPID"], comm)
 			}
 
