@@ -12,8 +12,9 @@ import (
 )
 
 // build runs the plan's ops against a new root and returns it, attached
-// over "/" and ready for pivot_root.
-func build(plan *views.Plan) (*mounts.Root, error) {
+// over "/" and ready for pivot_root. relayFD is the notify relay's socket
+// for a notify-relay op, -1 when there is none.
+func build(plan *views.Plan, relayFD int) (*mounts.Root, error) {
 	var root *mounts.Root
 	for _, op := range plan.Ops {
 		var err error
@@ -21,6 +22,8 @@ func build(plan *views.Plan) (*mounts.Root, error) {
 			root, err = mounts.NewRoot(op.Size, uint32(op.Mode))
 		} else if root == nil {
 			err = errors.New("bug: plan does not start with the root")
+		} else if op.Kind == views.NotifyRelay {
+			err = bindRelay(root, op, relayFD)
 		} else {
 			err = apply(root, plan, op)
 		}
@@ -76,6 +79,8 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 			return err
 		}
 		return root.Attach(tree, op.Target, kind)
+	case views.Socket:
+		return bindSocket(root, op)
 	case views.DevNode:
 		// Device nodes only work without nodev; they are single files
 		// the kernel itself makes harmless (null, zero, ...).

@@ -1,7 +1,7 @@
 // Package launch runs a plan: it enters new namespaces, builds the view,
 // pivots into it, drops privileges and executes the daemon.
 //
-// fsviews does not stay behind as a supervisor: the whole sequence runs in
+// Without a PID namespace fsviews does not stay behind as a supervisor: the whole sequence runs in
 // the fsviews process itself, on one locked OS thread, and ends in execve.
 // The daemon therefore is the process its caller started — systemd's main
 // PID, the shell's child — and sees its own exit status, signals, stdio and
@@ -15,7 +15,13 @@
 // process's. The Go runtime starts new threads from a clean template thread
 // while a goroutine is locked, so no thread inherits a half-built view.
 //
-// Contract: Exec returns only on failure, and a failure leaves nothing
+// With a PID namespace ([namespaces] pid) the same steps run in a child
+// that is PID 1 of the new namespace (jail_linux.go), and fsviews stays
+// as a supervisor (supervise_linux.go); PID 1 either becomes the daemon
+// or fsviews' init (init_linux.go). enter and execDaemon are shared by
+// every path. docs/systemd.md describes the process models.
+//
+// Contract: in place, Exec returns only on failure, and a failure leaves nothing
 // behind: every mount lives in the private namespace, which dies with the
 // process. Host-side effects are limited to creating state dirs.
 package launch

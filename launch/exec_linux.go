@@ -33,23 +33,17 @@ func failed(format string, args ...any) error {
 }
 
 // Exec builds the view of plan and executes its command in it, with the
-// environment made from environ. It returns only on failure.
+// environment made from environ. Without a PID namespace it execs the
+// daemon in place and returns only on failure. With one it supervises
+// the jail and returns *Exited once the daemon is gone.
 func Exec(plan *views.Plan, environ []string) error {
-	if len(plan.Command) == 0 {
-		return &Error{Code: 125, Err: fmt.Errorf("profile %s has no command: add command = [\"/path/to/daemon\", ...] or give one after --", plan.Profile)}
-	}
-	if ok, err := privs.HasSysAdmin(); err != nil {
-		return failed("check privileges: %w", err)
-	} else if !ok {
-		return failed("fsviews needs root (or CAP_SYS_ADMIN) to build a view: it creates a mount namespace and mounts into it. Run it as root, e.g. with sudo or from a system service; rootless views are not supported yet")
-	}
-	lastCap, err := readLastCap()
+	j, err := prepare(plan, environ)
 	if err != nil {
-		return failed("%w", err)
+		return err
 	}
-	env := plan.Env.Environ(environ)
-	onHost := hostCommand(plan.Command[0], env)
-
+	if plan.PID {
+		return supervise(j)
+	}
 	// From here on, everything happens on this thread, which never
 	// returns to the Go scheduler's pool: it either execs or the process
 	// exits with the error.
@@ -57,47 +51,86 @@ func Exec(plan *views.Plan, environ []string) error {
 	if err := unix.Unshare(cloneFlags(plan.Unshare)); err != nil {
 		return failed("unshare %s: %w", strings.Join(plan.Unshare, ","), err)
 	}
+	path, err := enter(j)
+	if err != nil {
+		return err
+	}
+	return execDaemon(j, path, os.Getpid())
+}
+
+// enter builds the view in the calling thread's new mount namespace,
+// pivots into it and gets it ready for the daemon: the part both process
+// models share. It returns the command's path inside the view.
+func enter(j *job) (string, error) {
+	plan := j.Plan
 	if err := mounts.MakePrivate(); err != nil {
-		return failed("%w", err)
+		return "", failed("%w", err)
 	}
 	// Modes in the plan are exact; the caller's umask is restored for
 	// the daemon, which would have inherited it without fsviews.
-	umask := unix.Umask(0)
-	root, err := build(plan)
+	unix.Umask(0)
+	root, err := build(plan, j.RelayFD)
 	if err != nil {
-		return failed("build view: %w", err)
+		return "", failed("build view: %w", err)
 	}
 	if err := pivot.Into(root.FD()); err != nil {
-		return failed("%w", err)
+		return "", failed("%w", err)
 	}
 	unix.Close(root.FD())
 	if plan.Hostname != "" {
 		if err := unix.Sethostname([]byte(plan.Hostname)); err != nil {
-			return failed("sethostname %q: %w", plan.Hostname, err)
+			return "", failed("sethostname %q: %w", plan.Hostname, err)
 		}
 	}
 	if plan.Net == "loopback" {
 		if err := loopbackUp(); err != nil {
-			return failed("%w", err)
+			return "", failed("%w", err)
 		}
 	}
-	if err := unix.Chdir(plan.Workdir); err != nil {
-		return failed("chdir to workdir %s inside the view: %w; create it with [[dir]] or a bind", plan.Workdir, err)
+	return chdirAndFind(j)
+}
+
+// chdirAndFind enters the workdir and finds the command, inside the view.
+func chdirAndFind(j *job) (string, error) {
+	if err := unix.Chdir(j.Plan.Workdir); err != nil {
+		return "", failed("chdir to workdir %s inside the view: %w; create it with [[dir]] or a bind", j.Plan.Workdir, err)
 	}
-	path, err := lookPath(plan.Command[0], env, onHost)
-	if err != nil {
-		return err
+	return lookPath(j.Plan.Command[0], j.Env, j.OnHost)
+}
+
+// execDaemon takes the last steps before the daemon runs, in the order
+// that keeps each possible (privileges first: the others need none),
+// and executes it. pid is the daemon's PID as it will see it.
+//
+// This is the one place for anything that must happen right before
+// execve: later stages (an audit registry write, seccomp, landlock,
+// rlimits) add their step to the list below, seccomp last.
+func execDaemon(j *job, path string, pid int) error {
+	plan := j.Plan
+	steps := []struct {
+		what string
+		do   func() error
+	}{
+		{"drop privileges", func() error {
+			return privs.Apply(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: j.LastCap})
+		}},
+		// A changed uid clears the parent-death signal; PID 1 of a
+		// jail must still die with its supervisor.
+		{"re-arm the parent-death signal", func() error { return rearmPdeathsig(j, pid) }},
+		{"restore the umask", func() error { unix.Umask(j.Umask); return nil }},
+		{"leave the terminal", func() error { return detachTerminal(plan.TTY) }},
+		// Descriptors the caller left open without O_CLOEXEC would give
+		// the daemon a way out of its view; only stdio and the socket
+		// activation fds pass.
+		{"close inherited file descriptors", func() error { return keepOnly(j.ListenFDs) }},
 	}
-	if err := privs.Apply(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: lastCap}); err != nil {
-		return failed("drop privileges: %w", err)
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			return failed("%s: %w", s.what, err)
+		}
 	}
-	unix.Umask(umask)
-	// Descriptors the caller left open without O_CLOEXEC would give the
-	// daemon a way out of its view; only stdio passes.
-	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return failed("close inherited file descriptors: %w", err)
-	}
-	err = unix.Exec(path, plan.Command, env)
+	env := daemonEnv(j, pid)
+	err := unix.Exec(path, plan.Command, env)
 	code := 126
 	if errors.Is(err, unix.ENOENT) {
 		code = 127
@@ -110,7 +143,7 @@ func cloneFlags(names []string) int {
 	for _, n := range names {
 		flags |= map[string]int{
 			"mnt": unix.CLONE_NEWNS, "uts": unix.CLONE_NEWUTS, "ipc": unix.CLONE_NEWIPC,
-			"net": unix.CLONE_NEWNET, "cgroup": unix.CLONE_NEWCGROUP,
+			"net": unix.CLONE_NEWNET, "cgroup": unix.CLONE_NEWCGROUP, "pid": unix.CLONE_NEWPID,
 		}[n]
 	}
 	return flags

@@ -14,6 +14,10 @@ type Options struct {
 	StateRoot string
 	// Command overrides the profile's command (the words after "--").
 	Command []string
+	// TTY keeps the caller's terminal (the --tty flag).
+	TTY bool
+	// NotifySocket is the caller's NOTIFY_SOCKET, "" when unset.
+	NotifySocket string
 }
 
 // DevNodes are the host device nodes a [dev] view gets.
@@ -46,8 +50,11 @@ func Compile(p *profiles.Profile, opt Options) *Plan {
 		NoNewPriv: p.Security.NoNewPrivs,
 		Env:       EnvRules{Clear: p.Env.Clear, Set: p.Env.Set, Keep: p.Env.Keep},
 		Command:   append([]string{}, command...),
+		PID:       p.Namespaces.PID,
+		AsPID1:    p.Namespaces.PID && p.Namespaces.AsPID1,
+		TTY:       opt.TTY,
 	}
-	ops := targetOps(p, plan.StateDir)
+	ops := targetOps(p, plan.StateDir, opt, plan)
 	c := compiler{made: map[string]bool{"/": true}, mounts: map[string]Kind{}}
 	c.ops = append(c.ops, Op{Kind: MakeRoot, Target: "/", Size: p.Root.Size, Mode: Mode(p.Root.Mode)})
 	for _, op := range ops {
@@ -74,13 +81,16 @@ func namespaces(n profiles.Namespaces) []string {
 	if n.Cgroup {
 		ns = append(ns, "cgroup")
 	}
+	if n.PID {
+		ns = append(ns, "pid")
+	}
 	return ns
 }
 
 // targetOps lists one op per profile entry (several for [dev]), sorted so
 // that every parent precedes its children: a path sorts before any path
 // it prefixes.
-func targetOps(p *profiles.Profile, stateDir string) []Op {
+func targetOps(p *profiles.Profile, stateDir string, opt Options, plan *Plan) []Op {
 	var ops []Op
 	for _, b := range p.Binds {
 		ops = append(ops, Op{Kind: Bind, Target: b.Target, Source: b.Source, ReadOnly: b.Mode == profiles.ReadOnly, Optional: b.Optional, Origin: b.Pos.String()})
@@ -109,6 +119,13 @@ func targetOps(p *profiles.Profile, stateDir string) []Op {
 	}
 	if p.Dev != nil {
 		ops = append(ops, devOps(p.Dev.Pos.String())...)
+	}
+	ops = append(ops, socketOps(p)...)
+	if op, ok := notifyOp(opt.NotifySocket, p.Namespaces.PID); ok {
+		ops = append(ops, op)
+		plan.Notify = NotifyTarget
+	} else if opt.NotifySocket != "" {
+		plan.Notify = opt.NotifySocket
 	}
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].Target < ops[j].Target })
 	return ops
@@ -162,7 +179,7 @@ func (c *compiler) add(op Op) {
 		c.made[op.Target] = true
 	}
 	switch op.Kind {
-	case Tmpfs, State, Bind, Devpts, Proc, DevNode:
+	case Tmpfs, State, Bind, Devpts, Proc, DevNode, Socket:
 		c.mounts[op.Target] = op.Kind
 	}
 }

@@ -21,6 +21,10 @@ const (
 	DevNode   Kind = "dev-node"   // bind one host device node
 	Devpts    Kind = "devpts"     // mount a private devpts instance
 	RemountRO Kind = "remount-ro" // make the root tmpfs read-only
+	Socket    Kind = "socket"     // bind one host unix socket, read-write
+	// NotifyRelay creates a datagram socket in the view that fsviews'
+	// supervisor reads and relays to the host's NOTIFY_SOCKET (Source).
+	NotifyRelay Kind = "notify-relay"
 )
 
 // Mode is a permission mode that prints and marshals as octal ("0755").
@@ -59,8 +63,10 @@ type Op struct {
 func (op Op) String() string {
 	var detail []string
 	switch op.Kind {
-	case Bind, DevNode, State:
+	case Bind, DevNode, State, Socket:
 		detail = append(detail, "<- "+op.Source)
+	case NotifyRelay:
+		detail = append(detail, "-> "+op.Source, "relayed by the supervisor")
 	case Symlink:
 		detail = append(detail, "-> "+op.Link)
 	}
@@ -74,6 +80,8 @@ func (op Op) String() string {
 		if op.Optional {
 			detail = append(detail, "optional")
 		}
+	case Socket:
+		detail = append(detail, "rw")
 	case State:
 		detail = append(detail, "rw", fmt.Sprintf("owner=%d:%d", op.UID, op.GID))
 	case File:
@@ -121,6 +129,17 @@ type Plan struct {
 	NoNewPriv bool     `json:"no_new_privs"`
 	Env       EnvRules `json:"env"`
 	Command   []string `json:"command"`
+
+	// The process model (docs/systemd.md): PID false execs the daemon in
+	// place; PID true keeps fsviews as a supervisor outside a new PID
+	// namespace, whose PID 1 is fsviews' init, or the daemon when AsPID1.
+	PID    bool `json:"pid,omitempty"`
+	AsPID1 bool `json:"as_pid_1,omitempty"`
+	// TTY keeps the caller's controlling terminal (run --tty); otherwise
+	// the daemon runs in a new session without one.
+	TTY bool `json:"tty,omitempty"`
+	// Notify is NOTIFY_SOCKET as the daemon sees it, "" when unset.
+	Notify string `json:"notify_socket,omitempty"`
 }
 
 // EnvRules say how the daemon's environment is made from fsviews' own.
@@ -135,6 +154,9 @@ func (p *Plan) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# plan for %q (%s)\n", p.Name, p.Profile)
 	fmt.Fprintf(&b, "# namespaces: %s (net: %s)\n", strings.Join(p.Unshare, ", "), p.Net)
+	if p.PID {
+		fmt.Fprintf(&b, "# process: %s\n", p.ProcessModel())
+	}
 	n := 0
 	step := func(format string, args ...any) {
 		n++

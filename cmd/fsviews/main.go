@@ -36,7 +36,7 @@ The profile format is documented in docs/profiles.md.`,
 				EnvVars: []string{"FSVIEWS_PATH"},
 			},
 		},
-		Commands:        []*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(), unitCommand()},
+		Commands:        append([]*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(), unitCommand()}, stageCommands()...),
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 	}

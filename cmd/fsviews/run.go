@@ -24,9 +24,18 @@ func runCommand() *cli.Command {
      inside the view without following symlinks;
   3. pivot_root into the view, the host's root detached;
   4. capabilities, user and group dropped as profiled, no_new_privs set,
-     inherited file descriptors other than stdin, stdout and stderr closed;
+     the controlling terminal left (unless --tty), inherited file
+     descriptors other than stdin, stdout, stderr and socket-activation
+     fds (LISTEN_FDS) closed;
   5. execve of the command: the daemon replaces fsviews in the same process,
      so its exit status and signals are fsviews' own.
+
+With "pid = true" under [namespaces], steps 1-5 run in a new PID namespace
+and fsviews stays outside as a small supervisor: it forwards signals to
+the jail and exits as the daemon did (re-raising the signal that killed
+it). Under systemd, NOTIFY_SOCKET is bound into the view at
+/run/fsviews/notify and LISTEN_PID is rewritten to the daemon's PID; see
+docs/systemd.md.
 
 The command comes from the profile's "command", or from the words after "--".
 Exit status: the daemon's own once it runs; before that, 125 when fsviews
@@ -36,9 +45,11 @@ fails (bad profile, mount error), 126 when the command cannot be executed,
 Examples:
    fsviews run /etc/fsviews/nginx.toml
    fsviews run minimal -- /bin/sh -c 'ls /'
-   fsviews run ./web.toml --state-dir /srv/fsviews-state`,
+   fsviews run ./web.toml --state-dir /srv/fsviews-state
+   fsviews run --tty minimal -- /bin/sh     an interactive shell in a view`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
+			&cli.BoolFlag{Name: "tty", Usage: "keep the caller's terminal as the daemon's controlling terminal, for an interactive shell; without it the daemon runs in a new session with none, so it cannot push input into your terminal"},
 		},
 		Action: func(c *cli.Context) error {
 			positional, command, err := splitArgs(c)
@@ -52,8 +63,12 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command})
+			plan := views.Compile(p, views.Options{StateRoot: c.String("state-dir"), Command: command, TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET")})
 			err = launch.Exec(plan, os.Environ())
+			var exited *launch.Exited
+			if errors.As(err, &exited) {
+				exited.Exit()
+			}
 			var le *launch.Error
 			if errors.As(err, &le) {
 				return cli.Exit(fmt.Sprintf("fsviews: %s: %v", positional[0], le.Err), le.Code)

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/fsviews/fsviews/launch"
+)
+
+// stageCommands are the internal stages `fsviews run` re-executes itself
+// as when the jail has its own PID namespace (see launch/jail_linux.go).
+// Hidden, and not an interface: their arguments are file descriptors.
+func stageCommands() []*cli.Command {
+	var cmds []*cli.Command
+	for _, name := range launch.Stages() {
+		cmds = append(cmds, &cli.Command{
+			Name:            name,
+			Hidden:          true,
+			SkipFlagParsing: true,
+			Action: func(c *cli.Context) error {
+				return cli.Exit("", launch.Stage(c.Command.Name, c.Args().Slice()))
+			},
+		})
+	}
+	return cmds
+}

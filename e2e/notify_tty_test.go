@@ -1,0 +1,181 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// notifyDaemon shows where NOTIFY_SOCKET points and what /run holds, and
+// sends READY=1 the way sd_notify does.
+const notifyDaemon = `echo "NOTIFY_SOCKET=$NOTIFY_SOCKET"
+echo "run: $(ls /run) fsviews: $(ls /run/fsviews)"
+exec /usr/bin/python3 -c '
+import os, socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect(os.environ["NOTIFY_SOCKET"])
+s.send(b"READY=1\nMAINPID=%d\nSTATUS=serving from the jail" % os.getpid())
+'`
+
+// listenNotify listens like a service manager on a datagram socket (a
+// path, or "@name" for an abstract one), with SO_PASSCRED on.
+func listenNotify(t *testing.T, name string) *net.UnixConn {
+	t.Helper()
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: name, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	raw, err := l.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// notification reads one notification and the PID that sent it.
+func notification(t *testing.T, l *net.UnixConn) (string, int32) {
+	t.Helper()
+	l.SetDeadline(time.Now().Add(10 * time.Second))
+	buf, oob := make([]byte, 512), make([]byte, 512)
+	n, oobn, _, _, err := l.ReadMsgUnix(buf, oob)
+	if err != nil {
+		t.Fatalf("no notification: %v", err)
+	}
+	msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
+	for _, m := range msgs {
+		if cred, err := syscall.ParseUnixCredentials(&m); err == nil {
+			return string(buf[:n]), cred.Pid
+		}
+	}
+	return string(buf[:n]), 0
+}
+
+// NOTIFY_SOCKET: the socket alone is bound at /run/fsviews/notify, the
+// daemon's NOTIFY_SOCKET says so although [env] clears the environment,
+// and its READY=1 reaches the host's socket, in every model.
+func TestNotifySocketEveryModel(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	for i, m := range models {
+		t.Run(m.name, func(t *testing.T) {
+			profile := writeProfile(t, h, "notify", base+m.namespaces)
+			sock := filepath.Join(h, "notify"+string(rune('0'+i)))
+			l := listenNotify(t, sock)
+			cmd := exec.Command(fsviews(t), "run", profile, "--", "/bin/sh", "-c", notifyDaemon)
+			cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			r := wait(t, cmd, &stdout, &stderr)
+			if r.code != 0 {
+				t.Fatalf("run failed: %v", r)
+			}
+			if !strings.Contains(r.stdout, "NOTIFY_SOCKET=/run/fsviews/notify\n") || !strings.Contains(r.stdout, "run: fsviews fsviews: notify\n") {
+				t.Errorf("want NOTIFY_SOCKET=/run/fsviews/notify and nothing else in /run:\n%s", r.stdout)
+			}
+			msg, sender := notification(t, l)
+			// In place the daemon is fsviews' process and sends its own
+			// MAINPID; supervised, the supervisor relays from its PID
+			// (the main PID) and drops the jail's MAINPID.
+			want := "READY=1\nSTATUS=serving from the jail"
+			if m.name == "in place" {
+				want = fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=serving from the jail", cmd.Process.Pid)
+			}
+			if msg != want || sender != int32(cmd.Process.Pid) {
+				t.Errorf("the host's notify socket got %q from PID %d, want %q from fsviews' PID %d", msg, sender, want, cmd.Process.Pid)
+			}
+		})
+	}
+}
+
+// A NOTIFY_SOCKET that points nowhere is a warning, never a hang, and the
+// daemon runs without it; an abstract socket with a new network
+// namespace is an error; with the host's network it passes as it is.
+func TestNotifySocketBadInput(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	show := `echo "NOTIFY_SOCKET=$NOTIFY_SOCKET"`
+	profile := writeProfile(t, h, "notify", base)
+	r := runEnv(t, append(os.Environ(), "NOTIFY_SOCKET=/nonexistent/notify"), "run", profile, "--", "/bin/sh", "-c", show)
+	if r.code != 0 || r.stdout != "NOTIFY_SOCKET=\n" || !strings.Contains(r.stderr, "warning: NOTIFY_SOCKET=/nonexistent/notify") {
+		t.Errorf("want a warning and no NOTIFY_SOCKET: %v", r)
+	}
+	r = runEnv(t, append(os.Environ(), "NOTIFY_SOCKET=@fsviews-test"), "run", profile, "--", "/bin/sh", "-c", show)
+	if r.code != 0 || r.stdout != "NOTIFY_SOCKET=@fsviews-test\n" {
+		t.Errorf("want the abstract socket passed as it is with the host's network: %v", r)
+	}
+	isolated := writeProfile(t, h, "isolated", base+"[namespaces]\nnet = \"none\"\n")
+	r = runEnv(t, append(os.Environ(), "NOTIFY_SOCKET=@fsviews-test"), "run", isolated, "--", "/bin/sh", "-c", show)
+	if r.code != 125 || !strings.Contains(r.stderr, "NOTIFY_SOCKET=@fsviews-test is an abstract socket") || !strings.Contains(r.stderr, `net = "host"`) {
+		t.Errorf("want exit 125 explaining the abstract socket: %v", r)
+	}
+	// Supervised, the supervisor relays to the abstract socket from the
+	// host's network namespace.
+	abstract := fmt.Sprintf("@fsviews-test-%d", os.Getpid())
+	l := listenNotify(t, abstract)
+	supervised := writeProfile(t, h, "isolated-pid", base+"[namespaces]\nnet = \"none\"\npid = true\n")
+	r = runEnv(t, append(os.Environ(), "NOTIFY_SOCKET="+abstract), "run", supervised, "--", "/bin/sh", "-c", notifyDaemon)
+	if msg, _ := notification(t, l); r.code != 0 || msg != "READY=1\nSTATUS=serving from the jail" {
+		t.Errorf("want READY=1 relayed to %s, got %q; %v", abstract, msg, r)
+	}
+}
+
+// ttyProbe reports whether the daemon has a controlling terminal and
+// whether it can push input into the terminal with TIOCSTI.
+const ttyProbe = `/usr/bin/python3 -c '
+import fcntl, os, termios
+try:
+    os.close(os.open("/dev/tty", os.O_RDWR)); print("ctty=yes")
+except OSError as e:
+    print("ctty=no errno=%d" % e.errno)
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b"#"); print("tiocsti=ok")
+except OSError as e:
+    print("tiocsti=denied errno=%d" % e.errno)
+ign = [l for l in open("/proc/self/status") if l.startswith("SigIgn:")][0].split()[1]
+print("sighup-ignored=%s" % ("yes" if int(ign, 16) & 1 else "no"))
+'`
+
+// Run from a terminal (a pty, fsviews its session leader), the daemon has
+// no controlling terminal and TIOCSTI fails, in every model; --tty keeps
+// the terminal.
+func TestNoControllingTerminal(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	spawn := `import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)`
+	for _, m := range models {
+		profile := writeProfile(t, h, "tty", base+m.namespaces)
+		t.Run(m.name, func(t *testing.T) {
+			r := runShell(t, []string{"/usr/bin/python3", "-c", spawn, fsviews(t), "run", profile, "--", "/bin/sh", "-c", ttyProbe})
+			out := strings.ReplaceAll(r.stdout, "\r", "")
+			if r.code != 0 || !strings.Contains(out, "ctty=no errno=6\n") || !strings.Contains(out, "tiocsti=denied errno=1\n") {
+				t.Errorf("want no controlling terminal (ENXIO) and TIOCSTI denied (EPERM): %v", r)
+			}
+			// Dropping the terminal must not leave SIGHUP ignored.
+			if !strings.Contains(out, "sighup-ignored=no\n") {
+				t.Errorf("the daemon starts with SIGHUP ignored: %v", r)
+			}
+		})
+		t.Run(m.name+"/--tty", func(t *testing.T) {
+			r := runShell(t, []string{"/usr/bin/python3", "-c", spawn, fsviews(t), "run", "--tty", profile, "--", "/bin/sh", "-c", ttyProbe})
+			out := strings.ReplaceAll(r.stdout, "\r", "")
+			if r.code != 0 || !strings.Contains(out, "ctty=yes\n") {
+				t.Errorf("want the terminal kept with --tty: %v", r)
+			}
+		})
+	}
+}

@@ -1,0 +1,243 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// model is one of the three process models a profile can choose.
+type model struct {
+	name       string
+	namespaces string // the [namespaces] table
+}
+
+var models = []model{
+	{"in place", ""},
+	{"init", "[namespaces]\npid = true\n"},
+	{"as_pid_1", "[namespaces]\npid = true\nas_pid_1 = true\n"},
+}
+
+// segfault makes a real fault (not kill(2)), which kills even a PID 1.
+const segfault = `/usr/bin/python3 -c 'import ctypes; ctypes.string_at(0)'`
+
+// The daemon's exit status, or its death by a signal, is fsviews' in
+// every model: with a PID namespace the supervisor re-raises the signal.
+func TestExitStatusEveryModel(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	for _, m := range models {
+		profile := writeProfile(t, h, "exit", base+m.namespaces)
+		cases := []struct {
+			script string
+			code   int
+			signal syscall.Signal
+		}{
+			{"exit 0", 0, 0},
+			{"exit 1", 1, 0},
+			{"exit 42", 42, 0},
+			{"exec " + segfault, -1, syscall.SIGSEGV},
+		}
+		if m.name != "as_pid_1" {
+			// A PID 1 ignores the signals it sends itself.
+			cases = append(cases, []struct {
+				script string
+				code   int
+				signal syscall.Signal
+			}{{"kill -KILL $$", -1, syscall.SIGKILL}, {"kill -SEGV $$", -1, syscall.SIGSEGV}, {"kill -TERM $$", -1, syscall.SIGTERM}}...)
+		}
+		for _, tc := range cases {
+			t.Run(m.name+"/"+tc.script, func(t *testing.T) {
+				r := run(t, "run", profile, "--", "/bin/sh", "-c", tc.script)
+				if r.code != tc.code || r.signal != tc.signal {
+					t.Errorf("want exit %d signal %v, got %v", tc.code, tc.signal, r)
+				}
+				if strings.Contains(r.stderr, "goroutine") {
+					t.Errorf("fsviews printed a Go traceback:\n%s", r.stderr)
+				}
+			})
+		}
+	}
+}
+
+// Each forwarded signal sent to fsviews reaches the daemon in every model.
+func TestSignalsForwardedEveryModel(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	sigs := []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGALRM, syscall.SIGCONT, syscall.SIGABRT}
+	for _, m := range models {
+		profile := writeProfile(t, h, "signals", base+m.namespaces)
+		for _, sig := range sigs {
+			t.Run(m.name+"/"+sig.String(), func(t *testing.T) {
+				script := fmt.Sprintf(`trap 'echo got %d; exit 7' %d; echo ready; while :; do sleep 0.05; done`, int(sig), int(sig))
+				cmd := exec.Command(fsviews(t), "run", profile, "--", "/bin/sh", "-c", script)
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				out, err := cmd.StdoutPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+				defer timer.Stop()
+				lines := bufio.NewScanner(out)
+				if !lines.Scan() || lines.Text() != "ready" {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("jail did not start: %q %s", lines.Text(), stderr.String())
+				}
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+				got := ""
+				if lines.Scan() {
+					got = lines.Text()
+				}
+				err = cmd.Wait()
+				if want := fmt.Sprintf("got %d", int(sig)); got != want {
+					t.Errorf("the daemon printed %q, want %q (stderr %s)", got, want, stderr.String())
+				}
+				if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 {
+					t.Errorf("want exit 7 from the trap, got %v", err)
+				}
+			})
+		}
+	}
+}
+
+// descendants lists the processes below pid, from the host's /proc.
+func descendants(t *testing.T, pid int) []int {
+	t.Helper()
+	parent := map[int]int{}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 1 {
+			parent[p], _ = strconv.Atoi(f[1])
+		}
+	}
+	var out []int
+	for p := range parent {
+		for q := parent[p]; q > 1; q = parent[q] {
+			if q == pid {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(f) > 0 && f[0] != "Z"
+}
+
+// SIGKILL of the supervisor leaves no process of the jail behind: PID 1
+// dies of its parent-death signal, and the namespace with it.
+func TestSupervisorKilledLeavesNothing(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	for _, m := range models[1:] {
+		t.Run(m.name, func(t *testing.T) {
+			profile := writeProfile(t, h, "orphans", base+m.namespaces)
+			script := `sleep 1000 & (sleep 1000 &) ; echo ready; read line`
+			cmd := exec.Command(fsviews(t), "run", profile, "--", "/bin/sh", "-c", script)
+			stdin, _ := startJail(t, cmd)
+			defer stdin.Close()
+			jail := descendants(t, cmd.Process.Pid)
+			if len(jail) < 3 {
+				t.Fatalf("want PID 1, the shell and two sleeps below the supervisor, found %v", jail)
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			deadline := time.Now().Add(20 * time.Second)
+			for _, p := range jail {
+				for alive(p) && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				if alive(p) {
+					cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline")
+					t.Errorf("process %d (%q) of the jail outlived its supervisor", p, cmdline)
+					syscall.Kill(p, syscall.SIGKILL)
+				}
+			}
+		})
+	}
+}
+
+// fsviews' init reaps the orphans that end in the jail: none stays a zombie.
+func TestInitReapsOrphans(t *testing.T) {
+	requireRoot(t)
+	profile := writeProfile(t, hostDir(t), "reap", base+models[1].namespaces)
+	script := `for i in 1 2 3; do (true &); (sleep 0.01 &); done
+zombies() { for s in /proc/[0-9]*/stat; do read -r l < $s 2>/dev/null; case "${l##*) }" in Z*) echo "$l";; esac; done; }
+for i in $(seq 100); do z=$(zombies); [ -z "$z" ] && break; sleep 0.05; done
+echo "zombies:$z"`
+	r := run(t, "run", profile, "--", "/bin/sh", "-c", script)
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "zombies:" {
+		t.Errorf("orphans were not reaped: %v", r)
+	}
+}
+
+// With a PID namespace /proc shows the jail's processes only, and PID 1
+// is fsviews' init or the daemon.
+func TestProcShowsOnlyTheJail(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	script := `echo "self:$$"; for p in /proc/[0-9]*; do printf '%s ' "${p#/proc/}"; tr '\0' ' ' < $p/cmdline; echo; done`
+	for _, m := range models[1:] {
+		t.Run(m.name, func(t *testing.T) {
+			profile := writeProfile(t, h, "proc", base+m.namespaces)
+			r := run(t, "run", profile, "--", "/bin/sh", "-c", script)
+			if r.code != 0 {
+				t.Fatalf("run failed: %v", r)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+			var pid1 string
+			for _, l := range lines[1:] {
+				pid, cmdline, _ := strings.Cut(l, " ")
+				if pid == "1" {
+					pid1 = cmdline
+				}
+				if !strings.HasPrefix(cmdline, "fsviews __init") && !strings.HasPrefix(cmdline, "/bin/sh -c") && !strings.HasPrefix(cmdline, "tr") {
+					t.Errorf("a process from outside the jail is visible: %q", l)
+				}
+			}
+			want := map[string]string{"init": "fsviews __init", "as_pid_1": "/bin/sh -c"}[m.name]
+			if !strings.HasPrefix(pid1, want) {
+				t.Errorf("PID 1 is %q, want %q...; output:\n%s", pid1, want, r.stdout)
+			}
+			if m.name == "as_pid_1" && lines[0] != "self:1" {
+				t.Errorf("the daemon is not PID 1: %s", lines[0])
+			}
+		})
+	}
+}
