@@ -277,11 +277,12 @@ while True:
 `
 
 // A Type=notify unit is active only once the daemon inside the view has
-// sent READY=1, and its status text reaches systemd. "notify" and
-// "notify-pidns" need fsviews to pass NOTIFY_SOCKET and its socket into
-// the view by itself (branch sysd); "notify-bound" binds the socket and
-// keeps the variable in its profile, which works in the exec-in-place
-// model alone.
+// sent READY=1, and its status text reaches systemd. fsviews passes
+// NOTIFY_SOCKET and the socket into the view ("notify"), through the
+// supervisor's relay with a PID namespace ("notify-pidns");
+// "notify-bound" also binds systemd's socket and keeps the variable
+// itself, as profiles written before fsviews did it may, and must still
+// work.
 func TestNotifyUnit(t *testing.T) {
 	h := need(t)
 	script := h.file(t, "profiles/notify.py", notifyDaemon, 0o644)
