@@ -1,0 +1,6 @@
+// Package systemd runs units made by `fsviews unit` under a real systemd:
+// PID 1 of a container booted by ../shared/systemd/sd-harness, once for
+// the package (TestMain). It checks what systemd sees of a daemon in a
+// view: states, MainPID, exit status, signals, reload, stop, READY=1 and
+// the journal. Tests only; they need root, and under CI they never skip.
+package systemd
