@@ -18,6 +18,8 @@ read-only or read-write, plus scratch tmpfs, private state directories, /proc an
 minimal /dev. "fsviews run" builds that view in a new mount namespace, makes it the
 daemon's root with pivot_root, detaches the host's root, drops capabilities and
 executes the daemon in place: the daemon keeps fsviews' PID, stdio and exit status.
+A profile with its own PID namespace ([namespaces] pid = true) keeps fsviews
+outside as a small supervisor that passes signals on and exits as the daemon did.
 
 A profile is named by path (./web.toml) or by bare name, looked up in the search
 path (/etc/fsviews) and then in the bundled library ("fsviews profiles" lists them).
