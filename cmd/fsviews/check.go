@@ -34,6 +34,7 @@ Examples:
    fsviews check --strict /etc/fsviews/*.toml`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors"},
+			usernsFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			refs, _, err := splitArgs(c)
@@ -48,6 +49,14 @@ Examples:
 				p, probs := loader(c).Load(ref)
 				if p != nil {
 					probs = append(probs, profiles.Lint(p)...)
+					if userns, err := wantUserNS(c, p); err != nil {
+						probs = append(probs, profiles.Problem{Pos: p.Origin, Msg: err.Error()})
+					} else if userns {
+						probs = append(probs, rootlessCheck(c, p)...)
+					}
+					if len(probs.Errors()) > 0 {
+						p = nil
+					}
 				}
 				for _, pr := range probs {
 					fmt.Fprintln(os.Stderr, pr)

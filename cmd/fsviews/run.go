@@ -74,6 +74,7 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
 			&cli.StringFlag{Name: "name", Usage: "name the jail `NAME` (default: the profile's name): its state dir is STATE_ROOT/NAME, and fsviews ps, inspect, checkpoint and diff know it by that name"},
 			&cli.BoolFlag{Name: "tty", Usage: "keep the caller's terminal as the daemon's controlling terminal, for an interactive shell; without it the daemon runs in a new session with none, so it cannot push input into your terminal"},
+			usernsFlag(),
 			&cli.BoolFlag{Name: "seccomp-log", Usage: "log (kernel audit log) what the seccomp filter would refuse instead of refusing it"},
 		},
 		Action: func(c *cli.Context) error {
@@ -91,16 +92,20 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			if c.Bool("seccomp-log") && p.Seccomp == nil {
 				return cli.Exit(fmt.Sprintf("fsviews run --seccomp-log: %s has no [seccomp] table, so there is no filter to log: add one, e.g. [seccomp] preset = \"daemon\"; nothing was changed", positional[0]), 125)
 			}
-			stateDir, err := absStateDir(c)
+			stateDir, err := stateRootFor(c, p)
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews: %v", err), 125)
+			}
+			userns, err := rootlessRun(c, positional[0], p)
+			if err != nil {
+				return err
 			}
 			name := c.String("name")
 			if name == "" {
 				name = p.Name
 			}
 			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log"),
-				TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET")})
+				TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET"), UserNS: userns})
 			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
 			var exited *launch.Exited
 			if errors.As(err, &exited) {
