@@ -21,11 +21,10 @@ type Caller struct {
 	// HardLimit is the caller's hard limit of an rlimit resource, by
 	// its [limits] name; ok false when unknown.
 	HardLimit func(name string) (limit uint64, ok bool)
-	// StateRoot is where the jail's state dirs go, and StatePos where that
-	// was decided (the profile's state_root; zero for a default or
-	// --state-dir).
+	// StateRoot is where the jail's state dirs go, and StateKey what
+	// chose it, for messages: "state_root", "--state-dir" or "default".
 	StateRoot string
-	StatePos  Pos
+	StateKey  string
 }
 
 // rootlessCaps are the capabilities that still mean something to a
@@ -93,11 +92,7 @@ func Rootless(p *Profile, c Caller) Problems {
 			err = c.Access(dir, w|x)
 		}
 		if err != nil {
-			pos := c.StatePos
-			if pos == (Pos{}) {
-				pos = p.Origin
-			}
-			errorf(pos, "state_root", "%s cannot create state dirs under %s (%s: %v): choose a directory you own with --state-dir or state_root (rootless default: $XDG_STATE_HOME/fsviews, else ~/.local/state/fsviews)", who, c.StateRoot, dir, err)
+			errorf(p.Origin, c.StateKey, "%s cannot create state dirs under %s (%s: %v): choose a directory you own with --state-dir or state_root (rootless default: $XDG_STATE_HOME/fsviews, else ~/.local/state/fsviews)", who, c.StateRoot, dir, err)
 		}
 	}
 	probs.sort()

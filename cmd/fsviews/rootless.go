@@ -65,7 +65,7 @@ func stateRootFor(c *cli.Context, p *profiles.Profile) (string, error) {
 // caller, with stateRoot the state root run would use.
 func rootlessCheck(c *cli.Context, p *profiles.Profile) profiles.Problems {
 	root, err := stateRootFor(c, p)
-	var pos profiles.Pos
+	key := "default state root"
 	switch {
 	case err != nil:
 		return profiles.Problems{{Pos: p.Origin, Key: "state_root", Msg: err.Error()}}
@@ -74,8 +74,11 @@ func rootlessCheck(c *cli.Context, p *profiles.Profile) profiles.Problems {
 	case root == "":
 		root = profiles.DefaultStateRoot
 	}
-	if c.String("state-dir") == "" && p.StateRoot != "" {
-		pos = p.Origin
+	switch {
+	case c.String("state-dir") != "":
+		key = "--state-dir"
+	case p.StateRoot != "":
+		key = "state_root"
 	}
 	return profiles.Rootless(p, profiles.Caller{
 		UID: os.Getuid(), GID: os.Getgid(),
@@ -87,7 +90,7 @@ func rootlessCheck(c *cli.Context, p *profiles.Profile) profiles.Problems {
 		},
 		HardLimit: rlimits.Hard,
 		StateRoot: root,
-		StatePos:  pos,
+		StateKey:  key,
 	})
 }
 
