@@ -355,3 +355,24 @@ func TestUsernsFlagAsRoot(t *testing.T) {
 		t.Errorf("plan --userns does not show the user namespace:\n%s", plan.stdout)
 	}
 }
+
+// A capability that acts on the jail's own network namespace is kept for
+// the daemon, and nothing else.
+func TestRootlessNetCapability(t *testing.T) {
+	u := newRootlessUser(t)
+	profile := writeProfile(t, u.dir, "netcap", base+`
+[namespaces]
+net = "loopback"
+[security]
+capabilities = ["CAP_NET_BIND_SERVICE"]
+`)
+	r := u.run(t, "run", profile, "--", "/bin/sh", "-c", `grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status`)
+	if r.code != 0 {
+		t.Fatalf("run: %v", r)
+	}
+	for _, set := range []string{"Prm", "Eff", "Bnd", "Amb"} {
+		if want := "Cap" + set + ":\t0000000000000400"; !strings.Contains(r.stdout, want) {
+			t.Errorf("want %q (CAP_NET_BIND_SERVICE only):\n%s", want, r.stdout)
+		}
+	}
+}

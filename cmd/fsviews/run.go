@@ -38,6 +38,16 @@ it). Under systemd, NOTIFY_SOCKET is bound into the view at
 /run/fsviews/notify and LISTEN_PID is rewritten to the daemon's PID; see
 docs/systemd.md.
 
+Without root (no CAP_SYS_ADMIN), with --userns, or with "user = true" under
+[namespaces], the view is built in a new user namespace instead: a rootless
+jail. Your uid and gid are mapped to themselves, so the daemon runs as you;
+a PID namespace is implied (fsviews supervises as with pid = true); state
+dirs default to $XDG_STATE_HOME/fsviews (else ~/.local/state/fsviews) and the
+registry to $XDG_RUNTIME_DIR/fsviews. What a rootless jail cannot do (binds
+you cannot read, another user, most capabilities, raised hard limits) is an
+error before anything is built; fsviews check reports it too. fsviews
+refuses to run setuid. See docs/rootless.md.
+
 A layer the kernel cannot enforce (no seccomp, a Landlock ABI too old) stops
 the run with an error naming it, unless its table says optional = true: then
 run says on stderr what it skipped and goes on.
@@ -60,6 +70,7 @@ Examples:
    fsviews run --name web2 /etc/fsviews/nginx.toml
    fsviews run --seccomp-log ./web.toml
    fsviews run --tty minimal -- /bin/sh     an interactive shell in a view
+   fsviews run --userns minimal -- id        a rootless jail, even as root
 
 Every jail has a name: --name, by default the profile's. Its state dirs are
 kept under STATE_ROOT/NAME (/var/lib/fsviews/NAME unless the profile's
