@@ -376,3 +376,33 @@ capabilities = ["CAP_NET_BIND_SERVICE"]
 		}
 	}
 }
+
+// The bundled decoder profile (seccomp, Landlock, no network) runs as
+// nobody, which a rootless jail cannot switch to: check says so, and a
+// profile that includes it and keeps the caller's user works over stdin
+// and stdout.
+func TestRootlessDecoder(t *testing.T) {
+	u := newRootlessUser(t)
+	requireTools(t, "gzip")
+	if r := u.run(t, "check", "decoder"); r.code != 1 || !strings.Contains(r.stderr, `security.user: user "nobody" (uid 65534) is not you`) {
+		t.Errorf("check decoder as a user: %v", r)
+	}
+	profile := writeProfile(t, u.dir, "mydecoder", "include = [\"decoder.toml\"]\n[security]\nuser = \"\"\ngroup = \"\"\n")
+	var packed bytes.Buffer
+	gz := exec.Command("gzip", "-c")
+	gz.Stdin, gz.Stdout = strings.NewReader("untrusted data\n"), &packed
+	if err := gz.Run(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := u.command("run", profile)
+	cmd.Stdin = &packed
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := wait(t, cmd, &stdout, &stderr)
+	if r.code != 0 || r.stdout != "untrusted data\n" {
+		t.Errorf("want the data decoded, got %v", r)
+	}
+}
