@@ -52,15 +52,15 @@ func Rootless(p *Profile, c Caller) Problems {
 		}
 		if err != nil {
 			errorf(b.Pos, fmt.Sprintf("[[bind]] #%d source", i+1),
-				"%s cannot read %s (%v): a rootless jail sees the host with your own permissions, so the daemon could not use it; bind something you can read, mark it optional, or run fsviews as root", who, b.Source, err)
+				"%s cannot read %s (%v): a rootless jail sees the host with your own permissions, so the daemon could not use it; bind something you can read, mark it optional, or run fsviews as root (without --userns or [namespaces] user)", who, b.Source, err)
 		}
 	}
 	sec := p.Security
 	if sec.User != "" && sec.UID != c.UID {
-		errorf(sec.UserPos, "security.user", "user %q (uid %d) is not you (%s): a rootless jail maps only your own uid, so the daemon runs as you; remove the line, or run fsviews as root to switch users", sec.User, sec.UID, who)
+		errorf(sec.UserPos, "security.user", "user %q (uid %d) is not you (%s): a rootless jail maps only your own uid, so the daemon runs as you; remove the line, or run fsviews as root (without --userns or [namespaces] user) to switch users", sec.User, sec.UID, who)
 	}
 	if sec.Group != "" && sec.GID != c.GID {
-		errorf(sec.GroupPos, "security.group", "group %q (gid %d) is not your group (gid %d): a rootless jail maps only your own gid; remove the line, or run fsviews as root", sec.Group, sec.GID, c.GID)
+		errorf(sec.GroupPos, "security.group", "group %q (gid %d) is not your group (gid %d): a rootless jail maps only your own gid; remove the line, or run fsviews as root (without --userns or [namespaces] user)", sec.Group, sec.GID, c.GID)
 	}
 	if sec.CapsPos != (Pos{}) {
 		for _, name := range sec.Caps {
@@ -68,7 +68,7 @@ func Rootless(p *Profile, c Caller) Problems {
 			case name == "CAP_SYS_ADMIN":
 				errorf(sec.CapsPos, "security.capabilities", "CAP_SYS_ADMIN in a rootless jail would let the daemon unmount and remount the view fsviews built for it (those mounts belong to its own user namespace): remove it")
 			case !slices.Contains(rootlessCaps, name):
-				errorf(sec.CapsPos, "security.capabilities", "%s has no meaning in a rootless jail: it would act on files, users or the kernel of the host, where the jail has no privilege (only %s work, with a network namespace of its own); remove it, or run fsviews as root", name, strings.Join(rootlessCaps, ", "))
+				errorf(sec.CapsPos, "security.capabilities", "%s has no meaning in a rootless jail: it would act on files, users or the kernel of the host, where the jail has no privilege (only %s work, with a network namespace of its own); remove it, or run fsviews as root (without --userns or [namespaces] user)", name, strings.Join(rootlessCaps, ", "))
 			case p.Namespaces.Net == NetHost:
 				errorf(sec.CapsPos, "security.capabilities", "%s has no meaning in a rootless jail with net = \"host\": the host's network belongs to the host's user namespace; set net = \"loopback\" or \"none\" under [namespaces], or remove it", name)
 			}
@@ -81,9 +81,9 @@ func Rootless(p *Profile, c Caller) Problems {
 		}
 		switch {
 		case l.Hard != nil && *l.Hard > hard:
-			errorf(l.Pos, "limits."+l.Name, "hard limit %s is above your own hard limit %s: raising a hard limit needs CAP_SYS_RESOURCE on the host, which a rootless jail does not have; lower it to at most your limit (ulimit -H), or run fsviews as root", formatLimit(*l.Hard), formatLimit(hard))
+			errorf(l.Pos, "limits."+l.Name, "hard limit %s is above your own hard limit %s: raising a hard limit needs CAP_SYS_RESOURCE on the host, which a rootless jail does not have; lower it to at most your limit (ulimit -H), or run fsviews as root (without --userns or [namespaces] user)", formatLimit(*l.Hard), formatLimit(hard))
 		case l.Hard == nil && l.Soft != nil && *l.Soft > hard:
-			errorf(l.Pos, "limits."+l.Name, "soft limit %s is above your hard limit %s, which a rootless jail cannot raise: lower it, or run fsviews as root", formatLimit(*l.Soft), formatLimit(hard))
+			errorf(l.Pos, "limits."+l.Name, "soft limit %s is above your hard limit %s, which a rootless jail cannot raise: lower it, or run fsviews as root (without --userns or [namespaces] user)", formatLimit(*l.Soft), formatLimit(hard))
 		}
 	}
 	if len(p.States) > 0 {
