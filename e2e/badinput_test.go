@@ -73,7 +73,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 }
 
-// Without root, run says so plainly and changes nothing.
+// Without root, run builds a rootless jail (rootless_test.go), and a
+// state dir it cannot create is refused before anything changes.
 func TestNotRootSaysSo(t *testing.T) {
 	requireRoot(t)
 	h := hostDir(t)
@@ -89,8 +90,8 @@ func TestNotRootSaysSo(t *testing.T) {
 	if !ok || ee.ExitCode() != 125 {
 		t.Fatalf("want exit 125, got %v: %s", err, out)
 	}
-	if !strings.Contains(string(out), "fsviews needs root (or CAP_SYS_ADMIN)") {
-		t.Errorf("message does not say root is needed: %s", out)
+	if !strings.Contains(string(out), "--state-dir: uid 65534 cannot create state dirs under "+stateDir) {
+		t.Errorf("message does not say the state dir cannot be made: %s", out)
 	}
 	sameMounts(t, "after an unprivileged run", before, mountTable(t, "self"))
 	if _, err := os.Stat(stateDir); !os.IsNotExist(err) {

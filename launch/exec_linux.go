@@ -168,6 +168,7 @@ func cloneFlags(names []string) int {
 		flags |= map[string]int{
 			"mnt": unix.CLONE_NEWNS, "uts": unix.CLONE_NEWUTS, "ipc": unix.CLONE_NEWIPC,
 			"net": unix.CLONE_NEWNET, "cgroup": unix.CLONE_NEWCGROUP, "pid": unix.CLONE_NEWPID,
+			"user": unix.CLONE_NEWUSER,
 		}[n]
 	}
 	return flags

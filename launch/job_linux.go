@@ -37,10 +37,18 @@ func prepare(plan *views.Plan, environ []string) (*job, error) {
 	if len(plan.Command) == 0 {
 		return nil, &Error{Code: 125, Err: fmt.Errorf("profile %s has no command: add command = [\"/path/to/daemon\", ...] or give one after --", plan.Profile)}
 	}
-	if ok, err := privs.HasSysAdmin(); err != nil {
+	if err := notSetuid(os.Getuid(), os.Geteuid(), os.Getgid(), os.Getegid()); err != nil {
+		return nil, err
+	}
+	if plan.UserNS {
+		var err error
+		if plan, err = prepareUserNS(plan); err != nil {
+			return nil, err
+		}
+	} else if ok, err := privs.HasSysAdmin(); err != nil {
 		return nil, failed("check privileges: %w", err)
 	} else if !ok {
-		return nil, failed("fsviews needs root (or CAP_SYS_ADMIN) to build a view: it creates a mount namespace and mounts into it. Run it as root, e.g. with sudo or from a system service; rootless views are not supported yet")
+		return nil, failed("fsviews needs root (or CAP_SYS_ADMIN) to build a view outside a user namespace: run it as root, or build a rootless jail (run --userns, docs/rootless.md)")
 	}
 	// Before anything changes: a layer the kernel cannot enforce stops here.
 	conf, err := prepareConfinement(plan, os.Stderr)

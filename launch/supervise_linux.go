@@ -126,12 +126,20 @@ func supervise(j *job, started func(pid int) error) error {
 		// keeps it): see detachTerminal.
 		Setsid: !j.Plan.TTY,
 	}
+	if j.Plan.UserNS {
+		if err := useUserNS(cmd.SysProcAttr, j.Plan); err != nil {
+			return failed("%w", err)
+		}
+	}
 	// Notify before the child exists, so that no signal is missed; they
 	// wait in the channel until the jail can take them.
 	sigs := make(chan os.Signal, 64)
 	signal.Notify(sigs, forwarded()...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
+		if j.Plan.UserNS {
+			err = cloneUserNSError(err)
+		}
 		return failed("start the jail (%s): %w", strings.Join(j.Plan.Unshare, ","), err)
 	}
 	for _, f := range files {

@@ -283,6 +283,7 @@ func (b *builder) security(l layer, r rawSecurity) {
 		b.capsSet = true
 		s.Caps = []string{}
 		pos, key := at(l, "security.capabilities")
+		s.CapsPos = pos
 		for _, name := range r.Capabilities {
 			_, canon, err := caps.Parse(name)
 			if err != nil {
@@ -325,6 +326,10 @@ func (b *builder) namespaces(l layer, r rawNamespaces) {
 	if r.AsPID1 != nil {
 		n.AsPID1 = *r.AsPID1
 		b.asPID1Pos, _ = at(l, "namespaces.as_pid_1")
+	}
+	if r.User != nil {
+		n.User = *r.User
+		n.UserPos, _ = at(l, "namespaces.user")
 	}
 }
 

@@ -108,7 +108,7 @@ func TestLoadFull(t *testing.T) {
 		Dev:  &Mounted{Pos: at(42)},
 		Env:  Env{Clear: false, Set: map[string]string{"LANG": "C.UTF-8"}, Keep: []string{"TERM"}},
 		Security: Security{
-			NoNewPrivs: false, User: "www-data", Group: "adm", UserPos: at(49), GroupPos: at(50),
+			NoNewPrivs: false, User: "www-data", Group: "adm", UserPos: at(49), GroupPos: at(50), CapsPos: at(51),
 			UID: 33, GID: 4, Caps: []string{"CAP_NET_BIND_SERVICE", "CAP_CHOWN", "CAP_KILL"},
 		},
 		Namespaces: Namespaces{UTS: true, IPC: true, Cgroup: true, Net: NetLoopback, NetPos: Pos{File: "library:web.toml", Line: 53}},

@@ -137,6 +137,7 @@ type Security struct {
 	GroupPos   Pos
 	UID, GID   int // resolved on the host by CheckHost; -1 when User/Group is empty
 	Caps       []string
+	CapsPos    Pos // where capabilities was set; zero when DefaultCaps apply
 }
 
 // Namespaces other than the mount namespace, which is always new.
@@ -149,6 +150,10 @@ type Namespaces struct {
 	// signals, unless AsPID1 makes the daemon PID 1 itself.
 	PID    bool
 	AsPID1 bool
+	// User builds the view in a new user namespace, as an unprivileged
+	// user can (docs/rootless.md); it implies PID.
+	User    bool
+	UserPos Pos
 }
 
 // NetMode is the network namespace setting.

@@ -97,6 +97,7 @@ type rawNamespaces struct {
 	Cgroup *bool   `toml:"cgroup"`
 	PID    *bool   `toml:"pid"`
 	AsPID1 *bool   `toml:"as_pid_1"`
+	User   *bool   `toml:"user"`
 }
 
 // knownKeys lists the keys each table accepts, to suggest the one a
@@ -124,7 +125,7 @@ func knownKeys(table string) []string {
 	case "security":
 		return []string{"no_new_privs", "user", "group", "capabilities"}
 	case "namespaces":
-		return []string{"net", "uts", "ipc", "cgroup", "pid", "as_pid_1"}
+		return []string{"net", "uts", "ipc", "cgroup", "pid", "as_pid_1", "user"}
 	case "logging":
 		return []string{"syslog", "journal"}
 	}

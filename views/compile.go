@@ -26,6 +26,10 @@ type Options struct {
 	TTY bool
 	// NotifySocket is the caller's NOTIFY_SOCKET, "" when unset.
 	NotifySocket string
+	// UserNS builds the view in a new user namespace even when the
+	// profile does not say [namespaces] user = true (run --userns, or a
+	// caller without CAP_SYS_ADMIN): see rootless.go.
+	UserNS bool
 }
 
 // DevNodes are the host device nodes a [dev] view gets.
@@ -33,6 +37,7 @@ func DevNodes() []string { return []string{"null", "zero", "full", "random", "ur
 
 // Compile turns a validated profile into a plan.
 func Compile(p *profiles.Profile, opt Options) *Plan {
+	p = inUserNS(p, opt)
 	stateRoot := profiles.DefaultStateRoot
 	if p.StateRoot != "" {
 		stateRoot = p.StateRoot
@@ -64,6 +69,7 @@ func Compile(p *profiles.Profile, opt Options) *Plan {
 		Command:   append([]string{}, command...),
 		PID:       p.Namespaces.PID,
 		AsPID1:    p.Namespaces.PID && p.Namespaces.AsPID1,
+		UserNS:    p.Namespaces.User,
 		TTY:       opt.TTY,
 	}
 	ops := targetOps(p, plan.StateDir, opt, plan)
@@ -96,6 +102,9 @@ func namespaces(n profiles.Namespaces) []string {
 	}
 	if n.PID {
 		ns = append(ns, "pid")
+	}
+	if n.User {
+		ns = append(ns, "user")
 	}
 	return ns
 }

@@ -140,6 +140,10 @@ type Plan struct {
 	// namespace, whose PID 1 is fsviews' init, or the daemon when AsPID1.
 	PID    bool `json:"pid,omitempty"`
 	AsPID1 bool `json:"as_pid_1,omitempty"`
+	// UserNS builds the view in a new user namespace owned by the
+	// caller, who is mapped to itself (docs/rootless.md); PID is then
+	// true as well.
+	UserNS bool `json:"userns,omitempty"`
 	// TTY keeps the caller's controlling terminal (run --tty); otherwise
 	// the daemon runs in a new session without one.
 	TTY bool `json:"tty,omitempty"`

@@ -26,6 +26,13 @@ Bad [seccomp], [limits] and [landlock] tables are errors here, never at run
 time: unknown syscalls (with the closest name), contradicting rules, argument
 indexes above 5, values that overflow, unknown actions, presets and limits.
 
+Run by a user without CAP_SYS_ADMIN, with --userns, or for a profile with
+"user = true" under [namespaces], check also reports what a rootless jail
+cannot do for this user (docs/rootless.md): binds of sources you cannot
+read, [security] user or group other than yours, capabilities without
+meaning in a user namespace, hard limits above yours, a state root you
+cannot write.
+
 Nothing is mounted or created. Exit status 0 when no profile has an error
 (with --strict: nor a warning), 1 otherwise.
 
@@ -34,6 +41,7 @@ Examples:
    fsviews check --strict /etc/fsviews/*.toml`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors"},
+			usernsFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			refs, _, err := splitArgs(c)
@@ -48,6 +56,14 @@ Examples:
 				p, probs := loader(c).Load(ref)
 				if p != nil {
 					probs = append(probs, profiles.Lint(p)...)
+					if userns, err := wantUserNS(c, p); err != nil {
+						probs = append(probs, profiles.Problem{Pos: p.Origin, Msg: err.Error()})
+					} else if userns {
+						probs = append(probs, rootlessCheck(c, p)...)
+					}
+					if len(probs.Errors()) > 0 {
+						p = nil
+					}
 				}
 				for _, pr := range probs {
 					fmt.Fprintln(os.Stderr, pr)

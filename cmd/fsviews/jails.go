@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 
@@ -38,7 +40,20 @@ func auditFlags() []cli.Flag {
 }
 
 func jailRegistry(c *cli.Context) registry.Registry {
-	return registry.Registry{Dir: filepath.Join(c.String("runtime-dir"), "jails")}
+	return registry.Registry{Dir: filepath.Join(runtimeDir(c), "jails")}
+}
+
+// runtimeDir is --runtime-dir when given; for an unprivileged caller,
+// who cannot write /run/fsviews, $XDG_RUNTIME_DIR/fsviews, else
+// /run/user/UID/fsviews (where systemd-logind puts XDG_RUNTIME_DIR).
+func runtimeDir(c *cli.Context) string {
+	if c.IsSet("runtime-dir") || !unprivileged() {
+		return c.String("runtime-dir")
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
+		return filepath.Join(d, "fsviews")
+	}
+	return filepath.Join("/run/user", strconv.Itoa(os.Getuid()), "fsviews")
 }
 
 func checkpointStore(c *cli.Context) audit.Store {

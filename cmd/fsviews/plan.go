@@ -38,6 +38,7 @@ Examples:
 			&cli.StringFlag{Name: "name", Usage: "as for run: the jail's `NAME`, which keys its state dir (default: the profile's name)"},
 			&cli.BoolFlag{Name: "seccomp", Usage: "print the seccomp filter as disassembled BPF instead of the plan"},
 			&cli.BoolFlag{Name: "seccomp-log", Usage: "as for run: show the filter that logs instead of refusing"},
+			usernsFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			positional, command, err := splitArgs(c)
@@ -57,7 +58,15 @@ Examples:
 					return cli.Exit(fmt.Sprintf("fsviews plan: --name: %v", err), 1)
 				}
 			}
-			plan := views.Compile(p, views.Options{Name: name, StateRoot: c.String("state-dir"), Command: command, SeccompLog: c.Bool("seccomp-log")})
+			userns, err := wantUserNS(c, p)
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("fsviews plan: %v", err), 1)
+			}
+			stateRoot, err := stateRootFor(c, p)
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("fsviews plan: %v", err), 1)
+			}
+			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateRoot, Command: command, SeccompLog: c.Bool("seccomp-log"), UserNS: userns})
 			if c.Bool("seccomp") {
 				return printSeccomp(positional[0], plan)
 			}

@@ -38,6 +38,16 @@ it). Under systemd, NOTIFY_SOCKET is bound into the view at
 /run/fsviews/notify and LISTEN_PID is rewritten to the daemon's PID; see
 docs/systemd.md.
 
+Without root (no CAP_SYS_ADMIN), with --userns, or with "user = true" under
+[namespaces], the view is built in a new user namespace instead: a rootless
+jail. Your uid and gid are mapped to themselves, so the daemon runs as you;
+a PID namespace is implied (fsviews supervises as with pid = true); state
+dirs default to $XDG_STATE_HOME/fsviews (else ~/.local/state/fsviews) and the
+registry to $XDG_RUNTIME_DIR/fsviews. What a rootless jail cannot do (binds
+you cannot read, another user, most capabilities, raised hard limits) is an
+error before anything is built; fsviews check reports it too. fsviews
+refuses to run setuid. See docs/rootless.md.
+
 A layer the kernel cannot enforce (no seccomp, a Landlock ABI too old) stops
 the run with an error naming it, unless its table says optional = true: then
 run says on stderr what it skipped and goes on.
@@ -60,6 +70,7 @@ Examples:
    fsviews run --name web2 /etc/fsviews/nginx.toml
    fsviews run --seccomp-log ./web.toml
    fsviews run --tty minimal -- /bin/sh     an interactive shell in a view
+   fsviews run --userns minimal -- id        a rootless jail, even as root
 
 Every jail has a name: --name, by default the profile's. Its state dirs are
 kept under STATE_ROOT/NAME (/var/lib/fsviews/NAME unless the profile's
@@ -74,6 +85,7 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
 			&cli.StringFlag{Name: "name", Usage: "name the jail `NAME` (default: the profile's name): its state dir is STATE_ROOT/NAME, and fsviews ps, inspect, checkpoint and diff know it by that name"},
 			&cli.BoolFlag{Name: "tty", Usage: "keep the caller's terminal as the daemon's controlling terminal, for an interactive shell; without it the daemon runs in a new session with none, so it cannot push input into your terminal"},
+			usernsFlag(),
 			&cli.BoolFlag{Name: "seccomp-log", Usage: "log (kernel audit log) what the seccomp filter would refuse instead of refusing it"},
 		},
 		Action: func(c *cli.Context) error {
@@ -91,16 +103,20 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			if c.Bool("seccomp-log") && p.Seccomp == nil {
 				return cli.Exit(fmt.Sprintf("fsviews run --seccomp-log: %s has no [seccomp] table, so there is no filter to log: add one, e.g. [seccomp] preset = \"daemon\"; nothing was changed", positional[0]), 125)
 			}
-			stateDir, err := absStateDir(c)
+			stateDir, err := stateRootFor(c, p)
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews: %v", err), 125)
+			}
+			userns, err := rootlessRun(c, positional[0], p)
+			if err != nil {
+				return err
 			}
 			name := c.String("name")
 			if name == "" {
 				name = p.Name
 			}
 			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log"),
-				TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET")})
+				TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET"), UserNS: userns})
 			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
 			var exited *launch.Exited
 			if errors.As(err, &exited) {
