@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/fsviews/fsviews/internal/suggest"
 )
 
 // Action is what the filter does with a syscall. The zero Action is "unset":
@@ -103,7 +105,7 @@ func ParseAction(s string) (Action, error) {
 		return 0, fmt.Errorf("unknown errno %q in action %q: use a name such as EPERM, EACCES, ENOSYS or a number 1..%d", e, s, maxErrno)
 	}
 	msg := fmt.Sprintf("unknown action %q: use allow, errno, errno:ENAME, kill-process, kill-thread, trap or log", s)
-	if c := closest(s, []string{"allow", "errno", "kill-process", "kill-thread", "trap", "log"}); c != "" {
+	if c := suggest.Closest(s, []string{"allow", "errno", "kill-process", "kill-thread", "trap", "log"}); c != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return 0, fmt.Errorf("%s", msg)

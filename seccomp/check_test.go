@@ -163,17 +163,6 @@ func TestParseOp(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"a", "", 1}, {"openat", "opennat", 1}, {"kitten", "sitting", 3}, {"clone3", "clone", 1}} {
-		if d := editDistance(c.a, c.b); d != c.d {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, d, c.d)
-		}
-	}
-}
-
 func TestDisassemble(t *testing.T) {
 	p := mustCompile(t, Spec{Preset: "default"}, AMD64)
 	d := p.Disassemble()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/fsviews/fsviews/internal/suggest"
 )
 
 // Spec is a seccomp policy as a profile states it. See the package
@@ -60,7 +62,7 @@ func (s Spec) Check(arch Arch) []Problem {
 	}
 	if _, ok := lookupPreset(s.Preset); !ok {
 		msg := fmt.Sprintf("unknown preset %q: use one of %s", s.Preset, strings.Join(presetNames, ", "))
-		if c := closest(s.Preset, presetNames); c != "" {
+		if c := suggest.Closest(s.Preset, presetNames); c != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", c)
 		}
 		add("preset", "%s", msg)
@@ -78,7 +80,7 @@ func (s Spec) Check(arch Arch) []Problem {
 				names = allSyscallNames()
 			}
 			msg := fmt.Sprintf("unknown syscall %q", name)
-			if c := closest(name, names); c != "" {
+			if c := suggest.Closest(name, names); c != "" {
 				msg += fmt.Sprintf(": did you mean %q?", c)
 			} else {
 				msg += ": use the kernel's lowercase name, e.g. \"openat\" or \"clone3\""

@@ -3,11 +3,13 @@
 package suggest
 
 // Closest returns the candidate nearest to word by edit distance, or ""
-// when none is close enough to be a plausible typo.
+// when none is close enough to be a plausible typo. Of equally near
+// candidates it returns the first in lexical order, so the answer does not
+// depend on the order of candidates (map iteration, say).
 func Closest(word string, candidates []string) string {
 	best, bestDist := "", len(word)/3+2
 	for _, c := range candidates {
-		if d := distance(word, c); d < bestDist {
+		if d := distance(word, c); d < bestDist || (d == bestDist && best != "" && c < best) {
 			best, bestDist = c, d
 		}
 	}
