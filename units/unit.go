@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fsviews/fsviews/profiles"
+	"github.com/fsviews/fsviews/views"
 )
 
 // Type is the unit's Type=: how systemd learns that the daemon is up.
@@ -161,8 +162,8 @@ func Generate(p *profiles.Profile, o Options) (Unit, error) {
 	line("# What fsviews needs to build the view and drop to the profile's")
 	line("# identity, plus the capabilities the profile keeps for the daemon.")
 	line("CapabilityBoundingSet=%s", strings.Join(boundingSet(p), " "))
-	line("# mnt and the namespaces the profile asks for; no user namespaces.")
-	line("RestrictNamespaces=%s", strings.Join(namespaces(p.Namespaces), " "))
+	line("# mnt and the namespaces the profile asks for, no others.")
+	line("RestrictNamespaces=%s", strings.Join(views.Namespaces(p.Namespaces), " "))
 	line("SystemCallArchitectures=native")
 	line("LockPersonality=yes")
 	line("RestrictRealtime=yes")
@@ -202,24 +203,3 @@ func boundingSet(p *profiles.Profile) []string {
 	return set
 }
 
-// namespaces are the namespace types fsviews creates for p, in the
-// spelling of RestrictNamespaces=.
-func namespaces(n profiles.Namespaces) []string {
-	ns := []string{"mnt"}
-	if n.PID {
-		ns = append(ns, "pid")
-	}
-	if n.Net != profiles.NetHost {
-		ns = append(ns, "net")
-	}
-	if n.UTS {
-		ns = append(ns, "uts")
-	}
-	if n.IPC {
-		ns = append(ns, "ipc")
-	}
-	if n.Cgroup {
-		ns = append(ns, "cgroup")
-	}
-	return ns
-}

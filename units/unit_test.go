@@ -111,6 +111,12 @@ func TestGenerateSettings(t *testing.T) {
 			t.Errorf("%s=%q, want %q", k, s[k], want)
 		}
 	}
+	// A profile with its own user namespace needs systemd to allow it.
+	withUser := web()
+	withUser.Namespaces.User, withUser.Namespaces.PID = true, true
+	if u, err := Generate(withUser, opt); err != nil || !strings.Contains(u.Text, "\nRestrictNamespaces=mnt pid user\n") {
+		t.Errorf("[namespaces] user = true: want RestrictNamespaces=mnt pid user, got %v\n%s", err, u.Text)
+	}
 	if _, ok := s["NotifyAccess"]; ok {
 		t.Errorf("a simple unit sets NotifyAccess=%s", s["NotifyAccess"])
 	}

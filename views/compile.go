@@ -57,7 +57,7 @@ func Compile(p *profiles.Profile, opt Options) *Plan {
 		Name:      name,
 		Profile:   p.Origin.File,
 		StateDir:  path.Join(stateRoot, name),
-		Unshare:   namespaces(p.Namespaces),
+		Unshare:   Namespaces(p.Namespaces),
 		Net:       string(p.Namespaces.Net),
 		Hostname:  p.Hostname,
 		Workdir:   p.Workdir,
@@ -86,7 +86,9 @@ func Compile(p *profiles.Profile, opt Options) *Plan {
 	return plan
 }
 
-func namespaces(n profiles.Namespaces) []string {
+// Namespaces lists the namespaces a jail of n gets, in the spelling of
+// /proc/PID/ns (and of systemd's RestrictNamespaces=), "mnt" always first.
+func Namespaces(n profiles.Namespaces) []string {
 	ns := []string{"mnt"}
 	if n.UTS {
 		ns = append(ns, "uts")
