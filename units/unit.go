@@ -202,4 +202,3 @@ func boundingSet(p *profiles.Profile) []string {
 	slices.Sort(set)
 	return set
 }
-
