@@ -74,7 +74,11 @@ func Namespaces(pid int) (map[string]uint64, error) {
 	if pid <= 0 {
 		return nil, fmt.Errorf("namespaces: invalid pid %d", pid)
 	}
-	dir := "/proc/" + strconv.Itoa(pid) + "/ns"
+	return namespacesIn("/proc/" + strconv.Itoa(pid) + "/ns")
+}
+
+// namespacesIn reads the namespace links in dir, a /proc/.../ns directory.
+func namespacesIn(dir string) (map[string]uint64, error) {
 	des, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err

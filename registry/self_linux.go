@@ -12,20 +12,7 @@ import (
 // to the thread (runtime.LockOSThread), or the answer is some other
 // thread's.
 func ThreadNamespaces() (map[string]uint64, error) {
-	const dir = "/proc/thread-self/ns"
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	ns := make(map[string]uint64, len(des))
-	for _, de := range des {
-		ino, err := nsInode(dir + "/" + de.Name())
-		if err != nil {
-			return nil, err
-		}
-		ns[de.Name()] = ino
-	}
-	return ns, nil
+	return namespacesIn("/proc/thread-self/ns")
 }
 
 // AddSelf registers the calling process as jail rec.Name from the thread

@@ -47,12 +47,9 @@ Examples:
    fsviews checkpoint --profile /etc/fsviews/nginx.toml --name web2 --label baseline
    fsviews checkpoint nginx
    fsviews checkpoint --label before-upgrade nginx`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "label", Usage: "store the checkpoint as `LABEL` (letters, digits, '.', '_', '-'); replaces one of that label"},
-			&cli.StringFlag{Name: "profile", Usage: "read the state of the jail `PROFILE` describes from the host side, running or not"},
-			&cli.StringFlag{Name: "state-dir", Usage: "with --profile: as for run, state dirs under `DIR`/NAME"},
-			&cli.StringFlag{Name: "name", Usage: "the jail's `NAME`, as given to run --name (default: the profile's name); with --profile it keys the state dir, STATE_ROOT/NAME"},
-		},
+		}, stateSourceFlags()...),
 		Action: func(c *cli.Context) error {
 			positional, _, err := splitArgs(c)
 			if err != nil {
@@ -96,6 +93,16 @@ type stateOf struct {
 	plan *views.Plan
 	// jail is set for a running jail, read through /proc too.
 	jail *registry.Entry
+}
+
+// stateSourceFlags are the flags with which checkpoint and diff name a
+// jail's state without a running jail (see stateSource).
+func stateSourceFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "profile", Usage: "read the state of the jail `PROFILE` describes from the host side, running or not"},
+		&cli.StringFlag{Name: "state-dir", Usage: "with --profile: as for run, state dirs under `DIR`/NAME"},
+		&cli.StringFlag{Name: "name", Usage: "the jail's `NAME`, as given to run --name (default: the profile's name); with --profile it keys the state dir, STATE_ROOT/NAME"},
+	}
 }
 
 // stateSource decides what to read: with --profile, the profile's plan,

@@ -44,13 +44,10 @@ Examples:
    systemctl start nginx-jail; ...
    fsviews diff --against baseline nginx
    fsviews diff --json nginx | jq '.changes[] | select(.flags)'`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "against", Usage: "compare with checkpoint `LABEL` (default: the latest)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the changes as JSON"},
-			&cli.StringFlag{Name: "profile", Usage: "read the state of the jail `PROFILE` describes from the host side, running or not"},
-			&cli.StringFlag{Name: "state-dir", Usage: "with --profile: as for run, state dirs under `DIR`/NAME"},
-			&cli.StringFlag{Name: "name", Usage: "the jail's `NAME`, as given to run --name (default: the profile's name); with --profile it keys the state dir, STATE_ROOT/NAME"},
-		},
+		}, stateSourceFlags()...),
 		Action: func(c *cli.Context) error {
 			positional, _, err := splitArgs(c)
 			if err != nil {
