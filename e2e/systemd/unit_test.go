@@ -368,7 +368,7 @@ user = "nobody"
 capabilities = ["CAP_NET_BIND_SERVICE"]
 `)
 	unit := h.unit(t, unitArgs(profile)...)
-	setting(t, unit, "RestrictNamespaces=mnt net uts ipc", "RestrictNamespaces=mnt net uts ipc")
+	setting(t, unit, "RestrictNamespaces=mnt uts ipc net", "RestrictNamespaces=mnt uts ipc net")
 	const name = "fsviews-confined.service"
 	h.install(t, name, unit)
 	h.systemctl(t, "start", name)
