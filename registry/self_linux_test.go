@@ -23,36 +23,25 @@ func TestAddSelfRecordsThreadNamespaces(t *testing.T) {
 	r := Registry{Dir: t.TempDir()}
 	type result struct {
 		threadNS uint64
-		leader   bool
 		err      error
 	}
-	done := make(chan result)
-	go func() {
-		// The thread is left locked: Go discards it when the goroutine
-		// ends, so the namespace never reaches another goroutine.
-		runtime.LockOSThread()
+	var res result
+	offLeader(func() {
 		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-			done <- result{err: err}
+			res.err = err
 			return
 		}
 		ns, err := ThreadNamespaces()
 		if err != nil {
-			done <- result{err: err}
+			res.err = err
 			return
 		}
-		done <- result{threadNS: ns["mnt"], leader: unix.Gettid() == os.Getpid(), err: r.AddSelf(Record{Name: "self"})}
-	}()
-	res := <-done
+		res = result{threadNS: ns["mnt"], err: r.AddSelf(Record{Name: "self"})}
+	})
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
 	hostNS, _ := Namespaces(os.Getpid())
-	if res.leader {
-		// The Go runtime ran the goroutine on the main thread, which has
-		// now gone into the new namespace; this test cannot tell the two
-		// apart then.
-		t.Skip("the locked goroutine ran on the thread-group leader")
-	}
 	if res.threadNS == hostNS["mnt"] {
 		t.Fatal("unshare did not give the thread a new mount namespace")
 	}
@@ -124,4 +113,24 @@ func TestPrune(t *testing.T) {
 	if e, err := r.Get("dead"); err != nil || e.Health != Running {
 		t.Errorf("new jail's record removed: %+v %v", e, err)
 	}
+}
+
+// offLeader runs f on a locked OS thread that is not the thread-group
+// leader (whose namespaces /proc/PID/ns shows), and leaves that thread
+// locked: Go discards it when the goroutine ends, so what f changed never
+// reaches another goroutine. A goroutine that lands on the leader stays
+// locked there while it tries again, so the next one cannot land there.
+func offLeader(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		if unix.Gettid() == os.Getpid() {
+			offLeader(f)
+			runtime.UnlockOSThread()
+			return
+		}
+		f()
+	}()
+	<-done
 }
