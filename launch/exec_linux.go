@@ -66,6 +66,11 @@ func ExecWith(plan *views.Plan, environ []string, opt Options) error {
 	if err != nil {
 		return err
 	}
+	if opt.BeforeExec != nil {
+		if err := opt.BeforeExec(); err != nil {
+			return failed("%w", err)
+		}
+	}
 	return execDaemon(j, path, os.Getpid())
 }
 

@@ -12,6 +12,12 @@ type Options struct {
 	// jail here (registry.AddSelf). An error stops the launch with exit
 	// status 125, before any mount.
 	AfterUnshare func() error
+	// BeforeExec runs on the launching thread, in place, once the view is
+	// built and entered, before privileges are dropped and the daemon is
+	// executed: work AfterUnshare started on another thread (fsviews run
+	// writes the jail's record while the view is built) is waited for here.
+	// An error stops the launch with exit status 125; the daemon never runs.
+	BeforeExec func() error
 	// Started runs in the supervisor (the PID-namespace model, where
 	// AfterUnshare cannot run) once the jail's PID 1 exists, with its PID
 	// as the host sees it; the jail's namespaces are then in place.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/fsviews/fsviews/rlimits"
 	"github.com/fsviews/fsviews/seccomp"
@@ -348,7 +349,9 @@ func (b *builder) landlockLayer(l layer, r rawLandlock) {
 	}
 }
 
-var seccompRef = regexp.MustCompile(`\b(allow|deny|rule)\[\d+\]`)
+// seccompRef finds rule references in the seccomp compiler's messages;
+// compiled on first use, not at every start of fsviews.
+var seccompRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(allow|deny|rule)\[\d+\]`) })
 
 // confineChecks runs once all layers are merged: seccomp.Check sees the
 // whole filter (a name allowed in one file and denied in another
@@ -374,7 +377,7 @@ func (b *builder) confineChecks() {
 			}
 			// Messages name other entries the way seccomp counts them
 			// ("rule[4]"): point at the profile's spelling and line instead.
-			msg := seccompRef.ReplaceAllStringFunc(pr.Msg, func(ref string) string {
+			msg := seccompRef().ReplaceAllStringFunc(pr.Msg, func(ref string) string {
 				if other, ok := b.conf.seccompKeys[ref]; ok {
 					return fmt.Sprintf("%s (%s)", other.key, other.pos)
 				}

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,13 +98,9 @@ type Entry struct {
 	Why string `json:"why,omitempty"`
 }
 
-// validName is what a jail name may be: it becomes a file name, so no "/"
-// and no leading "." ("..", and the temp files start with ".").
-var validName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$`)
-
 // ValidName checks a jail name.
 func ValidName(name string) error {
-	if !validName.MatchString(name) {
+	if !validName(name) {
 		return fmt.Errorf("invalid jail name %q: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", name)
 	}
 	return nil
@@ -223,42 +218,38 @@ func (r Registry) add(rec Record, alive func(Record) (Health, string)) error {
 	return nil
 }
 
-// writeAtomic writes data to final through a synced temp file (0600) in
-// dir and a rename, then syncs dir so the rename survives a crash.
-func writeAtomic(dir, final string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(final)+".tmp-*")
+// writeAtomic writes data to final through a temp file (0600) in dir and
+// a rename, so a reader sees the old record or the new one, never half of
+// one. Nothing is fsync'ed: a record describes a running process, and
+// after a crash that could lose it (a power cut, a kernel panic) the
+// process is gone too, so the record would only be stale; the default
+// registry is on /run, a tmpfs, where fsync does nothing anyway. Raw
+// descriptors, not os.File: fsviews run writes the record on its start
+// path, and an os.File registers with the runtime's poller (epoll_ctl)
+// for nothing.
+func writeAtomic(dir, final string, data []byte) error {
+	// Callers hold the registry's lock, so the PID names the temp file
+	// well enough; one left by a crashed process of the same PID goes.
+	tmp := fmt.Sprintf("%s/.%s.tmp-%d", dir, filepath.Base(final), os.Getpid())
+	unix.Unlink(tmp)
+	fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		return err
+		return &os.PathError{Op: "create", Path: tmp, Err: err}
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
+	for len(data) > 0 && err == nil {
+		var n int
+		n, err = unix.Write(fd, data)
+		data = data[n:]
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
+	if closeErr := unix.Close(fd); err == nil {
+		err = closeErr
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if err == nil {
+		err = unix.Rename(tmp, final)
 	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
 	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return &os.PathError{Op: "fsync", Path: dir, Err: err}
+		unix.Unlink(tmp)
+		return &os.PathError{Op: "write", Path: final, Err: err}
 	}
 	return nil
 }
@@ -290,9 +281,6 @@ func (r Registry) Remove(name string, pid int) error {
 		return nil
 	}
 	if err := os.Remove(r.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("unregister jail %s: %w", name, err)
-	}
-	if err := syncDir(r.Dir); err != nil {
 		return fmt.Errorf("unregister jail %s: %w", name, err)
 	}
 	return nil

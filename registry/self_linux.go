@@ -95,5 +95,5 @@ func (r Registry) removeStale(e Entry) error {
 	if err := os.Remove(r.path(e.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("prune jail %s: %w", e.Name, err)
 	}
-	return syncDir(r.Dir)
+	return nil
 }

@@ -94,12 +94,17 @@ func hashProfileFile(name string, lib fs.FS) (string, error) {
 }
 
 // execRegistered runs plan as jail name: it refuses a name a live jail
-// holds before building anything, then registers the jail. In place, that
-// happens from the launching thread right after unshare (so the recorded
-// mount namespace is the jail's); nothing remains to remove the record
-// when the daemon exits, so it goes stale (see fsviews ps), and only a
-// failed launch removes it here. Supervised (pid = true), the record names
-// the jail's PID 1 and is removed here when the jail has ended.
+// holds before building anything, then registers the jail. In place, the
+// record (profile hashes, the plan as JSON) is made on another thread
+// while the launch checks the host, and written there while the view is
+// built: the launching thread reads its new namespaces right after
+// unshare (so the recorded mount namespace is the jail's) and hands them
+// over, and waits for the write before it executes the daemon, so a jail
+// that could not be registered never runs. Nothing remains to remove the
+// record when the daemon exits, so it goes stale (see fsviews ps), and
+// only a failed launch removes it here. Supervised (pid = true), the
+// record names the jail's PID 1 and is removed here when the jail has
+// ended.
 func execRegistered(reg registry.Registry, name string, p *profiles.Profile, plan *views.Plan, l profiles.Loader) error {
 	if err := registry.ValidName(name); err != nil {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("--name: %w", err)}
@@ -107,21 +112,68 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 	if e, err := reg.Get(name); err == nil && e.Health == registry.Running {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("jail %s is already running as PID %d (profile %s); give this one another --name, or stop that one first (fsviews ps lists the jails)", name, e.PID, e.ProfilePath)}
 	}
+	if plan.PID {
+		return execSupervised(reg, name, p, plan, l)
+	}
+	namespaces := make(chan map[string]uint64, 1)
+	written := make(chan error, 1)
+	go func() {
+		rec, err := jailRecord(name, p, plan, l)
+		ns, ok := <-namespaces
+		if !ok {
+			return // the launch failed before unshare: nothing to register
+		}
+		if err == nil {
+			rec.Namespaces = ns
+			err = reg.AddSelf(rec)
+		}
+		written <- err
+	}()
+	handedOver, waited := false, false
+	var writeErr error
+	wait := func() error {
+		if !waited {
+			writeErr, waited = <-written, true
+		}
+		return writeErr
+	}
+	err := launch.ExecWith(plan, os.Environ(), launch.Options{
+		AfterUnshare: func() error {
+			ns, err := registry.ThreadNamespaces()
+			if err != nil {
+				return fmt.Errorf("register jail %s: %w", name, err)
+			}
+			namespaces <- ns
+			handedOver = true
+			return nil
+		},
+		BeforeExec: wait,
+	})
+	// Only a failed launch returns.
+	if !handedOver {
+		close(namespaces)
+		return err
+	}
+	if wait() == nil {
+		// The record names a process that will never be the jail. This
+		// goroutine is still locked to the launching thread, which may
+		// have pivoted into the view already: the registry is not at its
+		// path there. A new goroutine runs on another thread, which never
+		// left the host's namespace and root.
+		removeRecord(reg, name, os.Getpid())
+	}
+	return err
+}
+
+// execSupervised runs plan with a PID namespace: the record names the
+// jail's PID 1 and is removed when the jail has ended.
+func execSupervised(reg registry.Registry, name string, p *profiles.Profile, plan *views.Plan, l profiles.Loader) error {
 	rec, err := jailRecord(name, p, plan, l)
 	if err != nil {
 		return &launch.Error{Code: 125, Err: err}
 	}
 	registeredPID := 0
 	err = launch.ExecWith(plan, os.Environ(), launch.Options{
-		AfterUnshare: func() error {
-			if err := reg.AddSelf(rec); err != nil {
-				return err
-			}
-			registeredPID = os.Getpid()
-			return nil
-		},
-		// Supervised (pid = true): the record names the jail's PID 1, and
-		// the supervisor removes it when the jail is gone.
 		Started: func(pid int) error {
 			rec.PID = pid
 			if err := reg.Add(rec); err != nil {
@@ -131,19 +183,18 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 			return nil
 		},
 	})
-	// In place, only a failed launch returns: the record, if written,
-	// names a process that will never be the jail. Supervised, the jail
-	// has ended.
 	if registeredPID != 0 {
-		// This goroutine is still locked to the launching thread, which may
-		// have pivoted into the view already: the registry is not at its
-		// path there. A new goroutine runs on another thread, which never
-		// left the host's namespace and root.
-		done := make(chan error)
-		go func() { done <- reg.Remove(name, registeredPID) }()
-		if rmErr := <-done; rmErr != nil {
-			fmt.Fprintf(os.Stderr, "fsviews: %v\n", rmErr)
-		}
+		removeRecord(reg, name, registeredPID)
 	}
 	return err
+}
+
+// removeRecord removes the record of name for pid, from a new goroutine:
+// the caller may be locked to a thread that left the host's root.
+func removeRecord(reg registry.Registry, name string, pid int) {
+	done := make(chan error)
+	go func() { done <- reg.Remove(name, pid) }()
+	if err := <-done; err != nil {
+		fmt.Fprintf(os.Stderr, "fsviews: %v\n", err)
+	}
 }

@@ -1,0 +1,21 @@
+package registry
+
+// validName reports whether name may be a jail name: it becomes a file
+// name, so no "/" and no leading "." ("..", and the temp files start with
+// "."). The rule is ^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$, written out by
+// hand: a package-level regexp would be compiled at every start of
+// fsviews, run included (name_test.go checks the two agree).
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > 64 || name[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
