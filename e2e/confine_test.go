@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -183,7 +184,7 @@ args    = [{ index = 0, op = "!=", value = 1 }]
 }
 
 // kernelLog returns the kernel's log lines about seccomp for pid.
-func kernelLog(t *testing.T, pid string) string {
+func kernelLog(t *testing.T, pid string, after uint64) string {
 	t.Helper()
 	out, err := exec.Command("dmesg").Output()
 	if err != nil {
@@ -191,11 +192,40 @@ func kernelLog(t *testing.T, pid string) string {
 	}
 	var lines []string
 	for _, l := range strings.Split(string(out), "\n") {
-		if strings.Contains(l, "type=1326") && strings.Contains(l, " pid="+pid+" ") {
+		if strings.Contains(l, "type=1326") && strings.Contains(l, " pid="+pid+" ") && auditSerial(l) > after {
 			lines = append(lines, l)
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+var auditStamp = regexp.MustCompile(`audit\(\d+\.\d+:(\d+)\)`)
+
+// auditSerial is the serial number of a kernel audit line, which grows by
+// one with every record since boot; 0 for other lines.
+func auditSerial(line string) uint64 {
+	m := auditStamp.FindStringSubmatch(line)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
+}
+
+// lastAuditSerial is the newest audit serial in the kernel log: records
+// of a process that ran before it, and happened to have the same PID,
+// are not the ones a test looks for.
+func lastAuditSerial(t *testing.T) uint64 {
+	t.Helper()
+	out, err := exec.Command("dmesg").Output()
+	if err != nil {
+		t.Fatalf("dmesg: %v", err)
+	}
+	var last uint64
+	for _, l := range strings.Split(string(out), "\n") {
+		last = max(last, auditSerial(l))
+	}
+	return last
 }
 
 var pidLine = regexp.MustCompile(`(?m)^pid: (\d+)$`)
@@ -265,12 +295,13 @@ func loggedRun(t *testing.T, h, profile string, flags []string) (result, string)
 		if try > 0 {
 			time.Sleep(6 * time.Second)
 		}
+		before := lastAuditSerial(t)
 		r = runProbe(t, h, profile, flags, "pid", "mkdir", "/tmp/d")
 		m := pidLine.FindStringSubmatch(r.stdout)
 		if m == nil {
 			t.Fatalf("no pid: %v", r)
 		}
-		if record := kernelLog(t, m[1]); record != "" {
+		if record := kernelLog(t, m[1], before); record != "" {
 			return r, record
 		}
 	}
