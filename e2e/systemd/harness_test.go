@@ -104,11 +104,18 @@ func boot(tmp string) (*harness, error) {
 	if err := buildFsviews(filepath.Join(h.dir, "bin", "fsviews")); err != nil {
 		return nil, err
 	}
-	if out, err := h.run("boot", "--bind", h.dir+":"+inside); err != nil {
+	// A boot on a loaded machine (CI runs right after installing systemd)
+	// can miss the harness's 30 s; a second or third try has been enough.
+	var fails []string
+	for try := 1; try <= 3; try++ {
+		out, err := h.run("boot", "--bind", h.dir+":"+inside)
+		if err == nil {
+			return h, nil
+		}
 		h.shutdown()
-		return nil, fmt.Errorf("sd-harness boot: %v\n%s", err, out)
+		fails = append(fails, fmt.Sprintf("try %d: %v\n%s", try, err, out))
 	}
-	return h, nil
+	return nil, fmt.Errorf("sd-harness boot failed 3 times:\n%s", strings.Join(fails, "\n"))
 }
 
 // buildFsviews puts the binary under test at dst: a copy of
