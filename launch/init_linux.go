@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -106,7 +107,8 @@ func supervisorGone(status int) bool {
 // daemon ends, reports how to the supervisor and exits; the kernel then
 // kills what is left in the namespace.
 func reap(daemon int, status reporter) int {
-	shrink() // idle from here on
+	idle := time.AfterFunc(shrinkAfter, shrink) // then idle: see shrinkAfter
+	defer idle.Stop()
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, 0, nil)

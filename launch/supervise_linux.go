@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -212,7 +213,8 @@ func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) 
 			}
 		}
 	}()
-	shrink() // idle from here on
+	idle := time.NewTimer(shrinkAfter) // then idle: see shrinkAfter
+	defer idle.Stop()
 	open := false
 	var queued []os.Signal
 	var report []string
@@ -224,6 +226,8 @@ func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) 
 	}
 	for {
 		select {
+		case <-idle.C:
+			shrink()
 		case s := <-sigs:
 			if open {
 				unix.Kill(pid, s.(syscall.Signal))
