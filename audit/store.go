@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,11 +42,11 @@ const checkpointExt = ".json.gz"
 
 // validName is what a jail name or a label may be: it becomes a file name,
 // so no "/" and no leading "." ("..", and Save's temp files start with ".").
-var validName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$`) })
 
 // ValidLabel checks a checkpoint label or jail name.
 func ValidLabel(s string) error {
-	if !validName.MatchString(s) {
+	if !validName().MatchString(s) {
 		return fmt.Errorf("invalid name %q: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", s)
 	}
 	return nil

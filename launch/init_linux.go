@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -12,16 +13,35 @@ import (
 // capKill is CAP_KILL's number (capabilities(7)).
 const capKill = 5
 
-// dropInitPrivs drops every thread of this process to what fsviews' init
-// keeps: the daemon's user and group, no_new_privs, and of all
-// capabilities only CAP_KILL, so that it can forward signals to a daemon
-// that changed its user; from inside its PID namespace kill(2) reaches
-// only the jail's processes. Credentials belong to a thread in Linux and
-// this process goes on running Go code on all its threads, so each step
-// is made on every thread with AllThreadsSyscall (what the syscall
-// package's Setuid does), in privs.Apply's order: bounding set first
-// (only shrinks while CAP_SETPCAP is held), KEEPCAPS across the uid
-// change, capset, ambient set cleared, no_new_privs last.
+// dropInitPrivs drops this process to what fsviews' init keeps: the
+// daemon's user and group, no_new_privs, and of all capabilities only
+// CAP_KILL, so that it can forward signals to a daemon that changed its
+// user; from inside its PID namespace kill(2) reaches only the jail's
+// processes.
+//
+// Credentials belong to a thread in Linux and this process goes on
+// running Go code on all its threads, so what a thread can use is set on
+// every thread with AllThreadsSyscall (what the syscall package's Setuid
+// does). Each such call stops the world and signals every thread, so
+// they are kept to what matters: KEEPCAPS (per thread) across the uid
+// change, setgroups, setresgid, setresuid, one capset (permitted and
+// effective CAP_KILL, inheritable empty; the kernel then empties the
+// ambient set too, which keeps only what is both permitted and
+// inheritable), and no_new_privs.
+//
+// The bounding set is not among them. It is no privilege: it limits what
+// an execve can bring into the permitted set (and what capset may add to
+// the inheritable one, which needs the capability in the permitted set
+// or CAP_SETPCAP, neither left here). The init never execs again, and
+// with no_new_privs an execve could not raise the permitted set above
+// the caller's anyway (neither by root's rule, nor by file capabilities
+// or set-uid bits). Dropping it thread by thread was one stop-the-world
+// per capability, some forty, most of the jail's start-up. It is dropped
+// with plain prctl on this thread only, which is what /proc/PID/status
+// shows when it is the main thread (the usual case; otherwise on every
+// thread, the old slow way, so that what anyone reads stays true).
+// KEEPCAPS is left set: it only matters at a uid change, which no thread
+// can make any more without CAP_SETUID, and execve clears it.
 func dropInitPrivs(j *job) error {
 	all := func(what string, trap, a1, a2, a3 uintptr) error {
 		if _, _, e := syscall.AllThreadsSyscall(trap, a1, a2, a3); e != 0 {
@@ -35,11 +55,18 @@ func dropInitPrivs(j *job) error {
 		}
 		return nil
 	}
+	// Bounding set first: it only shrinks while CAP_SETPCAP is held.
+	leader := unix.Gettid() == unix.Getpid()
 	for n := 0; n <= j.LastCap; n++ {
-		if n != capKill {
-			if err := prctl("drop the bounding set", unix.PR_CAPBSET_DROP, uintptr(n)); err != nil {
-				return err
+		if n == capKill {
+			continue
+		}
+		if leader {
+			if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0); err != nil {
+				return fmt.Errorf("drop the bounding set: %w", err)
 			}
+		} else if err := prctl("drop the bounding set", unix.PR_CAPBSET_DROP, uintptr(n)); err != nil {
+			return err
 		}
 	}
 	uid, gid := j.Plan.UID, j.Plan.GID
@@ -62,14 +89,6 @@ func dropInitPrivs(j *job) error {
 	data := [2]unix.CapUserData{{Effective: 1 << capKill, Permitted: 1 << capKill}}
 	if err := all("capset", unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0); err != nil {
 		return err
-	}
-	if err := prctl("clear ambient capabilities", unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL); err != nil {
-		return err
-	}
-	if uid >= 0 {
-		if err := prctl("prctl PR_SET_KEEPCAPS off", unix.PR_SET_KEEPCAPS, 0); err != nil {
-			return err
-		}
 	}
 	return prctl("prctl PR_SET_NO_NEW_PRIVS", unix.PR_SET_NO_NEW_PRIVS, 1)
 }
@@ -106,7 +125,8 @@ func supervisorGone(status int) bool {
 // daemon ends, reports how to the supervisor and exits; the kernel then
 // kills what is left in the namespace.
 func reap(daemon int, status reporter) int {
-	shrink() // idle from here on
+	idle := time.AfterFunc(shrinkAfter, shrink) // then idle: see shrinkAfter
+	defer idle.Stop()
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, 0, nil)

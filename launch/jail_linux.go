@@ -90,11 +90,19 @@ func jail(jobFD int) int {
 	// The supervisor forwards signals from the start. PID 1 gets only
 	// those it has a handler for, and the Go runtime's default for a
 	// terminating one would exit 2 (PID 1 cannot kill itself): catch
-	// them now, and pass them on to the daemon once it exists.
+	// them, and pass them on to the daemon once it exists. The
+	// supervisor queues them until "open", which is said once Notify is
+	// done: Notify costs a few ms (a round trip to the runtime's signal
+	// thread per signal), so it runs while the job is read and the view
+	// is built, off the daemon's path.
 	early := make(chan os.Signal, 64)
-	signal.Notify(early, forwarded()...)
 	status := reporter{inherited(jobFD+1, "status")}
-	status.say("open")
+	notified := make(chan struct{})
+	go func() {
+		signal.Notify(early, forwarded()...)
+		status.say("open")
+		close(notified)
+	}()
 	var j job
 	jobFile := inherited(jobFD, "job")
 	dec := json.NewDecoder(jobFile)
@@ -116,6 +124,7 @@ func jail(jobFD int) int {
 		if err != nil {
 			return status.fail(err)
 		}
+		<-notified // or "open" could follow "hold"
 		status.hold(acks)
 		signal.Stop(early) // returns once what was caught is in the channel
 		select {

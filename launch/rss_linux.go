@@ -6,9 +6,18 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
+
+// shrinkAfter is how long after the jail's start the supervisor and
+// fsviews' init shrink. Not at once: shrinking takes a few milliseconds of
+// CPU (a GC, a walk of /proc/self/maps, page faults back in), which, run
+// while the view is built and the daemon starts, delays the daemon on a
+// busy machine. Half a second is after most daemons' start and long
+// before anyone measures an idle supervisor.
+const shrinkAfter = 500 * time.Millisecond
 
 // shrink makes an idle supervisor small. Most of a Go process's resident
 // memory is the pages of its own binary it has touched (package inits,

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -131,11 +132,21 @@ func supervise(j *job, started func(pid int) error) error {
 			return failed("%w", err)
 		}
 	}
-	// Notify before the child exists, so that no signal is missed; they
-	// wait in the channel until the jail can take them.
+	// Signals wait in the channel until the jail can take them. Notify
+	// costs a few ms (a round trip to the runtime's signal thread per
+	// signal), so it runs while the jail is cloned and its Go runtime
+	// starts, and must be done before anything below has to be undone:
+	// until then a terminating signal kills fsviews with the Go runtime's
+	// default, and the jail with it (Pdeathsig), as before the profile
+	// was read; nothing of the jail has been recorded yet. No Stop: this
+	// process ends when supervise returns (Exited.Exit re-raises the
+	// daemon's signal with a raw sigaction), and Stop costs as much again.
 	sigs := make(chan os.Signal, 64)
-	signal.Notify(sigs, forwarded()...)
-	defer signal.Stop(sigs)
+	notified := make(chan struct{})
+	go func() {
+		signal.Notify(sigs, forwarded()...)
+		close(notified)
+	}()
 	if err := cmd.Start(); err != nil {
 		if j.Plan.UserNS {
 			err = cloneUserNSError(err)
@@ -147,6 +158,7 @@ func supervise(j *job, started func(pid int) error) error {
 			f.Close()
 		}
 	}
+	<-notified
 	if started != nil {
 		if err := started(cmd.Process.Pid); err != nil {
 			jobW.Close()
@@ -212,7 +224,8 @@ func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) 
 			}
 		}
 	}()
-	shrink() // idle from here on
+	idle := time.NewTimer(shrinkAfter) // then idle: see shrinkAfter
+	defer idle.Stop()
 	open := false
 	var queued []os.Signal
 	var report []string
@@ -224,6 +237,8 @@ func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) 
 	}
 	for {
 		select {
+		case <-idle.C:
+			shrink()
 		case s := <-sigs:
 			if open {
 				unix.Kill(pid, s.(syscall.Signal))

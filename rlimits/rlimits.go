@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/fsviews/fsviews/internal/suggest"
 )
@@ -121,7 +122,7 @@ func (l Limit) String() string {
 	return fmt.Sprintf("%s=%s/%s", l.Name, show(l.Soft), show(l.Hard))
 }
 
-var sizePattern = regexp.MustCompile(`^([0-9]+)\s*([kKmMgGtT]?)(i?[bB])?$`)
+var sizePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)\s*([kKmMgGtT]?)(i?[bB])?$`) })
 
 // ParseValue parses one value of r as a profile writes it: a non-negative
 // integer, "infinity" (or "unlimited"), a decimal string, or for byte limits
@@ -139,7 +140,7 @@ func ParseValue(r Resource, v any) (uint64, error) {
 		if s == "infinity" || s == "unlimited" {
 			return Infinity, nil
 		}
-		m := sizePattern.FindStringSubmatch(s)
+		m := sizePattern().FindStringSubmatch(s)
 		if m == nil || (r.Unit != Bytes && (m[2] != "" || m[3] != "")) {
 			return 0, fmt.Errorf("bad value %q: %s", v, syntax(r))
 		}

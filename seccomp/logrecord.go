@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 )
 
 // LogRecord is one kernel audit record of a seccomp action (type=1326,
@@ -19,17 +20,17 @@ type LogRecord struct {
 }
 
 var (
-	recordPattern = regexp.MustCompile(`type=1326 .*\barch=([0-9a-fA-F]+) syscall=(\d+)\b`)
-	pidPattern    = regexp.MustCompile(`\bpid=(\d+)`)
-	commPattern   = regexp.MustCompile(`\bcomm=("[^"]*"|[0-9A-Fa-f]+)`)
-	exePattern    = regexp.MustCompile(`\bexe=("[^"]*"|[0-9A-Fa-f]+)`)
-	codePattern   = regexp.MustCompile(`\bcode=0x([0-9a-fA-F]+)`)
+	recordPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`type=1326 .*\barch=([0-9a-fA-F]+) syscall=(\d+)\b`) })
+	pidPattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bpid=(\d+)`) })
+	commPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bcomm=("[^"]*"|[0-9A-Fa-f]+)`) })
+	exePattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bexe=("[^"]*"|[0-9A-Fa-f]+)`) })
+	codePattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bcode=0x([0-9a-fA-F]+)`) })
 )
 
 // ParseLogRecord reads one line of the kernel log; ok is false for lines
 // that are not seccomp records.
 func ParseLogRecord(line string) (r LogRecord, ok bool) {
-	m := recordPattern.FindStringSubmatch(line)
+	m := recordPattern().FindStringSubmatch(line)
 	if m == nil {
 		return LogRecord{}, false
 	}
@@ -39,12 +40,12 @@ func ParseLogRecord(line string) (r LogRecord, ok bool) {
 		return LogRecord{}, false
 	}
 	r.AuditArch, r.Nr = uint32(arch), uint32(nr)
-	if m := pidPattern.FindStringSubmatch(line); m != nil {
+	if m := pidPattern().FindStringSubmatch(line); m != nil {
 		r.PID, _ = strconv.Atoi(m[1])
 	}
-	r.Comm = auditString(commPattern.FindStringSubmatch(line))
-	r.Exe = auditString(exePattern.FindStringSubmatch(line))
-	if m := codePattern.FindStringSubmatch(line); m != nil {
+	r.Comm = auditString(commPattern().FindStringSubmatch(line))
+	r.Exe = auditString(exePattern().FindStringSubmatch(line))
+	if m := codePattern().FindStringSubmatch(line); m != nil {
 		if code, err := strconv.ParseUint(m[1], 16, 32); err == nil {
 			r.Action, _ = actionOfRet(uint32(code))
 		}
