@@ -44,16 +44,12 @@ const capKill = 5
 // can make any more without CAP_SETUID, and execve clears it.
 func dropInitPrivs(j *job) error {
 	all := func(what string, trap, a1, a2, a3 uintptr) error {
-		if _, _, e := syscall.AllThreadsSyscall(trap, a1, a2, a3); e != 0 {
-			return fmt.Errorf("%s: %w", what, e)
-		}
-		return nil
+		_, _, e := syscall.AllThreadsSyscall(trap, a1, a2, a3)
+		return allThreadsError(what, e)
 	}
 	prctl := func(what string, option, arg uintptr) error {
-		if _, _, e := syscall.AllThreadsSyscall6(unix.SYS_PRCTL, option, arg, 0, 0, 0, 0); e != 0 {
-			return fmt.Errorf("%s: %w", what, e)
-		}
-		return nil
+		_, _, e := syscall.AllThreadsSyscall6(unix.SYS_PRCTL, option, arg, 0, 0, 0, 0)
+		return allThreadsError(what, e)
 	}
 	// Bounding set first: it only shrinks while CAP_SETPCAP is held.
 	leader := unix.Gettid() == unix.Getpid()
@@ -145,4 +141,17 @@ func reap(daemon int, status reporter) int {
 			return ws.ExitStatus()
 		}
 	}
+}
+
+// allThreadsError explains a failed AllThreadsSyscall. Go refuses those
+// calls (ENOTSUP) in a binary that links C code, where it cannot reach the
+// C library's threads.
+func allThreadsError(what string, e syscall.Errno) error {
+	switch {
+	case e == 0:
+		return nil
+	case e == syscall.ENOTSUP:
+		return fmt.Errorf("%s: %w: this fsviews binary was built with cgo, where Go cannot change the credentials of every thread; build it with CGO_ENABLED=0 (make build does)", what, e)
+	}
+	return fmt.Errorf("%s: %w", what, e)
 }
