@@ -99,7 +99,7 @@ func ParseAction(s string) (Action, error) {
 		if a, ok := errnoAliases[name]; ok {
 			name = a
 		}
-		if n, ok := errnoNumbers[name]; ok {
+		if n, ok := errnoNumbers()[name]; ok {
 			return Errno(n)
 		}
 		return 0, fmt.Errorf("unknown errno %q in action %q: use a name such as EPERM, EACCES, ENOSYS or a number 1..%d", e, s, maxErrno)
@@ -123,7 +123,7 @@ func (a Action) String() string {
 		if a.Errno() == 1 {
 			return "errno"
 		}
-		for name, n := range errnoNumbers {
+		for name, n := range errnoNumbers() {
 			if n == a.Errno() {
 				return "errno:" + name
 			}

@@ -71,7 +71,7 @@ func (a Arch) valid() bool { return a == AMD64 || a == ARM64 }
 type abi struct {
 	name      string
 	auditArch uint32
-	nums      map[string]uint32 // generated from x/sys; never mutated
+	nums      func() map[string]uint32 // generated from x/sys; never mutated
 }
 
 var (
@@ -91,7 +91,7 @@ func (a Arch) native() abi {
 // newer than this compiler.
 func (t abi) maxNr() uint32 {
 	var m uint32
-	for _, n := range t.nums {
+	for _, n := range t.nums() {
 		m = max(m, n)
 	}
 	return m
@@ -102,7 +102,7 @@ func (t abi) maxNr() uint32 {
 // is skipped rather than refused, so one profile serves every architecture.
 func knownAnywhere(name string) bool {
 	for _, t := range []abi{abiX8664, abiAArch64, abiI386} {
-		if _, ok := t.nums[name]; ok {
+		if _, ok := t.nums()[name]; ok {
 			return true
 		}
 	}

@@ -124,9 +124,9 @@ type span struct {
 // spans covers 0..2^32-1 with runs of equal outcome, so that the tree's size
 // depends on how often the outcome changes, not on how many syscalls exist.
 func (c *compiler) spans(pol policy) []span {
-	names := make(map[uint32]string, len(pol.abi.nums))
-	nrs := make([]uint32, 0, len(pol.abi.nums))
-	for name, nr := range pol.abi.nums {
+	names := make(map[uint32]string, len(pol.abi.nums()))
+	nrs := make([]uint32, 0, len(pol.abi.nums()))
+	for name, nr := range pol.abi.nums() {
 		if _, dup := names[nr]; !dup {
 			nrs = append(nrs, nr)
 		}
@@ -220,7 +220,7 @@ func (c *compiler) subtree(s []span) label {
 }
 
 func nrNote(t abi, op string, nr uint32) string {
-	for name, n := range t.nums {
+	for name, n := range t.nums() {
 		if n == nr {
 			return fmt.Sprintf("nr %s %s", op, name)
 		}

@@ -197,7 +197,7 @@ func TestPresetFacts(t *testing.T) {
 		for _, arch := range []Arch{AMD64, ARM64} {
 			r := newRunner(t, mustCompile(t, Spec{Preset: preset}, arch))
 			for _, f := range fs {
-				n, ok := arch.native().nums[f.syscall]
+				n, ok := arch.native().nums()[f.syscall]
 				if !ok {
 					continue
 				}
@@ -225,7 +225,7 @@ func TestPresetFacts(t *testing.T) {
 func TestForeignABIs(t *testing.T) {
 	const x32 = x32SyscallBit
 	mountNr, readNr := nr(t, AMD64, "mount"), nr(t, AMD64, "read")
-	i386Mount, i386Getpid := sysnumI386["mount"], sysnumI386["getpid"]
+	i386Mount, i386Getpid := sysnumI386()["mount"], sysnumI386()["getpid"]
 	kill, eperm, allow, enosys := ActionKillProcess, ActionErrno, ActionAllow, ActionENOSYS
 	cases := []struct {
 		name string
@@ -318,7 +318,7 @@ func TestListSemantics(t *testing.T) {
 // conditions, so that the program is far longer than 255 instructions.
 func bigSpec(arch Arch, n int, oneSyscall bool) Spec {
 	var names []string
-	for name := range arch.native().nums {
+	for name := range arch.native().nums() {
 		names = append(names, name)
 	}
 	sortStrings(names)

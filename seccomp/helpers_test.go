@@ -161,7 +161,7 @@ func mustCompile(t testing.TB, s Spec, arch Arch) Program {
 
 func nr(t testing.TB, a Arch, name string) uint32 {
 	t.Helper()
-	n, ok := a.native().nums[name]
+	n, ok := a.native().nums()[name]
 	if !ok {
 		t.Fatalf("no syscall %q on %s", name, a)
 	}

@@ -94,7 +94,7 @@ func (r LogRecord) Syscall() (name string, abiName string, ok bool) {
 	default:
 		return fmt.Sprintf("syscall %d", r.Nr), fmt.Sprintf("arch %#x", r.AuditArch), false
 	}
-	for n, v := range t.nums {
+	for n, v := range t.nums() {
 		if v == nr {
 			return n, t.name, true
 		}

@@ -47,13 +47,13 @@ func (s Spec) resolve(t abi) policy {
 	presetNames, enosys := in(p.names), in(p.enosys)
 	userAllow, userDeny := in(s.Allow), in(s.Deny)
 
-	pol := policy{abi: t, byNr: make(map[uint32]decision, len(t.nums)), unknown: refuse}
+	pol := policy{abi: t, byNr: make(map[uint32]decision, len(t.nums())), unknown: refuse}
 	if !allowlist {
 		// Newer syscalls than this table may duplicate denied ones (as the
 		// mount API did for mount): ENOSYS refuses them and lets libc fall back.
 		pol.unknown = ActionENOSYS
 	}
-	for name, nr := range t.nums {
+	for name, nr := range t.nums() {
 		d := decision{base: ActionAllow}
 		if allowlist != presetNames[name] {
 			d.base = refuse // listed in a denylist, or missing from an allowlist

@@ -7,7 +7,7 @@ func allSyscallNames() []string {
 	seen := map[string]bool{}
 	var names []string
 	for _, t := range []abi{abiX8664, abiAArch64, abiI386} {
-		for n := range t.nums {
+		for n := range t.nums() {
 			if !seen[n] {
 				seen[n] = true
 				names = append(names, n)
