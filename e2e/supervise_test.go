@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -247,7 +248,8 @@ func TestProcShowsOnlyTheJail(t *testing.T) {
 // the daemon's own handler's status, never a Go runtime's exit 2 or a
 // hang. Delays vary so the signal lands in different stages. Not with
 // as_pid_1: the kernel drops a signal sent to a PID 1 before it has a
-// handler, so there a daemon can miss one sent in its first moments.
+// handler, so there a daemon can miss one sent in its first moments
+// (TestSignalDuringStartUpAsPID1 covers one sent before it runs).
 func TestSignalDuringStartUp(t *testing.T) {
 	requireRoot(t)
 	h := hostDir(t)
@@ -268,6 +270,58 @@ func TestSignalDuringStartUp(t *testing.T) {
 			if !(r.code == 7 || r.signal == syscall.SIGTERM) {
 				t.Errorf("%s, SIGTERM after %dms: want exit 7 or death by SIGTERM, got %v", m.name, 2*i, r)
 			}
+		}
+	}
+}
+
+// With as_pid_1, a SIGTERM that reaches the supervisor while the jail is
+// still being built ends the run as a death by SIGTERM, although the
+// daemon has no handler for it: the supervisor held it until PID 1 had
+// executed the daemon, which as PID 1 would never see it (the kernel
+// drops what PID 1 does not handle), so it kills the jail instead. The
+// view has 1500 binds, so that building it outlasts the few ms between
+// the jail's start and the signal; without the rule the daemon would sleep
+// its 5 s and exit 0.
+func TestSignalDuringStartUpAsPID1(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	var binds strings.Builder
+	for i := 0; i < 1500; i++ {
+		fmt.Fprintf(&binds, "[[bind]]\nsource = %q\ntarget = \"/b/%d\"\n", h, i)
+	}
+	profile := writeProfile(t, h, "early-pid1", base+models[2].namespaces+binds.String())
+	for i := 0; i < 3; i++ {
+		cmd := exec.Command(fsviews(t), "run", profile, "--", "/bin/sh", "-c", "sleep 5")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Once the jail exists, the supervisor is a moment from handing it
+		// the job, after its own signal set-up.
+		// (The children of the thread that cloned it: any of the
+		// supervisor's.)
+		children := fmt.Sprintf("/proc/%d/task/*/children", cmd.Process.Pid)
+		started := func() bool {
+			paths, _ := filepath.Glob(children)
+			for _, p := range paths {
+				if b, _ := os.ReadFile(p); len(b) > 0 {
+					return true
+				}
+			}
+			return false
+		}
+		for deadline := time.Now().Add(10 * time.Second); !started() && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(5 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGTERM)
+		timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+		r := wait(t, cmd, &stdout, &stderr)
+		timer.Stop()
+		if r.signal != syscall.SIGTERM || time.Since(start) > 4*time.Second {
+			t.Errorf("SIGTERM while the jail is built: want death by SIGTERM at once, got after %v: %v", time.Since(start).Round(time.Millisecond), r)
 		}
 	}
 }

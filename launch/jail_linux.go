@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -55,14 +54,6 @@ type reporter struct{ f *os.File }
 // say reports one line: "open" (signals may come), "exit N", "signal N".
 func (r reporter) say(line string) { fmt.Fprintln(r.f, line) }
 
-// hold asks the supervisor to keep signals until the next "open" (or
-// until the status pipe closes), and waits until it has acknowledged, so
-// that none is still on its way when this process execs.
-func (r reporter) hold(acks *bufio.Reader) {
-	r.say("hold")
-	acks.ReadString('\n')
-}
-
 // fail reports err, which ends the stage, and returns its exit status.
 func (r reporter) fail(err error) int {
 	code := 125
@@ -85,58 +76,48 @@ func inherited(fd int, name string) *os.File {
 // and the others the plan asks for, made by clone). It reads the job,
 // then either becomes the daemon (as_pid_1) or starts it and becomes
 // fsviews' init.
+//
+// Signals: the supervisor passes on none until this process says "open",
+// or until the status pipe closes. With as_pid_1 it never says it: it
+// handles no signal of its own, and the pipe closes when it executes the
+// daemon (or exits with its error), from which point signals go straight
+// to the daemon; see superviseLoop for one that came before.
 func jail(jobFD int) int {
 	runtime.LockOSThread()
-	// The supervisor forwards signals from the start. PID 1 gets only
-	// those it has a handler for, and the Go runtime's default for a
-	// terminating one would exit 2 (PID 1 cannot kill itself): catch
-	// them, and pass them on to the daemon once it exists. The
-	// supervisor queues them until "open", which is said once Notify is
-	// done: Notify costs a few ms (a round trip to the runtime's signal
-	// thread per signal), so it runs while the job is read and the view
-	// is built, off the daemon's path.
-	early := make(chan os.Signal, 64)
 	status := reporter{inherited(jobFD+1, "status")}
-	notified := make(chan struct{})
-	go func() {
-		signal.Notify(early, forwarded()...)
-		status.say("open")
-		close(notified)
-	}()
 	var j job
-	jobFile := inherited(jobFD, "job")
-	dec := json.NewDecoder(jobFile)
-	if err := dec.Decode(&j); err != nil {
+	if err := json.NewDecoder(inherited(jobFD, "job")).Decode(&j); err != nil {
 		return status.fail(failed("bug: read the job from the supervisor: %w", err))
 	}
-	acks := bufio.NewReader(io.MultiReader(dec.Buffered(), jobFile))
 	j.statusFD = jobFD + 1
 	if j.RelayFD >= 0 {
 		// Bound into the view by build, read by the supervisor: nothing
 		// started here inherits it.
 		unix.CloseOnExec(j.RelayFD)
 	}
+	if err := mounts.MakePrivate(); err != nil {
+		return status.fail(failed("%w", err))
+	}
 	if j.Plan.AsPID1 {
-		if err := mounts.MakePrivate(); err != nil {
-			return status.fail(failed("%w", err))
-		}
 		path, err := enter(&j)
 		if err != nil {
 			return status.fail(err)
 		}
-		<-notified // or "open" could follow "hold"
-		status.hold(acks)
-		signal.Stop(early) // returns once what was caught is in the channel
-		select {
-		case s := <-early:
-			// The daemon would have been killed before it ran: end as if
-			// it had been.
-			status.say(fmt.Sprintf("signal %d", int(s.(syscall.Signal))))
-			return 128 + int(s.(syscall.Signal))
-		default:
-		}
 		return status.fail(execDaemon(&j, path, 1))
 	}
+
+	// The init passes on to the daemon the signals it gets. PID 1 gets
+	// only those it has a handler for, and the Go runtime's default for a
+	// terminating one would exit 2 (PID 1 cannot kill itself): catch
+	// them. The supervisor queues them until "open", which is said once
+	// Notify is done: Notify costs a few ms (a round trip to the
+	// runtime's signal thread per signal), so it runs while the view is
+	// built, off the daemon's path.
+	early := make(chan os.Signal, 64)
+	go func() {
+		signal.Notify(early, forwarded()...)
+		status.say("open")
+	}()
 
 	// The daemon is started by this process, and must be inside the view,
 	// which has no /proc/self/exe to re-execute. So the daemon's stage
@@ -173,9 +154,6 @@ func jail(jobFD int) int {
 			unix.Kill(daemon.Pid, s.(syscall.Signal))
 		}
 	}()
-	if err := mounts.MakePrivate(); err != nil {
-		return status.fail(failed("%w", err))
-	}
 	path, err := enter(&j)
 	if err != nil {
 		return status.fail(err)

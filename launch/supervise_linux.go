@@ -168,16 +168,15 @@ func supervise(j *job, started func(pid int) error) error {
 		}
 	}
 	err = json.NewEncoder(jobW).Encode(j)
+	jobW.Close()
 	if err != nil {
-		jobW.Close()
 		cmd.Process.Kill()
 		return failed("hand the plan to the jail: %w", err)
 	}
 	if notify != nil {
 		go notify.run()
 	}
-	ws, report, err := superviseLoop(cmd.Process.Pid, sigs, statusR, jobW)
-	jobW.Close()
+	ws, report, err := superviseLoop(cmd.Process.Pid, sigs, statusR)
 	if err != nil {
 		return err
 	}
@@ -192,15 +191,16 @@ func supervise(j *job, started func(pid int) error) error {
 //
 // A Go process handles no signal until os/signal is set up, and the
 // runtime's default for SIGTERM and the like exits 2 (a PID 1 cannot even
-// kill itself). So the jail says on the status pipe when it is "open"
-// (handlers set) and when it must "hold" (about to execve the daemon as
-// PID 1, with as_pid_1); the supervisor
-// acknowledges a hold on the job pipe, so that nothing it sent before is
-// still on its way, and queues signals until the next "open", or until
-// the status pipe closes (the daemon, as PID 1, replaced the jail's code:
-// from then on signals go straight to it). Every step blocks: no CPU
-// while idle.
-func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) (unix.WaitStatus, []string, error) {
+// kill itself). So signals are queued until PID 1 says "open" on the
+// status pipe (fsviews' init, once its handlers are set), or until the
+// pipe closes: with as_pid_1, when the jail's code is replaced by the
+// daemon's (the pipe is close-on-exec). A queued signal whose default
+// action ends a process would have killed the daemon before it ran, but
+// now meets a PID 1 that may have no handler yet, and the kernel drops
+// what PID 1 does not handle: the jail is killed instead and ends as
+// killed by that signal (see pendingEnd). Every step blocks: no CPU while
+// idle.
+func superviseLoop(pid int, sigs chan os.Signal, status *os.File) (unix.WaitStatus, []string, error) {
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(status)
@@ -235,11 +235,36 @@ func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) 
 		}
 		queued = nil
 	}
+	// closed runs once the status pipe has no writer left: PID 1 executed
+	// the daemon (as_pid_1) or ended. What is queued came before.
+	closed := func() {
+		if s, ok := pendingEnd(queued); ok && !open {
+			unix.Kill(pid, unix.SIGKILL)
+			report = append(report, fmt.Sprintf("signal %d", int(s)))
+			queued = nil
+		}
+		open = true
+		flush()
+	}
 	for {
 		select {
 		case <-idle.C:
 			shrink()
 		case s := <-sigs:
+			// The pipe closes at execve, before the daemon runs, but the
+			// reader above may not have seen it yet: ask the kernel, and
+			// take what PID 1 said before (an error) first.
+			if !open && lines != nil && hungUp(status) {
+				for line := range lines {
+					if line == "open" {
+						open = true
+					} else {
+						report = append(report, line)
+					}
+				}
+				lines = nil
+				closed()
+			}
 			if open {
 				unix.Kill(pid, s.(syscall.Signal))
 			} else {
@@ -249,14 +274,10 @@ func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) 
 			switch {
 			case !ok:
 				lines = nil
-				open = true
-				flush()
+				closed()
 			case line == "open":
 				open = true
 				flush()
-			case line == "hold":
-				open = false
-				ack.WriteString("ack\n")
 			default:
 				report = append(report, line)
 			}
@@ -273,6 +294,36 @@ func superviseLoop(pid int, sigs chan os.Signal, status *os.File, ack *os.File) 
 			return w.ws, report, nil
 		}
 	}
+}
+
+// hungUp reports whether every write end of pipe r is closed.
+func hungUp(r *os.File) bool {
+	rc, err := r.SyscallConn()
+	if err != nil {
+		return false
+	}
+	hup := false
+	rc.Control(func(fd uintptr) {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(fds, 0); err == nil && n > 0 {
+			hup = fds[0].Revents&unix.POLLHUP != 0
+		}
+	})
+	return hup
+}
+
+// pendingEnd returns the first of queued whose default action ends a
+// process: every forwarded signal but those that stop or continue it, or
+// change nothing (SIGWINCH).
+func pendingEnd(queued []os.Signal) (unix.Signal, bool) {
+	for _, s := range queued {
+		switch s {
+		case unix.SIGWINCH, unix.SIGCONT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+			continue
+		}
+		return s.(syscall.Signal), true
+	}
+	return 0, false
 }
 
 // outcome reads what PID 1 reported and how it ended. Reports are lines:
