@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -279,9 +278,9 @@ func TestSignalDuringStartUp(t *testing.T) {
 // daemon has no handler for it: the supervisor held it until PID 1 had
 // executed the daemon, which as PID 1 would never see it (the kernel
 // drops what PID 1 does not handle), so it kills the jail instead. The
-// view has 1500 binds, so that building it outlasts the few ms between
-// the jail's start and the signal; without the rule the daemon would sleep
-// its 5 s and exit 0.
+// view has 1500 binds, so that building it (some 100 ms) outlasts the
+// 20 ms between the jail's start and the signal; without the rule the
+// daemon would sleep its 5 s and exit 0.
 func TestSignalDuringStartUpAsPID1(t *testing.T) {
 	requireRoot(t)
 	h := hostDir(t)
@@ -300,22 +299,10 @@ func TestSignalDuringStartUpAsPID1(t *testing.T) {
 		}
 		// Once the jail exists, the supervisor is a moment from handing it
 		// the job, after its own signal set-up.
-		// (The children of the thread that cloned it: any of the
-		// supervisor's.)
-		children := fmt.Sprintf("/proc/%d/task/*/children", cmd.Process.Pid)
-		started := func() bool {
-			paths, _ := filepath.Glob(children)
-			for _, p := range paths {
-				if b, _ := os.ReadFile(p); len(b) > 0 {
-					return true
-				}
-			}
-			return false
-		}
-		for deadline := time.Now().Add(10 * time.Second); !started() && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(10 * time.Second); len(descendants(t, cmd.Process.Pid)) == 0 && time.Now().Before(deadline); {
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGTERM)
 		timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 		r := wait(t, cmd, &stdout, &stderr)

@@ -110,9 +110,17 @@ func rearmPdeathsig(j *job, pid int) error {
 
 // supervisorGone reports whether nobody reads the status pipe any more.
 func supervisorGone(status int) bool {
-	fds := []unix.PollFd{{Fd: int32(status), Events: unix.POLLOUT}}
-	n, err := unix.Poll(fds, 0)
-	return err == nil && n > 0 && fds[0].Revents&unix.POLLERR != 0
+	return pollNow(status, unix.POLLOUT)&unix.POLLERR != 0
+}
+
+// pollNow returns the events of fd the kernel reports at once, 0 when none
+// (or when poll fails).
+func pollNow(fd int, events int16) int16 {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: events}}
+	if n, err := unix.Poll(fds, 0); err != nil || n == 0 {
+		return 0
+	}
+	return fds[0].Revents
 }
 
 // reap is fsviews' init at work: it reaps every process that ends in the

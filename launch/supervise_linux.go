@@ -303,12 +303,7 @@ func hungUp(r *os.File) bool {
 		return false
 	}
 	hup := false
-	rc.Control(func(fd uintptr) {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		if n, err := unix.Poll(fds, 0); err == nil && n > 0 {
-			hup = fds[0].Revents&unix.POLLHUP != 0
-		}
-	})
+	rc.Control(func(fd uintptr) { hup = pollNow(int(fd), unix.POLLIN)&unix.POLLHUP != 0 })
 	return hup
 }
 
