@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -289,28 +290,57 @@ func TestSignalDuringStartUpAsPID1(t *testing.T) {
 		fmt.Fprintf(&binds, "[[bind]]\nsource = %q\ntarget = \"/b/%d\"\n", h, i)
 	}
 	profile := writeProfile(t, h, "early-pid1", base+models[2].namespaces+binds.String())
+	self, err := filepath.EvalSymlinks(fsviews(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 3; i++ {
-		cmd := exec.Command(fsviews(t), "run", profile, "--", "/bin/sh", "-c", "sleep 5")
+		cmd := exec.Command(self, "run", profile, "--", "/bin/sh", "-c", "sleep 5")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		start := time.Now()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Once the jail exists, the supervisor is a moment from handing it
-		// the job, after its own signal set-up.
-		for deadline := time.Now().Add(10 * time.Second); len(descendants(t, cmd.Process.Pid)) == 0 && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-		time.Sleep(20 * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGTERM)
 		timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+		// Hold PID 1 still (SIGSTOP reaches a PID 1 from outside its
+		// namespace) so that the signal surely comes before the daemon
+		// runs, whatever the machine's speed: a fixed sleep raced with a
+		// fast start-up.
+		jail := firstChild(t, cmd.Process.Pid, 10*time.Second)
+		syscall.Kill(jail, syscall.SIGSTOP)
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", jail)); exe != self {
+			syscall.Kill(jail, syscall.SIGCONT)
+			t.Fatalf("PID 1 was %q, not fsviews (%s), when it was stopped", exe, self)
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		// The supervisor takes the signal while PID 1 is held.
+		time.Sleep(300 * time.Millisecond)
+		syscall.Kill(jail, syscall.SIGCONT)
 		r := wait(t, cmd, &stdout, &stderr)
 		timer.Stop()
 		if r.signal != syscall.SIGTERM || time.Since(start) > 4*time.Second {
 			t.Errorf("SIGTERM while the jail is built: want death by SIGTERM at once, got after %v: %v", time.Since(start).Round(time.Millisecond), r)
 		}
 	}
+}
+
+// firstChild polls, without sleeping, for the first child of pid and
+// returns its PID.
+func firstChild(t *testing.T, pid int, timeout time.Duration) int {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+		for _, f := range tasks {
+			b, _ := os.ReadFile(f)
+			if fields := strings.Fields(string(b)); len(fields) > 0 {
+				c, _ := strconv.Atoi(fields[0])
+				return c
+			}
+		}
+	}
+	t.Fatalf("process %d started no child in %v", pid, timeout)
+	return 0
 }
 
 // fsviews' init keeps the daemon's user, no_new_privs and only CAP_KILL,
