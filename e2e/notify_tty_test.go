@@ -102,6 +102,49 @@ func TestNotifySocketEveryModel(t *testing.T) {
 	}
 }
 
+// The relay is a root process passing the jail's words to systemd: a
+// MAINPID smuggled behind "\r" (systemd splits lines on it too), a
+// NOTIFYACCESS= or an unknown tag never reaches the service manager, and
+// a datagram with a NUL is not relayed at all. Before the relay kept only
+// known tags, "READY=1\rMAINPID=1" went out as it came, and systemd made
+// that PID the unit's main PID.
+func TestNotifyRelayFiltersHostileMessages(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	for _, m := range models[1:] {
+		t.Run(m.name, func(t *testing.T) {
+			profile := writeProfile(t, h, "notify-attack", base+m.namespaces)
+			sock := filepath.Join(h, "notify-attack-"+strings.ReplaceAll(m.name, " ", "-"))
+			l := listenNotify(t, sock)
+			attack := `exec /usr/bin/python3 -c '
+import os, socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect(os.environ["NOTIFY_SOCKET"])
+s.send(b"READY=1\x00\nMAINPID=1")
+s.send(b"READY=1\rMAINPID=1\rMAINPIDFD=3\nNOTIFYACCESS=all\nX_FSVIEWS=1\rSTATUS=up")
+'`
+			cmd := exec.Command(fsviews(t), "run", profile, "--", "/bin/sh", "-c", attack)
+			cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if r := wait(t, cmd, &stdout, &stderr); r.code != 0 {
+				t.Fatalf("run failed: %v", r)
+			}
+			msg, sender := notification(t, l)
+			if msg != "READY=1\nSTATUS=up" {
+				t.Errorf("the host's notify socket got %q from PID %d, want only %q", msg, sender, "READY=1\nSTATUS=up")
+			}
+			l.SetDeadline(time.Now().Add(200 * time.Millisecond))
+			if n, err := l.Read(make([]byte, 512)); err == nil {
+				t.Errorf("a second notification was relayed (%d bytes): the NUL datagram must be dropped", n)
+			}
+		})
+	}
+}
+
 // A NOTIFY_SOCKET that points nowhere is a warning, never a hang, and the
 // daemon runs without it; an abstract socket with a new network
 // namespace is an error; with the host's network it passes as it is.

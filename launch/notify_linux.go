@@ -1,7 +1,6 @@
 package launch
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -98,8 +97,10 @@ func relayOp(plan *views.Plan) (views.Op, bool) {
 // the supervisor, which is the unit's main PID, so that the default
 // NotifyAccess=main accepts them. Each datagram goes on as it came, with
 // the descriptors it carried (FDSTORE=1, sd_notify_barrier's pipe),
-// except MAINPID= lines: the PID the daemon knows is its PID in the jail,
-// and the main PID is the supervisor, which ends as the daemon does.
+// reduced to the assignments filterNotify knows: the datagram is the
+// jail's, hostile input to a root process, and MAINPID= in particular
+// would name a PID the daemon sees in the jail (or a host process) where
+// the main PID is the supervisor, which ends as the daemon does.
 type relay struct {
 	in, out int      // the socket in the view; an unbound socket to send from
 	file    *os.File // in, for ExtraFiles; held so that no finalizer closes it
@@ -158,7 +159,10 @@ func (r *relay) one(buf, oob []byte, flags int) error {
 			unix.Close(fd)
 		}
 	}()
-	msg := withoutMainPID(buf[:n])
+	msg, ok := filterNotify(buf[:n])
+	if !ok {
+		return nil
+	}
 	var rights []byte
 	if len(fds) > 0 {
 		rights = unix.UnixRights(fds...)
@@ -169,18 +173,4 @@ func (r *relay) one(buf, oob []byte, flags int) error {
 		warn("relay a notification to NOTIFY_SOCKET=%s: %v", r.to, err)
 	}
 	return nil
-}
-
-// withoutMainPID drops MAINPID= lines from a notification.
-func withoutMainPID(msg []byte) []byte {
-	if !bytes.Contains(msg, []byte("MAINPID=")) {
-		return msg
-	}
-	var out [][]byte
-	for _, line := range bytes.Split(msg, []byte("\n")) {
-		if !bytes.HasPrefix(line, []byte("MAINPID=")) {
-			out = append(out, line)
-		}
-	}
-	return bytes.Join(out, []byte("\n"))
 }
