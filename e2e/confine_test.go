@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -514,5 +515,38 @@ deny = ["chroot"]
 	logged := run(t, "plan", "--seccomp", "--seccomp-log", profile)
 	if !strings.Contains(logged.stdout, "; log\n") || strings.Contains(logged.stdout, "; errno\n") {
 		t.Errorf("plan --seccomp --seccomp-log should show log returns instead of EPERM:\n%v", logged)
+	}
+}
+
+// The stdio and strict presets let a program set its own limits only: an
+// in-place decoder used prlimit64 on a host process of its uid to set
+// RLIMIT_CPU to 1 s and kill it. prlimit(1) on its own limits (pid 0,
+// as glibc's setrlimit passes) still works.
+func TestPresetPrlimitOnlySelf(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	victim := exec.Command("/bin/sleep", "60")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { victim.Process.Kill(); victim.Wait() }()
+	limits := fmt.Sprintf("/proc/%d/limits", victim.Process.Pid)
+	before, err := os.ReadFile(limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// strict has the same rule, but a dynamic prlimit(1) cannot start
+	// under it, so only stdio can show it here.
+	profile := writeProfile(t, h, "prlimit-stdio", base+"[seccomp]\npreset = \"stdio\"\n")
+	r := run(t, "run", profile, "--", "/usr/bin/prlimit", "--pid", strconv.Itoa(victim.Process.Pid), "--cpu=1:1")
+	after, err := os.ReadFile(limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code == 0 || string(after) != string(before) {
+		t.Errorf("preset stdio: prlimit on host process %d: want refused and its limits unchanged, got %v\n%s", victim.Process.Pid, r, after)
+	}
+	if r := run(t, "run", profile, "--", "/usr/bin/prlimit", "--nofile=64:64", "/bin/true"); r.code != 0 {
+		t.Errorf("preset stdio: prlimit on its own limits: %v", r)
 	}
 }

@@ -54,8 +54,8 @@
 //
 //   - "strict": read, write, exit, exit_group, rt_sigreturn, execve, and a
 //     static binary's start-up (arch_prctl, set_tid_address, set_robust_list,
-//     rseq, brk, munmap, mprotect, getrandom, prlimit64, fstat, newfstatat,
-//     mmap of anonymous memory only). A statically linked "read stdin, write
+//     rseq, brk, munmap, mprotect, getrandom, fstat, newfstatat, prlimit64
+//     with pid 0 only, mmap of anonymous memory only). A statically linked "read stdin, write
 //     stdout" program runs; a dynamically linked one does not.
 //   - "stdio": pledge-like, for filters such as cat, gzip -d, a decoder.
 //     I/O on existing descriptors (read/write families, lseek, dup, fcntl,
