@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/BurntSushi/toml"
 
@@ -53,7 +54,7 @@ func (l Loader) Load(ref string) (*Profile, Problems) {
 	if probs != nil {
 		return nil, probs
 	}
-	layers, probs := l.readLayers(src, nil, Pos{})
+	layers, probs := l.readLayers(src, nil, Pos{}, map[string]bool{})
 	if layers == nil {
 		return nil, probs
 	}
@@ -123,13 +124,26 @@ func (l Loader) Available() []string {
 	return names
 }
 
+// diskSource names the file at p by device and inode where it exists, so
+// that the same file reached through two names (a symlink loop such as
+// d -> ., then d/d/x.toml) is one file to the cycle and repeat checks.
 func diskSource(p string) source {
 	id, err := filepath.Abs(p)
 	if err != nil {
 		id = p
 	}
+	if fi, err := os.Stat(p); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			id = fmt.Sprintf("inode:%d:%d", st.Dev, st.Ino)
+		}
+	}
 	return source{display: p, id: id, path: p}
 }
+
+// maxIncludes bounds the files one profile may pull in: with each file
+// read once, only a wide tree could grow past it, and no profile needs
+// that many.
+const maxIncludes = 64
 
 func (l Loader) read(src source) ([]byte, error) {
 	if src.lib {
@@ -161,12 +175,28 @@ func (l Loader) include(from source, name string) source {
 
 // readLayers decodes src and, depth first, the files it includes. from is
 // where src was included, so that a missing include is reported there.
-func (l Loader) readLayers(src source, stack []string, from Pos) ([]layer, Problems) {
-	if i := slices.Index(stack, src.id); i >= 0 {
-		chain := append(slices.Clone(stack[i:]), src.id)
+// stack is the chain of files including src, for cycles; seen holds every
+// file read so far: a file included a second time is skipped (its keys
+// are in already), which keeps a chain of files each including the next
+// twice linear instead of exponential.
+func (l Loader) readLayers(src source, stack []source, from Pos, seen map[string]bool) ([]layer, Problems) {
+	if i := slices.IndexFunc(stack, func(s source) bool { return s.id == src.id }); i >= 0 {
+		var chain []string
+		for _, s := range stack[i:] {
+			chain = append(chain, s.display)
+		}
+		chain = append(chain, src.display)
 		return nil, Problems{{Pos: from, Key: "include",
 			Msg: "include cycle: " + strings.Join(chain, " -> ") + "; remove one of these includes"}}
 	}
+	if seen[src.id] {
+		return nil, nil
+	}
+	if len(seen) >= maxIncludes {
+		return nil, Problems{{Pos: from, Key: "include",
+			Msg: fmt.Sprintf("more than %d files included; a profile needs a few bases: merge or drop includes", maxIncludes)}}
+	}
+	seen[src.id] = true
 	data, err := l.read(src)
 	if err != nil {
 		if from.File != "" {
@@ -201,7 +231,7 @@ func (l Loader) readLayers(src source, stack []string, from Pos) ([]layer, Probl
 			probs = append(probs, Problem{Pos: at, Key: "include", Msg: "empty include path; name a profile file such as \"base/libc.toml\""})
 			continue
 		}
-		sub, subProbs := l.readLayers(l.include(src, inc), append(stack, src.id), at)
+		sub, subProbs := l.readLayers(l.include(src, inc), append(stack, src), at, seen)
 		probs = append(probs, subProbs...)
 		layers = append(layers, sub...)
 	}
