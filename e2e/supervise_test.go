@@ -307,8 +307,9 @@ func TestSignalDuringStartUpAsPID1(t *testing.T) {
 		// namespace) so that the signal surely comes before the daemon
 		// runs, whatever the machine's speed: a fixed sleep raced with a
 		// fast start-up.
-		jail := firstChild(t, cmd.Process.Pid, 10*time.Second)
+		jail := jailChild(t, cmd.Process.Pid, 10*time.Second)
 		syscall.Kill(jail, syscall.SIGSTOP)
+		waitStopped(t, jail)
 		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", jail)); exe != self {
 			syscall.Kill(jail, syscall.SIGCONT)
 			t.Fatalf("PID 1 was %q, not fsviews (%s), when it was stopped", exe, self)
@@ -325,21 +326,45 @@ func TestSignalDuringStartUpAsPID1(t *testing.T) {
 	}
 }
 
-// firstChild polls, without sleeping, for the first child of pid and
-// returns its PID.
-func firstChild(t *testing.T, pid int, timeout time.Duration) int {
+// waitStopped waits until pid is in state T: SIGSTOP takes effect on the
+// way back to user space, so right after kill(2) the process may still be
+// in the middle of a system call such as execve.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatalf("process %d: %v", pid, err)
+		}
+		s := string(b)
+		if f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]); len(f) > 0 && f[0] == "T" {
+			return
+		}
+	}
+	t.Fatalf("process %d did not stop", pid)
+}
+
+// jailChild polls, without sleeping, for the child of pid that is PID 1
+// of a new PID namespace (fsviews may start other, short-lived children)
+// and returns its PID as the host sees it.
+func jailChild(t *testing.T, pid int, timeout time.Duration) int {
 	t.Helper()
 	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); {
 		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 		for _, f := range tasks {
 			b, _ := os.ReadFile(f)
-			if fields := strings.Fields(string(b)); len(fields) > 0 {
-				c, _ := strconv.Atoi(fields[0])
-				return c
+			for _, c := range strings.Fields(string(b)) {
+				status, _ := os.ReadFile("/proc/" + c + "/status")
+				for _, line := range strings.Split(string(status), "\n") {
+					if ns := strings.Fields(line); len(ns) == 3 && ns[0] == "NSpid:" && ns[2] == "1" {
+						n, _ := strconv.Atoi(c)
+						return n
+					}
+				}
 			}
 		}
 	}
-	t.Fatalf("process %d started no child in %v", pid, timeout)
+	t.Fatalf("process %d started no PID 1 in %v", pid, timeout)
 	return 0
 }
 
