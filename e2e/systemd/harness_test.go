@@ -19,7 +19,7 @@ const inside = "/opt/fsviews-e2e"
 
 // harness is one booted container with systemd as its PID 1.
 type harness struct {
-	script string // the sd-harness script
+	script string // scripts/sd-container
 	env    []string
 	dir    string // host side of inside
 }
@@ -62,15 +62,16 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// harnessScript finds sd-harness: $SD_HARNESS, else ../shared/systemd
-// beside the repository, as CI lays it out.
+// harnessScript is the repository's own scripts/sd-container, which
+// boots the container; $SD_HARNESS names another script with the same
+// commands.
 func harnessScript() (string, error) {
 	p := os.Getenv("SD_HARNESS")
 	if p == "" {
-		p = filepath.Join(repoRoot(), "..", "shared", "systemd", "sd-harness")
+		p = filepath.Join(repoRoot(), "scripts", "sd-container")
 	}
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("the systemd harness is not at %s (set SD_HARNESS to its path): %w", p, err)
+		return "", fmt.Errorf("the systemd container script is not at %s: %w", p, err)
 	}
 	return filepath.Abs(p)
 }
@@ -115,7 +116,7 @@ func boot(tmp string) (*harness, error) {
 		h.shutdown()
 		fails = append(fails, fmt.Sprintf("try %d: %v\n%s", try, err, out))
 	}
-	return nil, fmt.Errorf("sd-harness boot failed 3 times:\n%s", strings.Join(fails, "\n"))
+	return nil, fmt.Errorf("sd-container boot failed 3 times:\n%s", strings.Join(fails, "\n"))
 }
 
 // buildFsviews puts the binary under test at dst: a copy of
@@ -158,12 +159,12 @@ func (h *harness) run(args ...string) (string, error) {
 
 func (h *harness) shutdown() {
 	if out, err := h.run("shutdown"); err != nil {
-		fmt.Fprintf(os.Stderr, "sd-harness shutdown: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "sd-container shutdown: %v\n%s", err, out)
 	}
 }
 
 // need returns the booted harness; without one the test fails under CI
-// (which runs as root with the harness beside the repository) and skips
+// (which runs as root, with scripts/sd-container in the repository) and skips
 // elsewhere, saying why.
 func need(t *testing.T) *harness {
 	t.Helper()
