@@ -102,6 +102,14 @@ func TestAuditCheckpointDiff(t *testing.T) {
 target = "/var/lib/app"
 [security]
 capabilities = ["CAP_MKNOD"]
+# The jail plants a setuid file for the audit to find: chmod (fchmodat)
+# allowed by name drops the default preset's set-id rule for it.
+[seccomp]
+preset = "default"
+allow = ["fchmodat"]
+# In place: the test reaches the jail's tmpfs by the PID it started.
+[namespaces]
+pid = false
 `)
 	// The state dir before the first start, as an admin would seed it.
 	sd := filepath.Join(a.state, "app", "var/lib/app")
@@ -256,6 +264,9 @@ target = "/var/lib/insp"
 [security]
 user = "nobody"
 no_new_privs = true
+# The daemon in place: the test enters its mount namespace by its PID.
+[namespaces]
+pid = false
 `)
 	hostBefore := mountTable(t, "self")
 	pid, jail := a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", "mkdir /tmp/extra; echo ready; exec sleep 600")

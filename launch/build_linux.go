@@ -107,11 +107,22 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		}
 		return root.Attach(tree, op.Target, mounts.Directory)
 	case views.Proc:
-		tree, err := mounts.NewFS("proc", nil, mounts.NoSuid|mounts.NoDev|mounts.NoExec)
+		opts := map[string]string{}
+		for _, o := range op.Options {
+			k, v, _ := strings.Cut(o, "=")
+			opts[k] = v
+		}
+		tree, err := mounts.NewFS("proc", opts, mounts.NoSuid|mounts.NoDev|mounts.NoExec)
 		if err != nil {
 			return err
 		}
 		return root.Attach(tree, op.Target, mounts.Directory)
+	case views.Rebind:
+		found, err := root.Rebind(op.Target, op.ReadOnly)
+		return missing(op, found, err)
+	case views.Mask:
+		found, err := root.Mask(op.Target)
+		return missing(op, found, err)
 	case views.Devpts:
 		tree, err := mounts.NewFS("devpts", map[string]string{"ptmxmode": "0666", "mode": "0620"}, mounts.NoSuid|mounts.NoExec)
 		if err != nil {
@@ -120,4 +131,13 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		return root.Attach(tree, op.Target, mounts.Directory)
 	}
 	return fmt.Errorf("bug: unknown op %q in %s", op.Kind, path.Base(plan.Profile))
+}
+
+// missing turns an absent target into an error unless the op is optional:
+// which /proc files exist depends on the kernel's configuration.
+func missing(op views.Op, found bool, err error) error {
+	if err == nil && !found && !op.Optional {
+		return fmt.Errorf("%s is not in the view", op.Target)
+	}
+	return err
 }

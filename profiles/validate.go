@@ -22,7 +22,7 @@ func (b *builder) crossChecks() {
 		b.errorf(b.hostPos, "hostname", "setting a hostname needs its own UTS namespace: add uts = true under [namespaces]")
 	}
 	if p.Namespaces.AsPID1 && !p.Namespaces.PID {
-		b.errorf(b.asPID1Pos, "[namespaces] as_pid_1", "as_pid_1 needs a PID namespace: add pid = true under [namespaces]")
+		b.errorf(b.asPID1Pos, "[namespaces] as_pid_1", "as_pid_1 needs a PID namespace: remove pid = false under [namespaces]")
 	}
 	if p.Security.Group != "" && p.Security.User == "" {
 		b.errorf(p.Security.GroupPos, "[security] group", "group without user: set user as well, or leave both out to keep the caller's")
