@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -182,7 +183,9 @@ func (s Store) Load(jail, label string) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("load checkpoint of jail %q: label: %w", jail, err)
 	}
 	p := filepath.Join(dir, label+checkpointExt)
-	f, err := os.Open(p)
+	// O_NOFOLLOW: Save renames a regular file into place, so a symlink
+	// here was planted, to make diff compare against another file.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Manifest{}, s.notFound(jail, label)
 	}

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -288,7 +290,13 @@ func (r Registry) Remove(name string, pid int) error {
 
 // readRecord reads one record file; the name inside must match the file's.
 func readRecord(path, name string) (Record, error) {
-	data, err := os.ReadFile(path)
+	// O_NOFOLLOW: records are written by rename; a symlink was planted.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return Record{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return Record{}, err
 	}

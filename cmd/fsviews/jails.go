@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -98,4 +99,29 @@ func stillRunning(c *cli.Context, cmd string, e registry.Entry) error {
 		return cli.Exit(fmt.Sprintf("fsviews %s: jail %s exited while it was being read (%s); nothing was saved", cmd, e.Name, why), 2)
 	}
 	return nil
+}
+
+// apartFromAudit refuses a jail whose state dir is, holds or lies in the
+// checkpoint store or the registry: a jail named "checkpoints" got
+// /var/lib/fsviews/checkpoints as its state and replaced another jail's
+// baseline, after which diff found nothing wrong with a planted setuid
+// file. What the audit commands trust must be where no jail can write.
+func apartFromAudit(c *cli.Context, stateDir string) error {
+	for _, place := range []struct{ dir, what string }{
+		{c.String("checkpoint-dir"), "the checkpoint store (--checkpoint-dir)"},
+		{runtimeDir(c), "the jail registry (--runtime-dir)"},
+	} {
+		if overlaps(stateDir, place.dir) {
+			return fmt.Errorf("the jail's state dir %s overlaps %s, %s: a jail could rewrite what fsviews diff and inspect trust; give the jail another name (--name), or another state root", stateDir, place.what, place.dir)
+		}
+	}
+	return nil
+}
+
+// overlaps reports whether one of two absolute paths is the other or
+// lies below it.
+func overlaps(a, b string) bool {
+	a, b = filepath.Clean(a), filepath.Clean(b)
+	below := func(x, y string) bool { return x == y || strings.HasPrefix(x, strings.TrimSuffix(y, "/")+"/") }
+	return below(a, b) || below(b, a)
 }
