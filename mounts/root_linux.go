@@ -126,9 +126,9 @@ func (r *Root) Symlink(target, to string) error {
 }
 
 // WriteFile writes content to target, or copies the host file source
-// when it is not empty. An existing file is replaced; a symlink is not
-// followed.
-func (r *Root) WriteFile(target string, content string, source string, mode uint32) error {
+// (opened with OpenSource) when it is not nil. An existing file is
+// replaced; a symlink is not followed.
+func (r *Root) WriteFile(target string, content string, source *os.File, mode uint32) error {
 	parent, base, err := r.openParent(target)
 	if err != nil {
 		return err
@@ -154,13 +154,8 @@ func (r *Root) WriteFile(target string, content string, source string, mode uint
 		return fmt.Errorf("truncate %s: %w", target, err)
 	}
 	var in io.Reader = strings.NewReader(content)
-	if source != "" {
-		src, err := os.Open(source)
-		if err != nil {
-			return fmt.Errorf("copy %s into %s: %w", source, target, err)
-		}
-		defer src.Close()
-		in = src
+	if source != nil {
+		in = source
 	}
 	if _, err := io.Copy(f, in); err != nil {
 		return fmt.Errorf("write %s: %w", target, err)

@@ -41,6 +41,7 @@ func build(top source, layers []layer) (*Profile, Problems) {
 		b.p.Security.Caps = DefaultCaps()
 	}
 	b.crossChecks()
+	b.writableSourceChecks()
 	b.procChecks()
 	b.defaultSeccomp()
 	b.confineChecks()

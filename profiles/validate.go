@@ -55,6 +55,38 @@ func (b *builder) crossChecks() {
 	}
 }
 
+// writableSourceChecks refuses a source the jail itself could replace: one
+// below a read-write bind of the same profile, or below the state root. A
+// jail writing there could swap it for a link or other files before the
+// next start (fsviews never follows such a link, but the profile would
+// then depend on what the jail left).
+func (b *builder) writableSourceChecks() {
+	p := b.p
+	stateRoot := DefaultStateRoot
+	if p.StateRoot != "" {
+		stateRoot = p.StateRoot
+	}
+	check := func(src string, pos Pos, key string) {
+		for _, w := range p.Binds {
+			if w.Mode == ReadWrite && w.Source != src && strings.HasPrefix(src, strings.TrimSuffix(w.Source, "/")+"/") {
+				b.errorf(pos, key, "%s lies inside %s, which the jail can write through its read-write bind (%s): it could replace the source before the next start; bind a path outside it, or make that bind read-only", src, w.Source, w.Pos)
+				return
+			}
+		}
+		if src == stateRoot || strings.HasPrefix(src, strings.TrimSuffix(stateRoot, "/")+"/") {
+			b.errorf(pos, key, "%s lies inside the state root %s, where jails write their state: bind a path outside it", src, stateRoot)
+		}
+	}
+	for _, x := range p.Binds {
+		check(x.Source, x.Pos, "[[bind]] source")
+	}
+	for _, x := range p.Files {
+		if x.Source != "" {
+			check(x.Source, x.Pos, "[[file]] source")
+		}
+	}
+}
+
 // viewEntries lists every target in a stable order: by path, then as written.
 func (p *Profile) entries() []viewEntry {
 	var es []viewEntry
