@@ -11,6 +11,7 @@ import (
 	"github.com/moby/sys/mountinfo"
 
 	"github.com/fsviews/fsviews/caps"
+	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/rlimits"
 	"github.com/fsviews/fsviews/views"
 )
@@ -21,6 +22,10 @@ type Jail struct {
 	Status     ProcStatus
 	Limits     []Limit
 	Namespaces map[string]uint64 // by /proc/PID/ns name
+	// Recorded are the sources fsviews run found when the jail started
+	// (registry.Record.Sources): each bind's live mount must show its
+	// recorded source, and the host must still have that source.
+	Recorded []registry.Source
 }
 
 // Host is the reference the jail is set against.
@@ -35,6 +40,9 @@ type Host struct {
 	// this kernel has: the jail's procfs has them too, so each must be
 	// covered in the jail.
 	ProcFiles map[string]bool
+	// Sources are the plan's sources as the host has them now
+	// (ReadSources).
+	Sources []SourceNow
 }
 
 // ParsePlan reads a plan as the registry stores it (views.Plan as JSON).
@@ -48,7 +56,12 @@ func ParsePlan(raw []byte) (*views.Plan, error) {
 
 // Compare sets what was read about a jail against its plan.
 func Compare(plan *views.Plan, jail Jail, host Host) Report {
-	r := Report{Mounts: compareMounts(plan, jail.Mounts, host.Mounts, host.ProcFiles)}
+	recorded := map[string]registry.Source{}
+	for _, s := range jail.Recorded {
+		recorded[s.Target] = s
+	}
+	r := Report{Mounts: compareMounts(plan, jail.Mounts, host.Mounts, host.ProcFiles, recorded)}
+	r.Sources = compareSources(jail.Recorded, host.Sources)
 	r.Enforced = append(r.Enforced, compareCaps(plan.Caps, jail.Status)...)
 	r.Enforced = append(r.Enforced, compareIdentity(plan, jail.Status)...)
 	r.Enforced = append(r.Enforced, compareNoNewPrivs(plan, jail.Status))

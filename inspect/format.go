@@ -49,7 +49,23 @@ func Format(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintln(bw, line)
 	}
-	fmt.Fprintf(bw, "%d planned, %d changed, %d unexpected, %d missing, %d skipped mounts; %d of %d enforced properties differ\n",
+	swapped := 0
+	if len(r.Sources) > 0 {
+		fmt.Fprintln(bw, "sources:")
+	}
+	for _, c := range r.Sources {
+		line := fmt.Sprintf("  ok     %s %s", audit.QuoteName(c.Name), c.Got)
+		if !c.OK {
+			swapped++
+			line = fmt.Sprintf("  DRIFT  %s %s (at start: %s)", audit.QuoteName(c.Name), c.Got, c.Want)
+		}
+		fmt.Fprintln(bw, line+": "+c.Note)
+	}
+	fmt.Fprintf(bw, "%d planned, %d changed, %d unexpected, %d missing, %d skipped mounts; %d of %d enforced properties differ",
 		counts[Planned], counts[Changed], counts[Unexpected], counts[Missing], counts[Skipped], differ, len(r.Enforced))
+	if len(r.Sources) > 0 {
+		fmt.Fprintf(bw, "; %d of %d sources replaced", swapped, len(r.Sources))
+	}
+	fmt.Fprintln(bw)
 	return bw.Flush()
 }

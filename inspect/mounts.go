@@ -7,6 +7,7 @@ import (
 
 	"github.com/moby/sys/mountinfo"
 
+	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/views"
 )
 
@@ -67,7 +68,9 @@ func plannedMounts(plan *views.Plan) []expected {
 // is the auditor's own mount table, where bind sources live: a mount below a
 // recursive bind is planned when the host has one at the same place below
 // the source. procFiles are the /proc paths this kernel has (Host).
-func compareMounts(plan *views.Plan, jail, hostMounts []*mountinfo.Info, procFiles map[string]bool) []Mount {
+// recorded are the sources found at start, by target: a bind's mount must
+// show its own (mountedSource).
+func compareMounts(plan *views.Plan, jail, hostMounts []*mountinfo.Info, procFiles map[string]bool, recorded map[string]registry.Source) []Mount {
 	want := plannedMounts(plan)
 	byTarget := map[string]int{}
 	for i, e := range want {
@@ -87,6 +90,9 @@ func compareMounts(plan *views.Plan, jail, hostMounts []*mountinfo.Info, procFil
 			e := want[i]
 			got.Kind, got.Source, got.Origin, got.Want = string(e.op.Kind), e.op.Source, e.op.Origin, e.attrs
 			got.Why = weaker(e, m)
+			if src, ok := recorded[mp]; ok && (e.op.Kind == views.Bind || e.op.Kind == views.Socket) {
+				got.Why = append(got.Why, mountedSource(src, m, hostMounts)...)
+			}
 			got.Status = Planned
 			if len(got.Why) > 0 {
 				got.Status = Changed

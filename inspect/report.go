@@ -89,6 +89,9 @@ type Check struct {
 type Report struct {
 	Mounts   []Mount `json:"mounts"`
 	Enforced []Check `json:"enforced"`
+	// Sources are the bind, socket and [[file]] sources recorded at
+	// start against the host's now (empty for a record without them).
+	Sources []Check `json:"sources,omitempty"`
 }
 
 // Drift reports whether anything differs from the plan.
@@ -98,7 +101,7 @@ func (r *Report) Drift() bool {
 			return true
 		}
 	}
-	for _, c := range r.Enforced {
+	for _, c := range append(r.Enforced, r.Sources...) {
 		if !c.OK {
 			return true
 		}

@@ -66,7 +66,7 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		}
 		// O_NONBLOCK: a FIFO swapped in for the source fails the check
 		// below instead of blocking fsviews until a writer shows up.
-		src, err := mounts.OpenSource(op.Source, unix.O_RDONLY|unix.O_NONBLOCK, sourceOwners(plan)...)
+		src, err := mounts.OpenSource(op.Source, unix.O_RDONLY|unix.O_NONBLOCK, mounts.SourceOwners(plan.UserNS)...)
 		if err != nil {
 			return fmt.Errorf("copy into %s: %w", op.Target, err)
 		}
@@ -78,7 +78,7 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 	case views.RemountRO:
 		return root.SetReadOnly()
 	case views.Bind:
-		src, err := mounts.OpenSource(op.Source, unix.O_PATH, sourceOwners(plan)...)
+		src, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceOwners(plan.UserNS)...)
 		if errors.Is(err, os.ErrNotExist) && op.Optional {
 			return nil
 		}
@@ -160,15 +160,4 @@ func missing(op views.Op, found bool, err error) error {
 		return fmt.Errorf("%s is not in the view", op.Target)
 	}
 	return err
-}
-
-// sourceOwners are who may have placed a symlink that a source follows
-// (mounts.OpenSource): root and the caller. A rootless jail can reach
-// nothing its caller cannot, and sees root's files as the overflow uid:
-// there every link is followed, as the caller's own open would.
-func sourceOwners(plan *views.Plan) []int {
-	if plan.UserNS {
-		return nil
-	}
-	return []int{0, os.Getuid()}
 }

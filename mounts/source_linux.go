@@ -98,6 +98,19 @@ func OpenSource(source string, flags int, owners ...int) (*os.File, error) {
 	return os.NewFile(uintptr(fd), at), nil
 }
 
+// SourceOwners are who may have placed a symlink that a source follows
+// (OpenSource): root and the caller. A rootless jail (userNS) can reach
+// nothing its caller cannot, and sees root's files as the overflow uid:
+// there every link is followed, as the caller's own open would. fsviews
+// run and inspect both open sources this way, so inspect sees what the
+// next start would.
+func SourceOwners(userNS bool) []int {
+	if userNS {
+		return nil
+	}
+	return []int{0, os.Getuid()}
+}
+
 // components splits a path into the names a lookup walks.
 func components(p string) []string {
 	var names []string

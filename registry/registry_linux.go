@@ -44,6 +44,23 @@ type Record struct {
 	// Namespaces maps "mnt", "pid", "net", ... to the inode of
 	// /proc/PID/ns/X when the jail started.
 	Namespaces map[string]uint64 `json:"namespaces,omitempty"`
+	// Sources are the bind, socket and [[file]] sources as fsviews run
+	// found them when the jail started: fsviews inspect sets them against
+	// the jail's live mounts and what the host has now, to report a
+	// source swapped since.
+	Sources []Source `json:"sources,omitempty"`
+}
+
+// Source is one host source of a jail, by device and inode.
+type Source struct {
+	// Target is the view path the source is bound or copied to.
+	Target string `json:"target"`
+	// Path is the source as the profile wrote it; Resolved the file it
+	// led to, through the links fsviews follows (mounts.OpenSource).
+	Path     string `json:"path"`
+	Resolved string `json:"resolved"`
+	Dev      uint64 `json:"dev"`
+	Ino      uint64 `json:"ino"`
 }
 
 // FileHash is a file and the hex SHA-256 of its content.

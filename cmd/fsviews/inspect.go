@@ -31,6 +31,11 @@ against the plan fsviews run recorded:
             against the host's (PID 1's), and the [limits] of the profile
             (rlimit nofile is the "Max open files" row). Landlock is listed
             but not visible from outside.
+  sources   each bind, socket and [[file]] source by device and inode, as
+            fsviews run found it at start, against what the host has there
+            now (opened as run opens it): a source replaced since is drift,
+            and so is a bind whose live mount shows another device or
+            another place (mountinfo's root field) than its source.
 
 Nothing runs inside the jail and nothing the jail wrote is read. NAME is the
 jail's name as fsviews ps lists it.
@@ -71,6 +76,7 @@ Examples:
 			if err != nil {
 				return exit2("inspect", err)
 			}
+			jail.Recorded, host.Sources = e.Sources, inspect.ReadSources(plan)
 			if err := stillRunning(c, "inspect", e); err != nil {
 				return err
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fsviews/fsviews/inspect"
 	"github.com/fsviews/fsviews/launch"
 	"github.com/fsviews/fsviews/profiles"
 	"github.com/fsviews/fsviews/registry"
@@ -39,6 +40,14 @@ func jailRecord(name string, p *profiles.Profile, plan *views.Plan, l profiles.L
 		return rec, fmt.Errorf("record plan: %w", err)
 	}
 	rec.Plan = planJSON
+	// Each source as the launch opens it, by device and inode, for
+	// inspect to tell a source swapped after the start. One the launch
+	// cannot open makes it fail, and is left out here.
+	for _, src := range inspect.ReadSources(plan) {
+		if src.Err == "" {
+			rec.Sources = append(rec.Sources, src.Source)
+		}
+	}
 	for _, op := range plan.Ops {
 		if op.Kind == views.State {
 			if rec.StateDirs == nil {
