@@ -24,8 +24,9 @@ type SourceNow struct {
 }
 
 // ReadSources opens each bind, socket and [[file]] source of plan as
-// fsviews run does (mounts.OpenSource, following only the links root or
-// the caller placed) and says which file it is. fsviews run records them
+// fsviews run does (mounts.OpenSource with mounts.SourceLinks: no link
+// followed unless the profile says follow = true) and says which file it
+// is. fsviews run records them
 // when the jail starts; inspect reads them again to compare. Nothing is
 // read from the files: they are opened O_PATH, which neither blocks on a
 // FIFO nor needs read permission.
@@ -36,7 +37,7 @@ func ReadSources(plan *views.Plan) []SourceNow {
 			continue
 		}
 		s := SourceNow{Source: registry.Source{Target: op.Target, Path: op.Source}}
-		f, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceOwners(plan.UserNS)...)
+		f, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceLinks(plan.UserNS, op.Follow))
 		if err != nil {
 			s.Err = err.Error()
 			out = append(out, s)

@@ -66,7 +66,7 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		}
 		// O_NONBLOCK: a FIFO swapped in for the source fails the check
 		// below instead of blocking fsviews until a writer shows up.
-		src, err := mounts.OpenSource(op.Source, unix.O_RDONLY|unix.O_NONBLOCK, mounts.SourceOwners(plan.UserNS)...)
+		src, err := mounts.OpenSource(op.Source, unix.O_RDONLY|unix.O_NONBLOCK, mounts.SourceLinks(plan.UserNS, op.Follow))
 		if err != nil {
 			return fmt.Errorf("copy into %s: %w", op.Target, err)
 		}
@@ -78,7 +78,7 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 	case views.RemountRO:
 		return root.SetReadOnly()
 	case views.Bind:
-		src, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceOwners(plan.UserNS)...)
+		src, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceLinks(plan.UserNS, op.Follow))
 		if errors.Is(err, os.ErrNotExist) && op.Optional {
 			return nil
 		}

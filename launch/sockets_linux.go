@@ -16,7 +16,7 @@ import (
 // bind is read-write, as connect(2) needs write permission on the
 // socket, and nosuid,nodev like every view mount.
 func bindSocket(root *mounts.Root, plan *views.Plan, op views.Op) error {
-	src, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceOwners(plan.UserNS)...)
+	src, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceLinks(plan.UserNS, op.Follow))
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}

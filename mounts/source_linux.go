@@ -14,22 +14,48 @@ import (
 // as the kernel's own limit (40) does for a path lookup.
 const maxSourceLinks = 40
 
+// Links says which symlinks OpenSource follows in a source.
+type Links struct {
+	// Last follows a symlink at the end of the path (and at the end of
+	// where it leads), when Owners placed it there and nobody else could
+	// have: the profile's follow = true, for the links a system places
+	// (/etc/localtime, /etc/resolv.conf, /dev/log, a library's soname).
+	// A link anywhere else in the path is an error.
+	Last bool
+	// Owners are who may have placed a followed link: root and the caller.
+	Owners []int
+	// All follows every link (a rootless jail, which can reach nothing
+	// its caller cannot).
+	All bool
+}
+
+// SourceLinks is the policy fsviews run and inspect open a source with,
+// so inspect sees what the next start would: no link followed, but the
+// last one when the profile says follow = true and root or the caller
+// placed it, and every one in a rootless jail (userNS), where root's files
+// show as the overflow uid and the caller can reach nothing more through
+// a link than without.
+func SourceLinks(userNS, follow bool) Links {
+	if userNS {
+		return Links{All: true}
+	}
+	return Links{Last: follow, Owners: []int{0, os.Getuid()}}
+}
+
 // OpenSource opens the host path source of a bind, socket or [[file]] as
-// an O_PATH fd, one component at a time from "/", and never follows a
-// symlink that someone other than owners could have placed: a link is
-// followed only when owners own it and its directory, and that directory
-// is not writable by group or others (or is sticky, as /tmp is). A jail
-// that can write below a bind source (a rw bind, a state dir) or a user
-// who owns one could otherwise swap a component for a link at any time
-// and have the next start show, or copy, a file they cannot read: the
-// mount or copy is made from this fd, so what was checked is what is used.
-// The links an admin writes (/etc/localtime, /dev/log, merged-/usr's /lib)
-// sit in root's directories and are followed.
+// an O_PATH fd, one component at a time from "/", following no symlink
+// but as links allows. Whoever can write a directory on the way (a jail
+// through a read-write bind or a state dir, even one running as root; a
+// user who owns it) could otherwise swap a component for a link at any
+// time and have the next start show, or copy, a file they cannot read.
+// Ownership cannot tell a link a root daemon planted in its rw bind from
+// one the distribution placed, so the profile's path is literal unless it
+// says follow = true. The mount or copy is made from this fd, so what was
+// checked is what is used.
 //
 // flags open the last component (O_PATH, or O_RDONLY|O_NONBLOCK to copy a
-// file), always with O_NOFOLLOW. With no owners (a rootless jail, which can
-// reach nothing its caller cannot) every link is followed.
-func OpenSource(source string, flags int, owners ...int) (*os.File, error) {
+// file), always with O_NOFOLLOW.
+func OpenSource(source string, flags int, links Links) (*os.File, error) {
 	if !path.IsAbs(source) {
 		return nil, &os.PathError{Op: "open source", Path: source, Err: unix.EINVAL}
 	}
@@ -39,7 +65,7 @@ func OpenSource(source string, flags int, owners ...int) (*os.File, error) {
 	}
 	rest := components(source)
 	at := "" // the path resolved so far, for messages
-	for links := 0; len(rest) > 0; {
+	for followed := 0; len(rest) > 0; {
 		name := rest[0]
 		rest = rest[1:]
 		next, err := unix.Openat(fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -73,16 +99,24 @@ func OpenSource(source string, flags int, owners ...int) (*os.File, error) {
 			}
 			continue
 		}
-		target, err := trustedLink(fd, next, &st, at, name, owners)
+		var target string
+		switch {
+		case links.All:
+			target, err = readLink(next, at+"/"+name)
+		case !links.Last || len(rest) > 0:
+			err = literalLink(next, at+"/"+name, links.Last)
+		default:
+			target, err = trustedLink(fd, next, &st, at, name, links.Owners)
+		}
 		unix.Close(next)
-		if err == nil && links >= maxSourceLinks {
+		if err == nil && followed >= maxSourceLinks {
 			err = fmt.Errorf("%s: more than %d symlinks: %w", source, maxSourceLinks, unix.ELOOP)
 		}
 		if err != nil {
 			unix.Close(fd)
 			return nil, fmt.Errorf("source %s: %w", source, err)
 		}
-		links++
+		followed++
 		rest = append(components(target), rest...)
 		if path.IsAbs(target) {
 			unix.Close(fd)
@@ -96,19 +130,6 @@ func OpenSource(source string, flags int, owners ...int) (*os.File, error) {
 		at = "/"
 	}
 	return os.NewFile(uintptr(fd), at), nil
-}
-
-// SourceOwners are who may have placed a symlink that a source follows
-// (OpenSource): root and the caller. A rootless jail (userNS) can reach
-// nothing its caller cannot, and sees root's files as the overflow uid:
-// there every link is followed, as the caller's own open would. fsviews
-// run and inspect both open sources this way, so inspect sees what the
-// next start would.
-func SourceOwners(userNS bool) []int {
-	if userNS {
-		return nil
-	}
-	return []int{0, os.Getuid()}
 }
 
 // components splits a path into the names a lookup walks.
@@ -144,9 +165,6 @@ func reopen(dir, pathFD int, name string, was *unix.Stat_t, flags int) (int, err
 func trustedLink(dir, link int, st *unix.Stat_t, at, name string, owners []int) (string, error) {
 	where := at + "/" + name
 	owned := func(uid uint32) bool {
-		if len(owners) == 0 {
-			return true
-		}
 		for _, o := range owners {
 			if int(uid) == o {
 				return true
@@ -158,7 +176,7 @@ func trustedLink(dir, link int, st *unix.Stat_t, at, name string, owners []int) 
 	if err := unix.Fstat(dir, &dst); err != nil {
 		return "", &os.PathError{Op: "stat", Path: at, Err: err}
 	}
-	dirOpen := len(owners) > 0 && dst.Mode&0o022 != 0 && dst.Mode&unix.S_ISVTX == 0
+	dirOpen := dst.Mode&0o022 != 0 && dst.Mode&unix.S_ISVTX == 0
 	if !owned(st.Uid) || !owned(dst.Uid) || dirOpen {
 		why := fmt.Sprintf("the link is owned by uid %d", st.Uid)
 		if owned(st.Uid) {
@@ -166,6 +184,26 @@ func trustedLink(dir, link int, st *unix.Stat_t, at, name string, owners []int) 
 		}
 		return "", fmt.Errorf("%s is a symlink that someone other than root could have placed (%s): fsviews does not follow it, since a jail or user writing there could point a bind or a copy at any file; write the path it should lead to in the profile", where, why)
 	}
+	return readLink(link, where)
+}
+
+// literalLink is the error for a symlink at where, in a source fsviews
+// takes literally: intermediate (follow = true covers only the last
+// component) or not followed at all.
+func literalLink(link int, where string, follow bool) error {
+	to, err := readLink(link, where)
+	if err != nil {
+		return err
+	}
+	fix := "write the real path in the profile, or follow = true when the last component is a link the system placed (/etc/localtime)"
+	if follow {
+		fix = "follow = true follows only the last component: write the real path of this one in the profile"
+	}
+	return fmt.Errorf("%s is a symlink (to %s): fsviews follows no symlink in a source, since whoever can write where it lies (a jail's read-write bind, even one running as root, or a user) could point it at any file before the next start; %s", where, to, fix)
+}
+
+// readLink returns the target of the symlink the O_PATH fd link names.
+func readLink(link int, where string) (string, error) {
 	buf := make([]byte, unix.PathMax)
 	n, err := unix.Readlinkat(link, "", buf)
 	if err != nil {

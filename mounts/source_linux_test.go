@@ -18,33 +18,43 @@ func TestOpenSource(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "real", "sub", "f"), []byte("x"), 0o644)
 	for link, to := range map[string]string{
 		"rel": "real/sub", "abs": filepath.Join(dir, "real"), "up": "real/sub/../sub/f",
-		"loop1": "loop2", "loop2": "loop1",
+		"loop1": "loop2", "loop2": "loop1", "chain": "up", "via": "rel/f",
 	} {
 		if err := os.Symlink(to, filepath.Join(dir, link)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	literal := Links{Owners: []int{me}}
+	last := Links{Last: true, Owners: []int{me}}
 	for _, tc := range []struct {
-		path   string
-		owners []int
-		name   string // the opened file's name, or
-		err    string // part of the error
+		path  string
+		links Links
+		name  string // the opened file's name, or
+		err   string // part of the error
 	}{
-		{dir + "/real/sub/f", []int{me}, dir + "/real/sub/f", ""},
-		{dir + "/rel/f", []int{me}, dir + "/real/sub/f", ""},
-		{dir + "/abs/./sub//f", []int{me}, dir + "/real/sub/f", ""},
-		{dir + "/up", []int{me}, dir + "/real/sub/f", ""},
-		{dir + "/loop1", []int{me}, "", "more than 40 symlinks"},
-		{dir + "/rel/f", []int{me + 1}, "", dir + "/rel is a symlink that someone other than root could have placed"},
-		{dir + "/rel/f", nil, dir + "/real/sub/f", ""},
-		{dir + "/missing", []int{me}, "", "no such file"},
+		{dir + "/real/sub/f", literal, dir + "/real/sub/f", ""},
+		{dir + "/real/./sub//f", literal, dir + "/real/sub/f", ""},
+		// Literal: a link anywhere is an error naming it and its target.
+		{dir + "/rel/f", literal, "", dir + "/rel is a symlink (to real/sub): fsviews follows no symlink in a source"},
+		{dir + "/up", literal, "", dir + "/up is a symlink (to real/sub/../sub/f)"},
+		// follow = true: the last component only, and where it leads.
+		{dir + "/up", last, dir + "/real/sub/f", ""},
+		{dir + "/chain", last, dir + "/real/sub/f", ""},
+		{dir + "/abs", last, dir + "/real", ""},
+		{dir + "/rel/f", last, "", "follow = true follows only the last component"},
+		{dir + "/via", last, "", dir + "/rel is a symlink (to real/sub)"},
+		{dir + "/loop1", last, "", "more than 40 symlinks"},
+		{dir + "/up", Links{Last: true, Owners: []int{me + 1}}, "", dir + "/up is a symlink that someone other than root could have placed"},
+		// Rootless: every link.
+		{dir + "/rel/f", Links{All: true}, dir + "/real/sub/f", ""},
+		{dir + "/missing", literal, "", "no such file"},
 	} {
-		f, err := OpenSource(tc.path, unix.O_PATH, tc.owners...)
+		f, err := OpenSource(tc.path, unix.O_PATH, tc.links)
 		switch {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("OpenSource(%s, %v) = %v, want error with %q", tc.path, tc.owners, err, tc.err)
+			t.Errorf("OpenSource(%s, %+v) = %v, want error with %q", tc.path, tc.links, err, tc.err)
 		case tc.err == "" && err != nil:
-			t.Errorf("OpenSource(%s, %v) = %v", tc.path, tc.owners, err)
+			t.Errorf("OpenSource(%s, %+v) = %v", tc.path, tc.links, err)
 		case tc.err == "" && f.Name() != tc.name:
 			t.Errorf("OpenSource(%s) opened %s, want %s", tc.path, f.Name(), tc.name)
 		}
@@ -53,7 +63,7 @@ func TestOpenSource(t *testing.T) {
 		}
 	}
 	// The last component is opened with the flags asked for, readable.
-	f, err := OpenSource(dir+"/rel/f", unix.O_RDONLY, me)
+	f, err := OpenSource(dir+"/up", unix.O_RDONLY, last)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,7 +211,7 @@ func (b *builder) bind(l layer, i int, rb rawBind) {
 		ok = false
 	}
 	if ok && tok {
-		b.p.Binds = append(b.p.Binds, Bind{Pos: tgtPos, Source: src, Target: t, Mode: mode, Optional: rb.Optional})
+		b.p.Binds = append(b.p.Binds, Bind{Pos: tgtPos, Source: src, Target: t, Mode: mode, Optional: rb.Optional, Follow: rb.Follow})
 	}
 }
 
@@ -219,7 +219,7 @@ func (b *builder) file(l layer, i int, rf rawFile) {
 	pos, key := at(l, fmt.Sprintf("file#%d.target", i))
 	t, ok := b.viewPath(pos, key, rf.Target, false)
 	mode := b.mode(l, fmt.Sprintf("file#%d.mode", i), rf.Mode, 0o644)
-	f := File{Pos: pos, Target: t, Mode: mode}
+	f := File{Pos: pos, Target: t, Mode: mode, Follow: rf.Follow}
 	switch {
 	case rf.Content != nil && rf.Source != "":
 		b.errorf(pos, humanKey(fmt.Sprintf("file#%d", i)), "both content and source: keep one (content writes the text, source copies a host file)")

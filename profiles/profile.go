@@ -77,6 +77,9 @@ type Bind struct {
 	Target   string // view path
 	Mode     BindMode
 	Optional bool
+	// Follow: the source's last component may be a symlink root placed
+	// (mounts.Links.Last); otherwise the path is taken literally.
+	Follow bool
 }
 
 // Tmpfs is a scratch file system, empty at every start.
@@ -116,6 +119,7 @@ type File struct {
 	Content string
 	Source  string // host path; empty when Content is used
 	Mode    uint32
+	Follow  bool // as Bind.Follow
 }
 
 // Mounted marks a [dev] table that was present.

@@ -47,6 +47,7 @@ type rawBind struct {
 	Target   string `toml:"target"`
 	Mode     string `toml:"mode"`
 	Optional bool   `toml:"optional"`
+	Follow   bool   `toml:"follow"`
 }
 
 type rawTmpfs struct {
@@ -75,6 +76,7 @@ type rawFile struct {
 	Content *string `toml:"content"`
 	Source  string  `toml:"source"`
 	Mode    any     `toml:"mode"`
+	Follow  bool    `toml:"follow"`
 }
 
 type rawEnv struct {
@@ -111,7 +113,7 @@ func knownKeys(table string) []string {
 	case "root":
 		return []string{"size", "mode", "writable"}
 	case "bind":
-		return []string{"source", "target", "mode", "optional"}
+		return []string{"source", "target", "mode", "optional", "follow"}
 	case "tmpfs":
 		return []string{"target", "size", "mode"}
 	case "state", "dir":
@@ -119,7 +121,7 @@ func knownKeys(table string) []string {
 	case "symlink":
 		return []string{"target", "to"}
 	case "file":
-		return []string{"target", "content", "source", "mode"}
+		return []string{"target", "content", "source", "mode", "follow"}
 	case "env":
 		return []string{"clear", "set", "keep"}
 	case "security":

@@ -117,7 +117,7 @@ func Namespaces(n profiles.Namespaces) []string {
 func targetOps(p *profiles.Profile, stateDir string, opt Options, plan *Plan) []Op {
 	var ops []Op
 	for _, b := range p.Binds {
-		ops = append(ops, Op{Kind: Bind, Target: b.Target, Source: b.Source, ReadOnly: b.Mode == profiles.ReadOnly, Optional: b.Optional, Origin: b.Pos.String()})
+		ops = append(ops, Op{Kind: Bind, Target: b.Target, Source: b.Source, ReadOnly: b.Mode == profiles.ReadOnly, Optional: b.Optional, Follow: b.Follow, Origin: b.Pos.String()})
 	}
 	for _, t := range p.Tmpfs {
 		ops = append(ops, Op{Kind: Tmpfs, Target: t.Target, Size: t.Size, Mode: Mode(t.Mode), Origin: t.Pos.String()})
@@ -136,7 +136,7 @@ func targetOps(p *profiles.Profile, stateDir string, opt Options, plan *Plan) []
 		ops = append(ops, Op{Kind: Symlink, Target: l.Target, Link: l.To, Origin: l.Pos.String()})
 	}
 	for _, f := range p.Files {
-		ops = append(ops, Op{Kind: File, Target: f.Target, Source: f.Source, Content: f.Content, Mode: Mode(f.Mode), Origin: f.Pos.String()})
+		ops = append(ops, Op{Kind: File, Target: f.Target, Source: f.Source, Content: f.Content, Mode: Mode(f.Mode), Follow: f.Follow, Origin: f.Pos.String()})
 	}
 	if p.Proc != nil {
 		ops = append(ops, procOps(p.Proc)...)

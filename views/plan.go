@@ -57,10 +57,13 @@ type Op struct {
 	Source   string `json:"source,omitempty"`
 	ReadOnly bool   `json:"readonly,omitempty"`
 	Optional bool   `json:"optional,omitempty"`
-	Size     int64  `json:"size,omitempty"`
-	Mode     Mode   `json:"mode,omitempty"`
-	Link     string `json:"link,omitempty"`    // symlink destination
-	Content  string `json:"content,omitempty"` // file text
+	// Follow: the source's last component may be a symlink root placed
+	// (a bind or file with follow = true, or a socket fsviews names).
+	Follow  bool   `json:"follow,omitempty"`
+	Size    int64  `json:"size,omitempty"`
+	Mode    Mode   `json:"mode,omitempty"`
+	Link    string `json:"link,omitempty"`    // symlink destination
+	Content string `json:"content,omitempty"` // file text
 	// Options are the file system's mount options, key=value (proc).
 	Options []string `json:"options,omitempty"`
 	UID     int      `json:"uid,omitempty"` // state dir owner
@@ -87,6 +90,9 @@ func (op Op) String() string {
 		}
 		if op.Optional {
 			detail = append(detail, "optional")
+		}
+		if op.Follow {
+			detail = append(detail, "follow")
 		}
 	case Socket:
 		detail = append(detail, "rw")

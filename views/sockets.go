@@ -14,7 +14,9 @@ import (
 func socketOps(p *profiles.Profile) []Op {
 	var ops []Op
 	for _, s := range p.Logging.Sockets() {
-		ops = append(ops, Op{Kind: Socket, Target: s, Source: s, Origin: p.Logging.Pos.String()})
+		// Follow: /dev/log is a link to journald's socket on most hosts,
+		// placed by the system in root's /dev, and the path is fsviews'.
+		ops = append(ops, Op{Kind: Socket, Target: s, Source: s, Follow: true, Origin: p.Logging.Pos.String()})
 	}
 	return ops
 }

@@ -33,6 +33,11 @@ read, [security] user or group other than yours, capabilities without
 meaning in a user namespace, hard limits above yours, a state root you
 cannot write.
 
+A bind or [[file]] source inside a place a registered jail (fsviews ps) can
+write, its read-write binds and state dirs, is an error: that jail could
+replace the source before this profile's next start. Bind the shared place
+itself, or a path outside it.
+
 Nothing is mounted or created. Exit status 0 when no profile has an error
 (with --strict: nor a warning), 1 otherwise.
 
@@ -56,11 +61,13 @@ Examples:
 				p, probs := loader(c).Load(ref)
 				if p != nil {
 					probs = append(probs, profiles.Lint(p, os.Getuid())...)
-					if userns, err := wantUserNS(c, p); err != nil {
+					userns, err := wantUserNS(c, p)
+					if err != nil {
 						probs = append(probs, profiles.Problem{Pos: p.Origin, Msg: err.Error()})
 					} else if userns {
 						probs = append(probs, rootlessCheck(c, p)...)
 					}
+					probs = append(probs, registeredSourceCheck(jailRegistry(c), p, userns)...)
 					if len(probs.Errors()) > 0 {
 						p = nil
 					}
