@@ -14,6 +14,17 @@ import (
 // as the kernel's own limit (40) does for a path lookup.
 const maxSourceLinks = 40
 
+// ErrSourceLink is what OpenSource's error wraps when the source goes
+// through a symlink it does not follow (errors.Is), so that check can
+// report what run would refuse.
+var ErrSourceLink = errors.New("symlink in a source")
+
+// linkError is a refused symlink: its message, wrapping ErrSourceLink.
+type linkError struct{ msg string }
+
+func (e *linkError) Error() string { return e.msg }
+func (e *linkError) Unwrap() error { return ErrSourceLink }
+
 // Links says which symlinks OpenSource follows in a source.
 type Links struct {
 	// Last follows a symlink at the end of the path (and at the end of
@@ -182,7 +193,7 @@ func trustedLink(dir, link int, st *unix.Stat_t, at, name string, owners []int) 
 		if owned(st.Uid) {
 			why = fmt.Sprintf("its directory %s is owned by uid %d (mode %04o)", displayDir(at), dst.Uid, dst.Mode&0o7777)
 		}
-		return "", fmt.Errorf("%s is a symlink that someone other than root could have placed (%s): fsviews does not follow it, since a jail or user writing there could point a bind or a copy at any file; write the path it should lead to in the profile", where, why)
+		return "", &linkError{fmt.Sprintf("%s is a symlink that someone other than root could have placed (%s): fsviews does not follow it, since a jail or user writing there could point a bind or a copy at any file; write the path it should lead to in the profile", where, why)}
 	}
 	return readLink(link, where)
 }
@@ -199,7 +210,7 @@ func literalLink(link int, where string, follow bool) error {
 	if follow {
 		fix = "follow = true follows only the last component: write the real path of this one in the profile"
 	}
-	return fmt.Errorf("%s is a symlink (to %s): fsviews follows no symlink in a source, since whoever can write where it lies (a jail's read-write bind, even one running as root, or a user) could point it at any file before the next start; %s", where, to, fix)
+	return &linkError{fmt.Sprintf("%s is a symlink (to %s): fsviews follows no symlink in a source, since whoever can write where it lies (a jail's read-write bind, even one running as root, or a user) could point it at any file before the next start; %s", where, to, fix)}
 }
 
 // readLink returns the target of the symlink the O_PATH fd link names.

@@ -1,6 +1,7 @@
 package mounts
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,8 @@ func TestOpenSource(t *testing.T) {
 			t.Errorf("OpenSource(%s, %+v) = %v, want error with %q", tc.path, tc.links, err, tc.err)
 		case tc.err == "" && err != nil:
 			t.Errorf("OpenSource(%s, %+v) = %v", tc.path, tc.links, err)
+		case strings.Contains(tc.err, "symlink (") && !errors.Is(err, ErrSourceLink):
+			t.Errorf("OpenSource(%s): %v does not wrap ErrSourceLink", tc.path, err)
 		case tc.err == "" && f.Name() != tc.name:
 			t.Errorf("OpenSource(%s) opened %s, want %s", tc.path, f.Name(), tc.name)
 		}

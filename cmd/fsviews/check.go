@@ -33,10 +33,12 @@ read, [security] user or group other than yours, capabilities without
 meaning in a user namespace, hard limits above yours, a state root you
 cannot write.
 
-A bind or [[file]] source inside a place a registered jail (fsviews ps) can
-write, its read-write binds and state dirs, is an error: that jail could
-replace the source before this profile's next start. Bind the shared place
-itself, or a path outside it.
+Sources are opened as run opens them: a symlink in a bind or [[file]]
+source is an error naming it (write the real path, or follow = true for a
+link the system placed at the end of the path). A source inside a place a
+registered jail (fsviews ps) can write, its read-write binds and state
+dirs, is an error: that jail could replace the source before this
+profile's next start. Bind the shared place itself, or a path outside it.
 
 Nothing is mounted or created. Exit status 0 when no profile has an error
 (with --strict: nor a warning), 1 otherwise.
@@ -67,7 +69,7 @@ Examples:
 					} else if userns {
 						probs = append(probs, rootlessCheck(c, p)...)
 					}
-					probs = append(probs, registeredSourceCheck(jailRegistry(c), p, userns)...)
+					probs = append(probs, sourceCheck(jailRegistry(c), p, userns)...)
 					if len(probs.Errors()) > 0 {
 						p = nil
 					}

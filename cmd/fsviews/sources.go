@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -58,27 +59,30 @@ func below(p, dir string) bool {
 	return p != dir && strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
-// registeredSourceCheck refuses a bind or [[file]] source of p that lies
-// inside a place another registered jail can write: that jail could
-// replace the source (with its own files, or a link fsviews refuses)
-// before p's next start. The profile's own read-write binds are checked
-// when it is loaded; this is the host-wide half, which needs the registry.
-// The source is compared as written and as it resolves through the links
-// fsviews follows.
-func registeredSourceCheck(reg registry.Registry, p *profiles.Profile, userNS bool) profiles.Problems {
+// sourceCheck opens each bind and [[file]] source of p as run would, and
+// reports the symlinks run would refuse. It also refuses a source that
+// lies inside a place a registered jail can write: that jail could replace
+// the source (with its own files, or a link) before p's next start. The
+// profile's own read-write binds are checked when it is loaded; this is
+// the host-wide half, which needs the registry. The source is compared as
+// written and as it resolves through the links fsviews follows.
+func sourceCheck(reg registry.Registry, p *profiles.Profile, userNS bool) profiles.Problems {
+	var probs profiles.Problems
 	entries, err := reg.List()
 	if err != nil {
-		return profiles.Problems{{Pos: p.Origin, Warning: true,
-			Msg: fmt.Sprintf("sources not checked against the registered jails' writable places: %v; run check as the user who runs the jails, or pass --runtime-dir", err)}}
+		probs = append(probs, profiles.Problem{Pos: p.Origin, Warning: true,
+			Msg: fmt.Sprintf("sources not checked against the registered jails' writable places: %v; run check as the user who runs the jails, or pass --runtime-dir", err)})
 	}
 	places := registeredWritable(entries)
-	if len(places) == 0 {
-		return nil
-	}
-	var probs profiles.Problems
 	check := func(src string, follow bool, pos profiles.Pos, key string) {
 		paths := []string{src}
-		if f, err := mounts.OpenSource(src, unix.O_PATH, mounts.SourceLinks(userNS, follow)); err == nil {
+		f, err := mounts.OpenSource(src, unix.O_PATH, mounts.SourceLinks(userNS, follow))
+		if errors.Is(err, mounts.ErrSourceLink) {
+			// What run would refuse; a missing source is CheckHost's.
+			probs = append(probs, profiles.Problem{Pos: pos, Key: key, Msg: err.Error()})
+			return
+		}
+		if err == nil {
 			if f.Name() != src {
 				paths = append(paths, f.Name())
 			}
