@@ -117,6 +117,9 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			}
 			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log"),
 				TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET"), UserNS: userns})
+			if err := auditDirsApart(c, plan); err != nil {
+				return cli.Exit(fmt.Sprintf("fsviews: %s: %v; nothing was changed", positional[0], err), 125)
+			}
 			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
 			var exited *launch.Exited
 			if errors.As(err, &exited) {
