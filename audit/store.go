@@ -182,7 +182,7 @@ func (s Store) Load(jail, label string) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("load checkpoint of jail %q: label: %w", jail, err)
 	}
 	p := filepath.Join(dir, label+checkpointExt)
-	f, err := os.Open(p)
+	f, err := openStored(s.Dir, jail+"/"+label+checkpointExt, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Manifest{}, s.notFound(jail, label)
 	}
@@ -242,7 +242,7 @@ func (s Store) List(jail string) ([]Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list checkpoints: %w", err)
 	}
-	des, err := os.ReadDir(dir)
+	des, err := readDirStored(s.Dir, jail)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
