@@ -80,7 +80,10 @@ registered under its name in /run/fsviews/jails, for fsviews ps, inspect,
 checkpoint and diff. A second
 run under the name of a live jail fails before building anything. The
 daemon replaces fsviews, so nothing removes the record when it exits: it
-turns stale, ps reports it, the next run of that name replaces it.`,
+turns stale, ps reports it, the next run of that name replaces it. The name
+"checkpoints" is reserved, and a state dir or read-write bind that
+overlaps the checkpoint dir or the runtime dir is refused: no jail may
+write the records and checkpoints it is audited with.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
 			&cli.StringFlag{Name: "name", Usage: "name the jail `NAME` (default: the profile's name): its state dir is STATE_ROOT/NAME, and fsviews ps, inspect, checkpoint and diff know it by that name"},
