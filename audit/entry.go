@@ -177,6 +177,9 @@ type Root struct {
 	// Entries are sorted by path, component by component, the root itself
 	// first as ".".
 	Entries []Entry `json:"entries"`
+	// Limited says which walk limit (WalkOptions) cut the walk short; ""
+	// when the tree was read whole. A limited root may hide changes.
+	Limited string `json:"limited,omitempty"`
 }
 
 // FormatVersion is the manifest format this package writes and reads.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,16 +26,18 @@ type hashJob struct {
 // goes on listing directories. The queue is short, so at most a few fds per
 // worker are open at once, however many files the tree holds.
 type hasher struct {
-	ctx  context.Context
-	jobs chan hashJob
-	wg   sync.WaitGroup
+	ctx      context.Context
+	jobs     chan hashJob
+	wg       sync.WaitGroup
+	maxBytes int64       // data bytes hashed per file (WalkOptions.MaxFileBytes)
+	limited  atomic.Bool // some file was larger
 }
 
 const hashBufSize = 256 << 10
 
-func startHasher(ctx context.Context, n int) *hasher {
+func startHasher(ctx context.Context, n int, maxBytes int64) *hasher {
 	n = workers(n)
-	h := &hasher{ctx: ctx, jobs: make(chan hashJob, 4*n)}
+	h := &hasher{ctx: ctx, jobs: make(chan hashJob, 4*n), maxBytes: maxBytes}
 	h.wg.Add(n)
 	for range n {
 		go h.work()
@@ -64,7 +68,9 @@ func (h *hasher) work() {
 	sum := sha256.New()
 	for j := range h.jobs {
 		if h.ctx.Err() == nil {
-			hashOne(h.ctx, j, buf, sum)
+			if !hashOne(h.ctx, j, buf, sum, h.maxBytes) {
+				h.limited.Store(true)
+			}
 		}
 		unix.Close(j.pathFd)
 	}
@@ -76,42 +82,104 @@ func (h *hasher) work() {
 // path lookup the jail could race) and happens only after fstat said it is a
 // regular file, so a device node or FIFO swapped in is never opened for
 // reading at all.
-func hashOne(ctx context.Context, j hashJob, buf []byte, sum hash.Hash) {
+//
+// A file without holes hashes as its bytes (sha256sum's digest). A file with
+// holes is hashed by its data only, found with SEEK_DATA and SEEK_HOLE:
+// sha256 of "sparse", the size, then each data extent's offset, length and
+// bytes; an 8 EiB file of holes in a small tmpfs then costs nothing. Such a
+// digest differs from the same content written out densely, which diff
+// shows as a change. It reports false, with e.Err set, for a file with more
+// data than maxBytes.
+func hashOne(ctx context.Context, j hashJob, buf []byte, sum hash.Hash, maxBytes int64) bool {
 	var st unix.Stat_t
 	if err := unix.Fstat(j.pathFd, &st); err != nil {
 		j.e.Err = "fstat: " + err.Error()
-		return
+		return true
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Dev != j.dev || st.Ino != j.e.Inode {
 		j.e.Err = "changed during walk: no longer the file listed"
-		return
+		return true
 	}
 	fd, err := reopen(j.pathFd)
 	if err != nil {
 		j.e.Err = "open: " + err.Error()
-		return
+		return true
 	}
 	defer unix.Close(fd)
 	sum.Reset()
-	for chunks := 0; ; chunks++ {
-		n, err := unix.Read(fd, buf)
+	firstHole, err := unix.Seek(fd, 0, unix.SEEK_HOLE)
+	if err != nil || firstHole >= st.Size {
+		// Dense (or a file system without SEEK_HOLE): one extent.
+		if st.Size > maxBytes {
+			j.e.Err = fmt.Sprintf("walk limit: %d bytes, more than %d, not hashed", st.Size, maxBytes)
+			return false
+		}
+		if !hashRange(ctx, j, fd, 0, -1, buf, sum) {
+			return true
+		}
+		j.e.SHA256 = hex.EncodeToString(sum.Sum(buf[:0]))
+		return true
+	}
+	fmt.Fprintf(sum, "sparse\x00%d\x00", st.Size)
+	var data int64
+	for pos := int64(0); pos < st.Size; {
+		start, err := unix.Seek(fd, pos, unix.SEEK_DATA)
+		if err == unix.ENXIO {
+			break // only a hole up to the end
+		}
+		if err != nil {
+			j.e.Err = "seek data: " + err.Error()
+			return true
+		}
+		end, err := unix.Seek(fd, start, unix.SEEK_HOLE)
+		if err != nil {
+			j.e.Err = "seek hole: " + err.Error()
+			return true
+		}
+		if data += end - start; data > maxBytes {
+			j.e.Err = fmt.Sprintf("walk limit: more than %d bytes of data, not hashed", maxBytes)
+			return false
+		}
+		fmt.Fprintf(sum, "%d\x00%d\x00", start, end-start)
+		if !hashRange(ctx, j, fd, start, end-start, buf, sum) {
+			return true
+		}
+		pos = end
+	}
+	j.e.SHA256 = hex.EncodeToString(sum.Sum(buf[:0]))
+	return true
+}
+
+// hashRange feeds n bytes of fd from off (n < 0: to the end) into sum. It
+// returns false, with j.e.Err set, on a read error or cancellation.
+func hashRange(ctx context.Context, j hashJob, fd int, off, n int64, buf []byte, sum hash.Hash) bool {
+	for chunks := 0; n != 0; chunks++ {
+		want := buf
+		if n > 0 && n < int64(len(want)) {
+			want = want[:n]
+		}
+		got, err := unix.Pread(fd, want, off)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			j.e.Err = "read: " + err.Error()
-			return
+			return false
 		}
-		if n == 0 {
-			break
+		if got == 0 {
+			return true // the file shrank: what is there is hashed
 		}
-		sum.Write(buf[:n])
+		sum.Write(want[:got])
+		off += int64(got)
+		if n > 0 {
+			n -= int64(got)
+		}
 		// A jail can make a file huge; let cancellation cut in.
 		if chunks%256 == 255 && ctx.Err() != nil {
-			return
+			return false
 		}
 	}
-	j.e.SHA256 = hex.EncodeToString(sum.Sum(buf[:0]))
+	return true
 }
 
 // reopen opens the inode behind an O_PATH fd for reading. O_NOATIME keeps

@@ -27,14 +27,27 @@ type WalkOptions struct {
 	// through ".." of the child on the way back.
 	MaxOpenDirs int
 
+	// Limits a jail cannot push the audit past; 0 means the default. A
+	// deeper directory is recorded and not walked, a larger file not
+	// hashed; past MaxEntries or MaxPathBytes the walk stops. Each sets
+	// Root.Limited, which checkpoint and diff print as a "!!" line.
+	MaxDepth     int   // directory levels below the root; default 1024
+	MaxEntries   int   // entries of one root; default 2,000,000
+	MaxPathBytes int64 // the bytes of all their paths, what the walk keeps in memory; default 32 MiB
+	MaxFileBytes int64 // data bytes hashed per file (holes are not read); default 64 GiB
+
 	// beforeDescend, when set (by tests), runs after a child directory was
 	// lstat'ed and before it is opened: the window a hostile jail races.
 	beforeDescend func(rel string)
 }
 
 const (
-	defaultMaxOpenDirs = 256
-	direntBufSize      = 32 << 10
+	defaultMaxDepth     = 1024
+	defaultMaxEntries   = 2_000_000
+	defaultMaxPathBytes = 32 << 20
+	defaultMaxFileBytes = 64 << 30
+	defaultMaxOpenDirs  = 256
+	direntBufSize       = 32 << 10
 	// cancelCheckEvery is how many entries the walker handles between
 	// looks at the context.
 	cancelCheckEvery = 256
@@ -173,7 +186,14 @@ type walker struct {
 	buf     []byte
 	entries []*Entry
 	hasher  *hasher
+	// pathBytes sums the entries' path lengths (MaxPathBytes); limited is
+	// the first limit reached, "" while none is.
+	pathBytes int64
+	limited   string
 }
+
+// errLimit stops the walk at MaxEntries or MaxPathBytes.
+var errLimit = errors.New("walk limit reached")
 
 // WalkFD reads the tree under the open directory dir into a Root named
 // rootName; see Walk. dir stays open and owned by the caller.
@@ -209,15 +229,30 @@ func WalkFD(ctx context.Context, rootName string, dir *os.File, opt WalkOptions)
 	if opt.MaxOpenDirs <= 0 {
 		opt.MaxOpenDirs = defaultMaxOpenDirs
 	}
+	if opt.MaxDepth <= 0 {
+		opt.MaxDepth = defaultMaxDepth
+	}
+	if opt.MaxEntries <= 0 {
+		opt.MaxEntries = defaultMaxEntries
+	}
+	if opt.MaxPathBytes <= 0 {
+		opt.MaxPathBytes = defaultMaxPathBytes
+	}
+	if opt.MaxFileBytes <= 0 {
+		opt.MaxFileBytes = defaultMaxFileBytes
+	}
 	w := &walker{
 		ctx: ctx, opt: opt, name: rootName, rootDev: st.Dev,
 		buf: make([]byte, direntBufSize),
 	}
-	w.hasher = startHasher(ctx, opt.Workers)
+	w.hasher = startHasher(ctx, opt.Workers, opt.MaxFileBytes)
 	rootEntry := entryFromStat(".", &st)
 	w.entries = append(w.entries, rootEntry)
 
 	walkErr := w.run(fd, &st)
+	if errors.Is(walkErr, errLimit) {
+		walkErr = nil // the entries so far stand, with Limited saying why there are no more
+	}
 	if walkErr != nil {
 		cancel() // stop hashing early; the result is discarded anyway
 	}
@@ -231,6 +266,10 @@ func WalkFD(ctx context.Context, rootName string, dir *os.File, opt WalkOptions)
 	}
 	if walkErr != nil {
 		return r, fmt.Errorf("walk %q (%s): %w", rootName, dir.Name(), walkErr)
+	}
+	r.Limited = w.limited
+	if r.Limited == "" && w.hasher.limited.Load() {
+		r.Limited = fmt.Sprintf("files larger than %d bytes of data were not hashed", opt.MaxFileBytes)
 	}
 	r.Entries = make([]Entry, len(w.entries))
 	for i, e := range w.entries {
@@ -277,9 +316,24 @@ func joinRel(dir, name string) string {
 	return dir + "/" + name
 }
 
+// limit records the first limit reached.
+func (w *walker) limit(format string, args ...any) {
+	if w.limited == "" {
+		w.limited = fmt.Sprintf(format, args...)
+	}
+}
+
 // visit records the child name of dir and queues or descends into it.
 func (w *walker) visit(dir *frame, name string) error {
 	rel := joinRel(dir.rel, name)
+	if len(w.entries) >= w.opt.MaxEntries {
+		w.limit("more than %d entries: the rest was not walked", w.opt.MaxEntries)
+		return errLimit
+	}
+	if w.pathBytes += int64(len(rel)); w.pathBytes > w.opt.MaxPathBytes {
+		w.limit("the paths of the entries passed %d bytes (deep trees of long names): the rest was not walked", w.opt.MaxPathBytes)
+		return errLimit
+	}
 	var st unix.Stat_t
 	if err := unix.Fstatat(dir.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		if err == unix.ENOENT {
@@ -322,6 +376,11 @@ func (w *walker) visit(dir *frame, name string) error {
 	case TypeDir:
 		if st.Dev != w.rootDev && !w.opt.CrossMounts {
 			e.MountBoundary = true
+			break
+		}
+		if len(w.stack) > w.opt.MaxDepth {
+			e.Err = fmt.Sprintf("walk limit: more than %d levels deep, not walked", w.opt.MaxDepth)
+			w.limit("directories more than %d levels deep were not walked (first: %s)", w.opt.MaxDepth, quoteName(clipPath(rel)))
 			break
 		}
 		if w.opt.beforeDescend != nil {
@@ -489,4 +548,12 @@ func workers(n int) int {
 		return n
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// clipPath shortens a path for a message: a deep one can be megabytes.
+func clipPath(p string) string {
+	if len(p) <= 160 {
+		return p
+	}
+	return p[:80] + "..." + p[len(p)-60:]
 }

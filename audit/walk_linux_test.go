@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -154,7 +155,7 @@ func TestHashOneRefusesSwappedFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := &Entry{Path: tc.name, Type: TypeFile, Inode: st.Ino + 1} // not the inode listed
-		hashOne(context.Background(), hashJob{pathFd: fd, dev: st.Dev, e: e}, make([]byte, 64), sha256.New())
+		hashOne(context.Background(), hashJob{pathFd: fd, dev: st.Dev, e: e}, make([]byte, 64), sha256.New(), 1<<20)
 		unix.Close(fd)
 		if e.SHA256 != "" || !strings.Contains(e.Err, "changed during walk") {
 			t.Errorf("%s: %+v", tc.name, e)
@@ -217,7 +218,7 @@ func TestWalkDeepTree(t *testing.T) {
 	before := openFds(t)
 	peak := 0
 	n := 0
-	opt := WalkOptions{MaxOpenDirs: 16, Workers: 2, beforeDescend: func(string) {
+	opt := WalkOptions{MaxOpenDirs: 16, MaxDepth: 2 * depth, MaxPathBytes: 1 << 30, Workers: 2, beforeDescend: func(string) {
 		if n++; n%500 == 0 {
 			peak = max(peak, openFds(t)-before)
 		}
@@ -290,5 +291,68 @@ func TestProcRootPath(t *testing.T) {
 		if pid != tc.pid || view != tc.view || ok != tc.ok {
 			t.Errorf("%q: %d %q %v", tc.in, pid, view, ok)
 		}
+	}
+}
+
+// A jail cannot make the walk run out of memory or time: each limit ends
+// the walk, or skips the part past it, and says so in Root.Limited.
+func TestWalkLimits(t *testing.T) {
+	dir := t.TempDir()
+	fd := mkdirChain(t, dir, strings.Repeat("n", 255), 40)
+	unix.Close(fd)
+	for i := range 50 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d", i)), []byte("0123456789"), 0o644)
+	}
+	for _, tc := range []struct {
+		name    string
+		opt     WalkOptions
+		limited string
+		max     int // entries at most
+	}{
+		{"depth", WalkOptions{MaxDepth: 5}, "directories more than 5 levels deep were not walked", 57},
+		{"entries", WalkOptions{MaxEntries: 20}, "more than 20 entries: the rest was not walked", 20},
+		{"path bytes", WalkOptions{MaxPathBytes: 4096}, "the paths of the entries passed 4096 bytes", 60},
+		{"file bytes", WalkOptions{MaxFileBytes: 5}, "files larger than 5 bytes of data were not hashed", 100},
+		{"none reached", WalkOptions{}, "", 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := walkT(t, "/s", dir, tc.opt)
+			if !strings.Contains(r.Limited, tc.limited) || (tc.limited == "") != (r.Limited == "") {
+				t.Errorf("Limited = %q, want %q", r.Limited, tc.limited)
+			}
+			if len(r.Entries) > tc.max {
+				t.Errorf("%d entries, want at most %d", len(r.Entries), tc.max)
+			}
+		})
+	}
+}
+
+// A sparse file is hashed by its data extents: a 1 TiB file with one byte
+// of data takes no time; a dense file keeps sha256sum's digest.
+func TestHashSparseFile(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "sparse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 40); err != nil {
+		t.Skipf("this file system cannot hold a 1 TiB sparse file: %v", err)
+	}
+	f.WriteAt([]byte("x"), 1<<30)
+	f.Close()
+	os.WriteFile(filepath.Join(dir, "dense"), []byte("hello\n"), 0o644)
+	r := walkT(t, "/s", dir, WalkOptions{}) // within walkT's timeout, or it fails
+	got := map[string]Entry{}
+	for _, e := range r.Entries {
+		got[e.Path] = e
+	}
+	if e := got["sparse"]; e.SHA256 == "" || e.Err != "" {
+		t.Errorf("sparse: %+v", e)
+	}
+	if e := got["dense"]; e.SHA256 != "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03" {
+		t.Errorf("dense file: sha256 %s, want sha256sum's", e.SHA256)
+	}
+	if r.Limited != "" {
+		t.Errorf("Limited = %q", r.Limited)
 	}
 }

@@ -102,6 +102,14 @@ func TestAuditCheckpointDiff(t *testing.T) {
 target = "/var/lib/app"
 [security]
 capabilities = ["CAP_MKNOD"]
+# The jail plants a setuid file for the audit to find: chmod (fchmodat)
+# allowed by name drops the default preset's set-id rule for it.
+[seccomp]
+preset = "default"
+allow = ["fchmodat"]
+# In place: the test reaches the jail's tmpfs by the PID it started.
+[namespaces]
+pid = false
 `)
 	// The state dir before the first start, as an admin would seed it.
 	sd := filepath.Join(a.state, "app", "var/lib/app")
@@ -136,7 +144,7 @@ echo ready; exec sleep 600`
 	pid, jail := a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", script)
 	// A tree deeper than PATH_MAX, which the jail's shell cannot make (it
 	// tracks $PWD), made fd by fd as a jail's own program could.
-	deepTree(t, sd, 1200)
+	deepTree(t, sd, 900) // 4,500 bytes: beyond PATH_MAX, within the walk's depth limit
 
 	r = a.run(t, "diff", "--against", "base", "app")
 	if r.code != 1 {
@@ -256,6 +264,9 @@ target = "/var/lib/insp"
 [security]
 user = "nobody"
 no_new_privs = true
+# The daemon in place: the test enters its mount namespace by its PID.
+[namespaces]
+pid = false
 `)
 	hostBefore := mountTable(t, "self")
 	pid, jail := a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", "mkdir /tmp/extra; echo ready; exec sleep 600")

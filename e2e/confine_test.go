@@ -42,9 +42,12 @@ func probeDir(t *testing.T) string {
 // jail writes a profile: the usual base, the probe at /probe, and extra.
 func jail(t *testing.T, h, probe, name, extra string) string {
 	t.Helper()
+	// pid = false: the probe prints its PID, which the tests look up in
+	// the kernel log and /proc, both of which name host PIDs.
 	return writeProfile(t, h, name, base+`
 [namespaces]
 net = "none"
+pid = false
 [[bind]]
 source = "`+probe+`"
 target = "/probe"
@@ -76,8 +79,11 @@ func TestSeccompDefaultPresetBlocks(t *testing.T) {
 	requireRoot(t)
 	h, probe := hostDir(t), probeDir(t)
 	caps := "[security]\ncapabilities = [\"CAP_SYS_ADMIN\", \"CAP_SYS_PTRACE\"]\n"
-	open := runProbe(t, h, jail(t, h, probe, "open", caps), nil, "mount", "unshare", "ptrace", "bpf")
+	open := runProbe(t, h, jail(t, h, probe, "open", caps+"[seccomp]\npreset = \"none\"\n"), nil, "mount", "unshare", "ptrace", "bpf")
 	wantLines(t, "without a filter", open, "mount: ok", "unshare: ok", "ptrace: ESRCH", "bpf: EINVAL")
+	// No [seccomp] table is preset "default".
+	implicit := runProbe(t, h, jail(t, h, probe, "implicit", caps), nil, "mount", "unshare", "ptrace", "bpf")
+	wantLines(t, "no [seccomp] table", implicit, "mount: EPERM", "unshare: EPERM", "ptrace: EPERM", "bpf: EPERM")
 	filtered := runProbe(t, h, jail(t, h, probe, "default", caps+"[seccomp]\npreset = \"default\"\n"), nil, "mount", "unshare", "ptrace", "bpf", "mkdir", "/tmp/d", "socket-inet")
 	if filtered.code != 0 {
 		t.Fatalf("probe under default: %v", filtered)
@@ -427,7 +433,7 @@ func TestFailClosed(t *testing.T) {
 	}{
 		{"no seccomp", "seccomp", "[seccomp] (" + h + "/layers.toml:"},
 		{"no landlock", "landlock", "[landlock]: this kernel does not enforce Landlock (CONFIG_SECURITY_LANDLOCK"},
-		{"network namespace refused", "netns", "unshare mnt,net namespaces: operation not permitted: the kernel refused them"},
+		{"network namespace refused", "netns", "unshare mnt,net,pid namespaces: operation not permitted: the kernel refused them"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := mountTable(t, "self")
@@ -477,7 +483,8 @@ func TestCheckWarnsImplicitHostNetwork(t *testing.T) {
 	if r := run(t, "run", "--state-dir", filepath.Join(h, "state"), implicit, "--", "/bin/true"); r.code != 0 || strings.Contains(r.stderr, "network") {
 		t.Errorf("run: %v", r)
 	}
-	if r := run(t, "run", "--seccomp-log", "--state-dir", filepath.Join(h, "state"), implicit, "--", "/bin/true"); r.code != 125 || !strings.Contains(r.stderr, "has no [seccomp] table, so there is no filter to log") {
+	unfiltered := writeProfile(t, h, "unfiltered", base+"[security]\nno_new_privs = false\n")
+	if r := run(t, "run", "--seccomp-log", "--state-dir", filepath.Join(h, "state"), unfiltered, "--", "/bin/true"); r.code != 125 || !strings.Contains(r.stderr, "has no syscall filter, so there is nothing to log") {
 		t.Errorf("run --seccomp-log without a filter: %v", r)
 	}
 	explicit := writeProfile(t, h, "explicit", base+"[namespaces]\nnet = \"host\"\n")

@@ -67,12 +67,15 @@ const readyThenWait = `echo ready; read line; echo bye`
 func TestHostMountTableUnchanged(t *testing.T) {
 	requireRoot(t)
 	h := hostDir(t)
+	// In place, so that the process fsviews started is the jail.
 	profile := writeProfile(t, h, "host", base+`
 [[bind]]
 source = "`+h+`"
 target = "/h"
 [[state]]
 target = "/s"
+[namespaces]
+pid = false
 `)
 	before := mountTable(t, "self")
 	cmd := exec.Command(fsviews(t), "run", "--state-dir", filepath.Join(h, "state"), profile, "--", "/bin/sh", "-c", readyThenWait)

@@ -152,7 +152,8 @@ func TestNotifySocketBadInput(t *testing.T) {
 	requireRoot(t)
 	h := hostDir(t)
 	show := `echo "NOTIFY_SOCKET=$NOTIFY_SOCKET"`
-	profile := writeProfile(t, h, "notify", base)
+	// In place: with a PID namespace the supervisor relays every socket.
+	profile := writeProfile(t, h, "notify", base+"[namespaces]\npid = false\n")
 	r := runEnv(t, append(os.Environ(), "NOTIFY_SOCKET=/nonexistent/notify"), "run", profile, "--", "/bin/sh", "-c", show)
 	if r.code != 0 || r.stdout != "NOTIFY_SOCKET=\n" || !strings.Contains(r.stderr, "warning: NOTIFY_SOCKET=/nonexistent/notify") {
 		t.Errorf("want a warning and no NOTIFY_SOCKET: %v", r)
@@ -161,7 +162,7 @@ func TestNotifySocketBadInput(t *testing.T) {
 	if r.code != 0 || r.stdout != "NOTIFY_SOCKET=@fsviews-test\n" {
 		t.Errorf("want the abstract socket passed as it is with the host's network: %v", r)
 	}
-	isolated := writeProfile(t, h, "isolated", base+"[namespaces]\nnet = \"none\"\n")
+	isolated := writeProfile(t, h, "isolated", base+"[namespaces]\nnet = \"none\"\npid = false\n")
 	r = runEnv(t, append(os.Environ(), "NOTIFY_SOCKET=@fsviews-test"), "run", isolated, "--", "/bin/sh", "-c", show)
 	if r.code != 125 || !strings.Contains(r.stderr, "NOTIFY_SOCKET=@fsviews-test is an abstract socket") || !strings.Contains(r.stderr, `net = "host"`) {
 		t.Errorf("want exit 125 explaining the abstract socket: %v", r)
@@ -195,6 +196,10 @@ try:
 except OSError as e:
     print("ctty=no errno=%d" % e.errno)
 try:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0); print("tiocsctty=ok")
+except OSError as e:
+    print("tiocsctty=denied errno=%d" % e.errno)
+try:
     fcntl.ioctl(0, termios.TIOCSTI, b"#"); print("tiocsti=ok")
 except OSError as e:
     print("tiocsti=denied errno=%d" % e.errno)
@@ -203,8 +208,9 @@ print("sighup-ignored=%s" % ("yes" if int(ign, 16) & 1 else "no"))
 '`
 
 // Run from a terminal (a pty, fsviews its session leader), the daemon has
-// no controlling terminal and TIOCSTI fails, in every model; --tty keeps
-// the terminal.
+// no controlling terminal, cannot take the caller's back with TIOCSCTTY,
+// and TIOCSTI fails; in place, where the daemon would lead fsviews'
+// session, run refuses. --tty keeps the terminal.
 func TestNoControllingTerminal(t *testing.T) {
 	requireRoot(t)
 	h := hostDir(t)
@@ -214,8 +220,17 @@ func TestNoControllingTerminal(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			r := runShell(t, []string{"/usr/bin/python3", "-c", spawn, fsviews(t), "run", profile, "--", "/bin/sh", "-c", ttyProbe})
 			out := strings.ReplaceAll(r.stdout, "\r", "")
-			if r.code != 0 || !strings.Contains(out, "ctty=no errno=6\n") || !strings.Contains(out, "tiocsti=denied errno=1\n") {
-				t.Errorf("want no controlling terminal (ENXIO) and TIOCSTI denied (EPERM): %v", r)
+			if m.name == "in place" {
+				// fsviews leads the pty's session: the daemon, in its
+				// place, could retake the terminal (TIOCSCTTY) after
+				// TIOCNOTTY, as it did before this was refused.
+				if r.code != 125 || !strings.Contains(out, "fsviews leads the session of the terminal on fd 0, and with pid = false the daemon would lead it too") || strings.Contains(out, "ctty=") {
+					t.Errorf("want run refused in place as a session leader: %v", r)
+				}
+				return
+			}
+			if r.code != 0 || !strings.Contains(out, "ctty=no errno=6\n") || !strings.Contains(out, "tiocsctty=denied errno=1\n") || !strings.Contains(out, "tiocsti=denied errno=1\n") {
+				t.Errorf("want no controlling terminal (ENXIO), TIOCSCTTY and TIOCSTI denied (EPERM): %v", r)
 			}
 			// Dropping the terminal must not leave SIGHUP ignored.
 			if !strings.Contains(out, "sighup-ignored=no\n") {

@@ -15,7 +15,9 @@ func TestRunRegistersBeforeTheDaemonRuns(t *testing.T) {
 	requireRoot(t)
 	a := newAuditEnv(t)
 	h := hostDir(t)
-	profile := writeProfile(t, h, "reg", base)
+	// In place (pid = false) the record outlives fsviews, which became the
+	// daemon; a supervisor would remove it when the jail ends.
+	profile := writeProfile(t, h, "reg", base+"[namespaces]\npid = false\n")
 	record := filepath.Join(a.runtime, "jails", "reg.json")
 
 	r := a.run(t, "run", profile, "--", "/bin/sh", "-c", "echo ran")

@@ -18,9 +18,15 @@ import (
 func TestDriftedJailIsAliveNotStale(t *testing.T) {
 	requireRoot(t)
 	a := newAuditEnv(t)
+	// In place, as in the issue, without a filter that refuses unshare:
+	// the record names the daemon itself.
 	profile := writeProfile(t, hostDir(t), "app", base+`
 [[state]]
 target = "/var/lib/app"
+[namespaces]
+pid = false
+[seccomp]
+preset = "none"
 `)
 	sd := filepath.Join(a.state, "app", "var/lib/app")
 	mustWrite(t, filepath.Join(sd, "db"), "one\n")
@@ -142,8 +148,13 @@ target = "/web"
 	r = a.run(t, "run", "--state-dir", state, "--name", "checkpoints", attacker, "--",
 		"/bin/sh", "-c", "cp /forged/base.json.gz /web/base.json.gz && echo replaced")
 	if r.code != 125 || strings.Contains(r.stdout, "replaced") ||
-		!strings.Contains(r.stderr, `jail name "checkpoints" is reserved`) {
-		t.Errorf("run --name checkpoints: want exit 125 and the name refused, got %v", r)
+		!strings.Contains(r.stderr, "the jail's state dir "+a.checkpoints+" overlaps the checkpoint store (--checkpoint-dir), "+a.checkpoints) {
+		t.Errorf("run --name checkpoints: want exit 125 and the state dir refused, got %v", r)
+	}
+	// The name is reserved even where the store is elsewhere.
+	r = a.run(t, "run", "--state-dir", hostDir(t), "--name", "checkpoints", attacker, "--", "/bin/sh", "-c", "echo replaced")
+	if r.code != 125 || strings.Contains(r.stdout, "replaced") || !strings.Contains(r.stderr, `jail name "checkpoints" is reserved`) {
+		t.Errorf("run --name checkpoints, store elsewhere: want exit 125 and the name refused, got %v", r)
 	}
 	// Another layout to the same place: a read-write bind of the store.
 	rw := writeProfile(t, h, "rw", base+`
@@ -157,12 +168,12 @@ mode = "rw"
 		t.Errorf("a jail wrote into the checkpoint store through a rw bind: %v", err)
 	}
 	if r.code != 125 || strings.Contains(r.stdout, "replaced") ||
-		!strings.Contains(r.stderr, "read-write bind /cp") || !strings.Contains(r.stderr, "overlaps the checkpoint dir") {
+		!strings.Contains(r.stderr, "read-write bind /cp (") || !strings.Contains(r.stderr, "overlaps the checkpoint store (--checkpoint-dir)") {
 		t.Errorf("run with a rw bind of the checkpoint store: want exit 125, got %v", r)
 	}
 	// Or a state root that puts a jail's state dir above the store.
 	r = a.run(t, "run", "--state-dir", filepath.Dir(state), "--name", "state", victim, "--", "/bin/true")
-	if r.code != 125 || !strings.Contains(r.stderr, "the jail's state dir, "+state+", overlaps the checkpoint dir") {
+	if r.code != 125 || !strings.Contains(r.stderr, "the jail's state dir "+state+" overlaps the checkpoint store (--checkpoint-dir)") {
 		t.Errorf("run with its state dir above the store: want exit 125, got %v", r)
 	}
 

@@ -21,8 +21,8 @@ type model struct {
 }
 
 var models = []model{
-	{"in place", ""},
-	{"init", "[namespaces]\npid = true\n"},
+	{"in place", "[namespaces]\npid = false\n"},
+	{"init", ""}, // the default
 	{"as_pid_1", "[namespaces]\npid = true\nas_pid_1 = true\n"},
 }
 

@@ -31,6 +31,10 @@ type Host struct {
 	// be read; NamespacesOf says which.
 	Namespaces   map[string]uint64
 	NamespacesOf string
+	// ProcFiles are the paths of views.ProcReadOnly and views.ProcMasked
+	// this kernel has: the jail's procfs has them too, so each must be
+	// covered in the jail.
+	ProcFiles map[string]bool
 }
 
 // ParsePlan reads a plan as the registry stores it (views.Plan as JSON).
@@ -44,7 +48,7 @@ func ParsePlan(raw []byte) (*views.Plan, error) {
 
 // Compare sets what was read about a jail against its plan.
 func Compare(plan *views.Plan, jail Jail, host Host) Report {
-	r := Report{Mounts: compareMounts(plan, jail.Mounts, host.Mounts)}
+	r := Report{Mounts: compareMounts(plan, jail.Mounts, host.Mounts, host.ProcFiles)}
 	r.Enforced = append(r.Enforced, compareCaps(plan.Caps, jail.Status)...)
 	r.Enforced = append(r.Enforced, compareIdentity(plan, jail.Status)...)
 	r.Enforced = append(r.Enforced, compareNoNewPrivs(plan, jail.Status))

@@ -48,6 +48,13 @@ func plannedMounts(plan *views.Plan) []expected {
 			e.attrs = []string{"nosuid", "noexec"}
 		case views.Devpts:
 			e.fstype, e.attrs = "devpts", []string{"nosuid", "noexec"}
+		case views.Rebind:
+			e.attrs = []string{"nosuid", "nodev", "noexec"}
+			if op.ReadOnly {
+				e.attrs = append([]string{"ro"}, e.attrs...)
+			}
+		case views.Mask:
+			e.attrs = []string{"ro", "nosuid", "noexec"}
 		default:
 			continue
 		}
@@ -59,8 +66,8 @@ func plannedMounts(plan *views.Plan) []expected {
 // compareMounts sets the jail's mount table against the plan. hostMounts
 // is the auditor's own mount table, where bind sources live: a mount below a
 // recursive bind is planned when the host has one at the same place below
-// the source.
-func compareMounts(plan *views.Plan, jail, hostMounts []*mountinfo.Info) []Mount {
+// the source. procFiles are the /proc paths this kernel has (Host).
+func compareMounts(plan *views.Plan, jail, hostMounts []*mountinfo.Info, procFiles map[string]bool) []Mount {
 	want := plannedMounts(plan)
 	byTarget := map[string]int{}
 	for i, e := range want {
@@ -123,7 +130,13 @@ func compareMounts(plan *views.Plan, jail, hostMounts []*mountinfo.Info) []Mount
 		}
 		miss := Mount{Status: Missing, Path: e.op.Target, Kind: string(e.op.Kind), Source: e.op.Source,
 			Want: e.attrs, Origin: e.op.Origin}
-		if e.op.Optional {
+		switch {
+		case (e.op.Kind == views.Rebind || e.op.Kind == views.Mask) && procFiles[e.op.Target]:
+			miss.Why = []string{"this kernel has " + e.op.Target + ", and the jail's is not covered"}
+		case e.op.Kind == views.Rebind || e.op.Kind == views.Mask:
+			miss.Status = Skipped
+			miss.Why = []string{"this kernel has no " + e.op.Target}
+		case e.op.Optional:
 			miss.Status = Skipped
 			miss.Why = []string{"optional bind, not mounted: its source was absent when the jail started"}
 		}

@@ -67,7 +67,8 @@ func DaemonPID(plan *views.Plan, pid int) int {
 }
 
 // ReadHost reads the reference: the auditor's own mount table (where the
-// bind sources are) and PID 1's namespaces.
+// bind sources are), PID 1's namespaces and which of the /proc files a
+// view makes read-only or hides this kernel has.
 func ReadHost() (Host, error) {
 	var h Host
 	var err error
@@ -75,6 +76,12 @@ func ReadHost() (Host, error) {
 		return h, fmt.Errorf("read /proc/self/mountinfo: %w", err)
 	}
 	h.Namespaces, h.NamespacesOf = HostNamespaces()
+	h.ProcFiles = map[string]bool{}
+	for _, p := range append(views.ProcReadOnly(), views.ProcMasked()...) {
+		if _, err := os.Lstat(p); err == nil {
+			h.ProcFiles[p] = true
+		}
+	}
 	return h, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/fsviews/fsviews/mounts"
 	"github.com/fsviews/fsviews/views"
 )
@@ -41,8 +43,8 @@ func build(plan *views.Plan, relayFD int) (*mounts.Root, error) {
 }
 
 // kindOf says which mountpoint a bind of source needs.
-func kindOf(source string) (mounts.Kind, error) {
-	fi, err := os.Stat(source)
+func kindOf(source *os.File) (mounts.Kind, error) {
+	fi, err := source.Stat()
 	if err != nil {
 		return 0, err
 	}
@@ -59,14 +61,32 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 	case views.Symlink:
 		return root.Symlink(op.Target, op.Link)
 	case views.File:
-		return root.WriteFile(op.Target, op.Content, op.Source, uint32(op.Mode))
+		if op.Source == "" {
+			return root.WriteFile(op.Target, op.Content, nil, uint32(op.Mode))
+		}
+		// O_NONBLOCK: a FIFO swapped in for the source fails the check
+		// below instead of blocking fsviews until a writer shows up.
+		src, err := mounts.OpenSource(op.Source, unix.O_RDONLY|unix.O_NONBLOCK, sourceOwners(plan)...)
+		if err != nil {
+			return fmt.Errorf("copy into %s: %w", op.Target, err)
+		}
+		defer src.Close()
+		if fi, err := src.Stat(); err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("copy into %s: source %s is not a regular file (%v)", op.Target, op.Source, err)
+		}
+		return root.WriteFile(op.Target, op.Content, src, uint32(op.Mode))
 	case views.RemountRO:
 		return root.SetReadOnly()
 	case views.Bind:
-		kind, err := kindOf(op.Source)
+		src, err := mounts.OpenSource(op.Source, unix.O_PATH, sourceOwners(plan)...)
 		if errors.Is(err, os.ErrNotExist) && op.Optional {
 			return nil
 		}
+		if err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		defer src.Close()
+		kind, err := kindOf(src)
 		if err != nil {
 			return fmt.Errorf("source: %w", err)
 		}
@@ -74,13 +94,13 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		if op.ReadOnly {
 			attrs |= mounts.ReadOnly
 		}
-		tree, err := mounts.Clone(op.Source, attrs)
+		tree, err := mounts.CloneTree(src, attrs)
 		if err != nil {
 			return err
 		}
 		return root.Attach(tree, op.Target, kind)
 	case views.Socket:
-		return bindSocket(root, op)
+		return bindSocket(root, plan, op)
 	case views.DevNode:
 		// Device nodes only work without nodev; they are single files
 		// the kernel itself makes harmless (null, zero, ...).
@@ -107,11 +127,22 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		}
 		return root.Attach(tree, op.Target, mounts.Directory)
 	case views.Proc:
-		tree, err := mounts.NewFS("proc", nil, mounts.NoSuid|mounts.NoDev|mounts.NoExec)
+		opts := map[string]string{}
+		for _, o := range op.Options {
+			k, v, _ := strings.Cut(o, "=")
+			opts[k] = v
+		}
+		tree, err := mounts.NewFS("proc", opts, mounts.NoSuid|mounts.NoDev|mounts.NoExec)
 		if err != nil {
 			return err
 		}
 		return root.Attach(tree, op.Target, mounts.Directory)
+	case views.Rebind:
+		found, err := root.Rebind(op.Target, op.ReadOnly)
+		return missing(op, found, err)
+	case views.Mask:
+		found, err := root.Mask(op.Target)
+		return missing(op, found, err)
 	case views.Devpts:
 		tree, err := mounts.NewFS("devpts", map[string]string{"ptmxmode": "0666", "mode": "0620"}, mounts.NoSuid|mounts.NoExec)
 		if err != nil {
@@ -120,4 +151,24 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		return root.Attach(tree, op.Target, mounts.Directory)
 	}
 	return fmt.Errorf("bug: unknown op %q in %s", op.Kind, path.Base(plan.Profile))
+}
+
+// missing turns an absent target into an error unless the op is optional:
+// which /proc files exist depends on the kernel's configuration.
+func missing(op views.Op, found bool, err error) error {
+	if err == nil && !found && !op.Optional {
+		return fmt.Errorf("%s is not in the view", op.Target)
+	}
+	return err
+}
+
+// sourceOwners are who may have placed a symlink that a source follows
+// (mounts.OpenSource): root and the caller. A rootless jail can reach
+// nothing its caller cannot, and sees root's files as the overflow uid:
+// there every link is followed, as the caller's own open would.
+func sourceOwners(plan *views.Plan) []int {
+	if plan.UserNS {
+		return nil
+	}
+	return []int{0, os.Getuid()}
 }

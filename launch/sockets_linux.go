@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/fsviews/fsviews/mounts"
 	"github.com/fsviews/fsviews/views"
 )
@@ -13,15 +15,20 @@ import (
 // replaced /dev/log (a directory, a regular file) widen the view. The
 // bind is read-write, as connect(2) needs write permission on the
 // socket, and nosuid,nodev like every view mount.
-func bindSocket(root *mounts.Root, op views.Op) error {
-	fi, err := os.Stat(op.Source)
+func bindSocket(root *mounts.Root, plan *views.Plan, op views.Op) error {
+	src, err := mounts.OpenSource(op.Source, unix.O_PATH, sourceOwners(plan)...)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer src.Close()
+	fi, err := src.Stat()
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
 	if fi.Mode().Type() != os.ModeSocket {
 		return fmt.Errorf("source %s is a %s, not a unix socket", op.Source, fileType(fi.Mode()))
 	}
-	tree, err := mounts.Clone(op.Source, mounts.NoSuid|mounts.NoDev)
+	tree, err := mounts.CloneTree(src, mounts.NoSuid|mounts.NoDev)
 	if err != nil {
 		return err
 	}

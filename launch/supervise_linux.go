@@ -148,8 +148,14 @@ func supervise(j *job, started func(pid int) error) error {
 		close(notified)
 	}()
 	if err := cmd.Start(); err != nil {
-		if j.Plan.UserNS {
+		var errno syscall.Errno
+		switch {
+		case j.Plan.UserNS:
 			err = cloneUserNSError(err)
+		case errors.As(err, &errno) && (errno == syscall.EPERM || errno == syscall.EINVAL):
+			// The clone that makes the namespaces failed, as unshare
+			// would in the other model: say so in the same words.
+			return failed("start the jail: %w", unshareError(j.Plan.Unshare, errno))
 		}
 		return failed("start the jail (%s): %w", strings.Join(j.Plan.Unshare, ","), err)
 	}

@@ -20,6 +20,13 @@ import (
 // TIOCGSID, which only answers for the caller's own) detaches this
 // process from it; the process stays in its group, which keeps the
 // shell's job control.
+//
+// A session leader (started by a terminal emulator, script(1), or a
+// service with StandardInput=tty) can detach too, but stays the leader of
+// a session without a terminal, and such a leader may take any terminal
+// without a session with TIOCSCTTY: the daemon would take the caller's
+// back and type into it. In place, fsviews is the daemon, so it refuses;
+// with a PID namespace (the default) the daemon gets a session of its own.
 func detachTerminal(keep bool) error {
 	if keep {
 		return nil
@@ -33,36 +40,12 @@ func detachTerminal(keep bool) error {
 			continue // not a terminal, or not ours
 		}
 		if sid == unix.Getpid() {
-			return dropAsSessionLeader(fd)
+			return fmt.Errorf("fsviews leads the session of the terminal on fd %d, and with pid = false the daemon would lead it too: it could take the terminal back (TIOCSCTTY) and type into it; remove pid = false (the daemon then gets a session of its own), start fsviews with setsid, or pass --tty to keep the terminal on purpose", fd)
 		}
 		if err := unix.IoctlSetInt(fd, unix.TIOCNOTTY, 0); err != nil {
 			return fmt.Errorf("ioctl TIOCNOTTY on fd %d: %w", fd, err)
 		}
 		return nil
-	}
-	return nil
-}
-
-// dropAsSessionLeader detaches a session leader (started by a terminal
-// emulator, script(1), or a service with StandardInput=tty) from its
-// terminal. The kernel then sends SIGHUP and SIGCONT to the terminal's
-// foreground group, fsviews' own, and SIGHUP would kill it: it is
-// ignored for that moment with a raw rt_sigaction (an ignored signal is
-// discarded, not left pending) and the previous action restored exactly.
-// os/signal cannot do this: after signal.Ignore, signal.Reset leaves
-// SIG_IGN in place, which execve would pass on to the daemon.
-func dropAsSessionLeader(fd int) error {
-	var ignore, old [4]uint64 // struct kernel_sigaction: handler, flags, restorer, mask
-	ignore[0] = 1             // SIG_IGN
-	if err := sigaction(unix.SIGHUP, &ignore, &old); err != nil {
-		return fmt.Errorf("ignore SIGHUP: %w", err)
-	}
-	err := unix.IoctlSetInt(fd, unix.TIOCNOTTY, 0)
-	if rerr := sigaction(unix.SIGHUP, &old, nil); rerr != nil {
-		return fmt.Errorf("restore SIGHUP: %w", rerr)
-	}
-	if err != nil {
-		return fmt.Errorf("ioctl TIOCNOTTY on fd %d: %w", fd, err)
 	}
 	return nil
 }

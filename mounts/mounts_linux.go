@@ -67,6 +67,16 @@ func Clone(source string, attrs Attr) (*Tree, error) {
 	return setAttrs(fd, source, attrs)
 }
 
+// CloneTree is Clone for a source already opened safely (OpenSource):
+// the tree at f, submounts included.
+func CloneTree(f *os.File, attrs Attr) (*Tree, error) {
+	fd, err := unix.OpenTree(int(f.Fd()), "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH|unix.AT_RECURSIVE)
+	if err != nil {
+		return nil, &os.PathError{Op: "open_tree (clone)", Path: f.Name(), Err: err}
+	}
+	return setAttrs(fd, f.Name(), attrs)
+}
+
 // CloneFD is Clone for a directory already opened safely, such as a state
 // dir that was resolved without following symlinks.
 func CloneFD(dir *os.File, attrs Attr) (*Tree, error) {

@@ -126,9 +126,9 @@ func (r *Root) Symlink(target, to string) error {
 }
 
 // WriteFile writes content to target, or copies the host file source
-// when it is not empty. An existing file is replaced; a symlink is not
-// followed.
-func (r *Root) WriteFile(target string, content string, source string, mode uint32) error {
+// (opened with OpenSource) when it is not nil. An existing file is
+// replaced; a symlink is not followed.
+func (r *Root) WriteFile(target string, content string, source *os.File, mode uint32) error {
 	parent, base, err := r.openParent(target)
 	if err != nil {
 		return err
@@ -154,13 +154,8 @@ func (r *Root) WriteFile(target string, content string, source string, mode uint
 		return fmt.Errorf("truncate %s: %w", target, err)
 	}
 	var in io.Reader = strings.NewReader(content)
-	if source != "" {
-		src, err := os.Open(source)
-		if err != nil {
-			return fmt.Errorf("copy %s into %s: %w", source, target, err)
-		}
-		defer src.Close()
-		in = src
+	if source != nil {
+		in = source
 	}
 	if _, err := io.Copy(f, in); err != nil {
 		return fmt.Errorf("write %s: %w", target, err)
@@ -214,4 +209,82 @@ func (r *Root) SetReadOnly() error {
 		return &os.PathError{Op: "mount_setattr ro", Path: "/", Err: err}
 	}
 	return nil
+}
+
+// openInView opens target inside the view as an O_PATH fd, never
+// following a symlink. A missing target is reported as os.ErrNotExist.
+func (r *Root) openInView(target string) (int, error) {
+	fd, err := unix.Openat2(r.fd, strings.TrimPrefix(path.Clean(target), "/"), &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return -1, &os.PathError{Op: "open inside the view", Path: target, Err: err}
+	}
+	return fd, nil
+}
+
+// Rebind binds target, a path already in the view, onto itself with
+// nosuid, nodev, noexec and read-only or read-write, so that it keeps
+// that mode whatever the mount it lies in. It reports false, and does
+// nothing, when target does not exist.
+func (r *Root) Rebind(target string, readOnly bool) (bool, error) {
+	mp, err := r.openInView(target)
+	if errors.Is(err, unix.ENOENT) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer unix.Close(mp)
+	fd, err := unix.OpenTree(mp, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return false, &os.PathError{Op: "open_tree (clone)", Path: target, Err: err}
+	}
+	defer unix.Close(fd)
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC, Propagation: unix.MS_PRIVATE}
+	if readOnly {
+		attr.Attr_set |= unix.MOUNT_ATTR_RDONLY
+	} else {
+		attr.Attr_clr = unix.MOUNT_ATTR_RDONLY
+	}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, attr); err != nil {
+		return false, &os.PathError{Op: "mount_setattr", Path: target, Err: err}
+	}
+	if err := unix.MoveMount(fd, "", mp, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return false, fmt.Errorf("move_mount %s onto itself: %w", target, err)
+	}
+	return true, nil
+}
+
+// Mask hides target, a path already in the view: a directory behind an
+// empty read-only tmpfs, anything else behind the host's /dev/null, read
+// only. It reports false, and does nothing, when target does not exist.
+func (r *Root) Mask(target string) (bool, error) {
+	mp, err := r.openInView(target)
+	if errors.Is(err, unix.ENOENT) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer unix.Close(mp)
+	var st unix.Stat_t
+	if err := unix.Fstat(mp, &st); err != nil {
+		return false, &os.PathError{Op: "stat", Path: target, Err: err}
+	}
+	var t *Tree
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		t, err = NewFS("tmpfs", map[string]string{"mode": "0555", "size": "4096", "nr_inodes": "1"}, ReadOnly|NoSuid|NoDev|NoExec)
+	} else {
+		t, err = Clone("/dev/null", ReadOnly|NoSuid|NoExec)
+	}
+	if err != nil {
+		return false, fmt.Errorf("mask %s: %w", target, err)
+	}
+	defer t.Close()
+	if err := unix.MoveMount(t.fd, "", mp, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return false, fmt.Errorf("move_mount %s onto %s: %w", t.what, target, err)
+	}
+	return true, nil
 }

@@ -31,7 +31,7 @@ func build(top source, layers []layer) (*Profile, Problems) {
 		Root:       Root{Mode: 0o755},
 		Env:        Env{Clear: true, Set: map[string]string{}},
 		Security:   Security{NoNewPrivs: true, UID: -1, GID: -1},
-		Namespaces: Namespaces{Net: NetHost},
+		Namespaces: Namespaces{Net: NetHost, PID: true},
 	}}
 	for _, l := range layers {
 		b.p.FilesRead = append(b.p.FilesRead, l.src.display)
@@ -41,6 +41,9 @@ func build(top source, layers []layer) (*Profile, Problems) {
 		b.p.Security.Caps = DefaultCaps()
 	}
 	b.crossChecks()
+	b.writableSourceChecks()
+	b.procChecks()
+	b.defaultSeccomp()
 	b.confineChecks()
 	return b.p, b.probs
 }
@@ -142,8 +145,7 @@ func (b *builder) layer(l layer) {
 		b.file(l, i, rf)
 	}
 	if r.Proc != nil {
-		pos, _ := at(l, "proc")
-		p.Proc = &Mounted{Pos: pos}
+		b.proc(l, *r.Proc)
 	}
 	if r.Dev != nil {
 		pos, _ := at(l, "dev")
@@ -202,6 +204,11 @@ func (b *builder) bind(l layer, i int, rb rawBind) {
 	default:
 		pos, key := at(l, fmt.Sprintf("bind#%d.mode", i))
 		b.errorf(pos, key, "bad mode %q: use \"ro\" (read-only, the default) or \"rw\" (read-write)", rb.Mode)
+	}
+	if ok && mode == ReadWrite && kernelTree(src) {
+		pos, key := at(l, fmt.Sprintf("bind#%d.mode", i))
+		b.errorf(pos, key, "%s is kernel state: a read-write bind lets the daemon change the host's kernel settings; use mode = \"ro\", or [proc] for a /proc of the jail's own", src)
+		ok = false
 	}
 	if ok && tok {
 		b.p.Binds = append(b.p.Binds, Bind{Pos: tgtPos, Source: src, Target: t, Mode: mode, Optional: rb.Optional})
@@ -322,6 +329,7 @@ func (b *builder) namespaces(l layer, r rawNamespaces) {
 	}
 	if r.PID != nil {
 		n.PID = *r.PID
+		n.PIDPos, _ = at(l, "namespaces.pid")
 	}
 	if r.AsPID1 != nil {
 		n.AsPID1 = *r.AsPID1
@@ -420,4 +428,15 @@ func (b *builder) size(l layer, keyPath string, v any) int64 {
 		return 0
 	}
 	return n
+}
+
+// kernelTree reports whether a host path lies in /proc or /sys, whose
+// writable files are settings of the whole host.
+func kernelTree(p string) bool {
+	for _, root := range []string{"/proc", "/sys"} {
+		if p == root || strings.HasPrefix(p, root+"/") {
+			return true
+		}
+	}
+	return false
 }

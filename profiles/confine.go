@@ -20,6 +20,9 @@ type Seccomp struct {
 	// Optional runs the daemon without the filter, saying so on stderr,
 	// when the kernel cannot enforce seccomp filters.
 	Optional bool
+	// Implicit is the filter of a profile without [seccomp]: preset
+	// "default".
+	Implicit bool
 }
 
 // Limit is one [limits] entry.
@@ -349,6 +352,17 @@ func (b *builder) landlockLayer(l layer, r rawLandlock) {
 	}
 }
 
+// defaultSeccomp gives a profile without [seccomp] the "default" preset:
+// a root daemon is never left without a syscall filter by omission. A
+// filter needs no_new_privs (confineChecks), so a profile that turns
+// no_new_privs off gets none, and `check` says so (Lint).
+func (b *builder) defaultSeccomp() {
+	if b.p.Seccomp != nil || !b.p.Security.NoNewPrivs {
+		return
+	}
+	b.p.Seccomp = &Seccomp{Pos: b.p.Origin, Spec: seccomp.Spec{Preset: "default"}, Implicit: true}
+}
+
 // seccompRef finds rule references in the seccomp compiler's messages;
 // compiled on first use, not at every start of fsviews.
 var seccompRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(allow|deny|rule)\[\d+\]`) })
@@ -360,7 +374,7 @@ func (b *builder) confineChecks() {
 	p := b.p
 	if s := p.Seccomp; s != nil {
 		if (s.Spec.Preset == "" || s.Spec.Preset == "none") && len(s.Spec.Allow) == 0 && len(s.Spec.Deny) == 0 && len(s.Spec.Rules) == 0 {
-			b.warnf(s.Pos, "seccomp", "the filter names nothing to refuse: it only stops x32 and i386 syscalls and syscalls newer than fsviews' table; set preset = \"default\" (or another preset, allow, deny, rules)")
+			b.warnf(s.Pos, "seccomp", "the filter names nothing to refuse: it only stops x32 and i386 syscalls and syscalls newer than fsviews' table, so the daemon may mount, unshare, ptrace and load kernel modules as far as its capabilities allow; remove the [seccomp] table to get preset \"default\" (or set a preset, allow, deny, rules)")
 		}
 		for _, pr := range s.Spec.Check(seccomp.NativeArch()) {
 			if b.conf.reported[pr.Key] {
@@ -397,9 +411,32 @@ func (b *builder) confineChecks() {
 }
 
 // Lint returns the warnings `fsviews check` adds to Load's: risks that are
-// the defaults, so that warning on every run would be noise.
-func Lint(p *Profile) Problems {
+// the defaults, so that warning on every run would be noise. callerUID is
+// the user fsviews runs as, whom a profile without user keeps.
+func Lint(p *Profile, callerUID int) Problems {
 	var probs Problems
+	root := p.Security.UID == 0 || (p.Security.UID < 0 && callerUID == 0)
+	if root && !p.Namespaces.PID && !p.Namespaces.User {
+		probs = append(probs, Problem{Pos: p.Namespaces.PIDPos, Key: "[namespaces] pid", Warning: true,
+			Msg: "the daemon runs as uid 0 in the host's PID namespace: it can signal every host process of uid 0, and where its capabilities and filter allow, trace them and read host files through their /proc/PID/root; remove pid = false, or set user to an account of its own"})
+	}
+	if p.Seccomp == nil {
+		probs = append(probs, Problem{Pos: p.Origin, Key: "[security] no_new_privs", Warning: true,
+			Msg: "no syscall filter: a filter needs no_new_privs, which this profile turns off, so the default preset is left out; the daemon may mount, unshare and load kernel modules as far as its capabilities allow"})
+	}
+	for _, l := range p.Limits {
+		if l.Name != "nproc" {
+			continue
+		}
+		switch {
+		case root:
+			probs = append(probs, Problem{Pos: l.Pos, Key: "[limits] nproc", Warning: true,
+				Msg: "the kernel never applies RLIMIT_NPROC to uid 0, and this daemon runs as uid 0: it is no process limit; limit processes with a cgroup (TasksMax= in the systemd unit), or set user to an account of its own"})
+		case slices.Contains(p.Security.Caps, "CAP_SYS_RESOURCE") || slices.Contains(p.Security.Caps, "CAP_SYS_ADMIN"):
+			probs = append(probs, Problem{Pos: l.Pos, Key: "[limits] nproc", Warning: true,
+				Msg: "the kernel does not apply RLIMIT_NPROC to a process with CAP_SYS_RESOURCE or CAP_SYS_ADMIN, which this daemon keeps: drop them, or limit processes with a cgroup (TasksMax= in the systemd unit)"})
+		}
+	}
 	if p.Namespaces.Net == NetHost && p.Namespaces.NetPos == (Pos{}) {
 		probs = append(probs, Problem{Pos: p.Origin, Key: "[namespaces] net", Warning: true,
 			Msg: "the daemon shares the host's network because no file says otherwise: write net = \"host\" under [namespaces] to say so, or net = \"none\" or \"loopback\" to cut it off"})

@@ -154,7 +154,7 @@ func TestConfineLoads(t *testing.T) {
 	if l := p.Landlock; l.Auto || len(l.Rules) != 1 || l.Rules[0].Path != "/srv" || l.Rules[0].Access != LandlockRW {
 		t.Errorf("landlock = %+v", l)
 	}
-	if probs := Lint(p); len(probs) != 0 {
+	if probs := Lint(p, 1000); len(probs) != 0 {
 		t.Errorf("Lint with net = \"host\" said: %v", probs)
 	}
 }
@@ -177,7 +177,35 @@ func TestLintHostNetwork(t *testing.T) {
 			if tc.warns {
 				wants = []want{{pos: "library:p.toml", key: "[namespaces] net", msg: `shares the host's network because no file says otherwise: write net = "host"`, warning: true}}
 			}
-			checkProblems(t, Lint(p), wants)
+			checkProblems(t, Lint(p, 1000), wants)
+		})
+	}
+}
+
+func TestLintRootDaemon(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		caller     int
+		wants      []want
+	}{
+		{"root in the host PID namespace", lines(`[namespaces]`, `net = "none"`, `pid = false`), 0,
+			[]want{{pos: P + "3", key: "[namespaces] pid", msg: "runs as uid 0 in the host's PID namespace: it can signal every host process of uid 0", warning: true}}},
+		{"non-root caller, no user", lines(`[namespaces]`, `net = "none"`, `pid = false`), 1000, nil},
+		{"root with its own PID namespace", lines(`[namespaces]`, `net = "none"`), 0, nil},
+		{"nproc for root", lines(`[namespaces]`, `net = "none"`, `[limits]`, `nproc = 64`), 0,
+			[]want{{pos: P + "4", key: "[limits] nproc", msg: "the kernel never applies RLIMIT_NPROC to uid 0", warning: true}}},
+		{"nproc with CAP_SYS_RESOURCE", lines(`[namespaces]`, `net = "none"`, `[security]`, `user = "33"`, `capabilities = ["SYS_RESOURCE"]`, `[limits]`, `nproc = 64`), 0,
+			[]want{{pos: P + "7", key: "[limits] nproc", msg: "does not apply RLIMIT_NPROC to a process with CAP_SYS_RESOURCE", warning: true}}},
+		{"nproc for a user", lines(`[namespaces]`, `net = "none"`, `[security]`, `user = "33"`, `[limits]`, `nproc = 64`), 0, nil},
+		{"no_new_privs off leaves no filter", lines(`[namespaces]`, `net = "none"`, `[security]`, `user = "33"`, `no_new_privs = false`), 0,
+			[]want{{pos: "library:p.toml", key: "[security] no_new_privs", msg: "no syscall filter", warning: true}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, probs := mapLoader(map[string]string{"p.toml": tc.text}, testHost()).Load("p")
+			if p == nil || len(probs) != 0 {
+				t.Fatalf("Load: %v", probs)
+			}
+			checkProblems(t, Lint(p, tc.caller), tc.wants)
 		})
 	}
 }

@@ -89,6 +89,8 @@ func testHost() fakeHost {
 			"/etc/ssh/sshd_config": file, "/srv": dir, "/srv/www": dir, "/srv/www/static": dir,
 			"/srv/config.json": file, "/home": dir, "/home/alice": dir, "/home/alice/.ssh": dir,
 			"/var": dir, "/var/log": dir, "/root": dir, "/dev/null": file,
+			"/srv/www/app.json": file, "/srv/state": dir, "/srv/state/other": dir,
+			"/proc": dir, "/proc/sys": dir, "/sys": dir, "/sys/fs": dir,
 		},
 		users:  map[string][2]int{"www-data": {33, 33}, "alice": {1000, 1000}, "root": {0, 0}},
 		groups: map[string]int{"www-data": 33, "adm": 4, "alice": 1000, "root": 0},

@@ -28,6 +28,9 @@ type Loader struct {
 	// Host answers questions about the host (do sources exist, who is
 	// "www-data"); nil skips those checks.
 	Host Host
+	// Trust, when set, must accept every profile file, include and
+	// [[file]] source on disk before it is used (Trusted, for root).
+	Trust func(path string) error
 }
 
 // source is one profile file, on disk or in the bundled library.
@@ -62,6 +65,16 @@ func (l Loader) Load(ref string) (*Profile, Problems) {
 	probs = append(probs, more...)
 	if l.Host != nil {
 		probs = append(probs, CheckHost(p, l.Host)...)
+	}
+	if l.Trust != nil {
+		for _, f := range p.Files {
+			if f.Source == "" {
+				continue
+			}
+			if err := l.Trust(f.Source); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				probs = append(probs, Problem{Pos: f.Pos, Key: "[[file]] source", Msg: fmt.Sprintf("refusing %s: %v", f.Source, err)})
+			}
+		}
 	}
 	probs.sort()
 	if probs.Errors() != nil {
@@ -197,6 +210,15 @@ func (l Loader) readLayers(src source, stack []source, from Pos, seen map[string
 			Msg: fmt.Sprintf("more than %d files included; a profile needs a few bases: merge or drop includes", maxIncludes)}}
 	}
 	seen[src.id] = true
+	if l.Trust != nil && !src.lib {
+		if err := l.Trust(src.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			at := from
+			if at.File == "" {
+				at = Pos{File: src.display}
+			}
+			return nil, Problems{{Pos: at, Key: keyIf(from.File != "", "include"), Msg: fmt.Sprintf("refusing %s: %v", src.display, err)}}
+		}
+	}
 	data, err := l.read(src)
 	if err != nil {
 		if from.File != "" {
@@ -324,4 +346,11 @@ func unknownKeys(file string, md toml.MetaData, keys keyLines) Problems {
 		probs = append(probs, Problem{Pos: Pos{File: file, Line: line}, Key: humanKey(indexed), Msg: msg})
 	}
 	return probs
+}
+
+func keyIf(cond bool, key string) string {
+	if cond {
+		return key
+	}
+	return ""
 }

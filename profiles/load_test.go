@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fsviews/fsviews/seccomp"
 )
 
 // full sets every key of the format once.
@@ -104,14 +106,14 @@ func TestLoadFull(t *testing.T) {
 			{Pos: at(35), Target: "/etc/motd", Content: "hi\n", Mode: 0o644},
 			{Pos: at(38), Target: "/etc/hosts", Source: "/etc/hosts", Mode: 0o444},
 		},
-		Proc: &Mounted{Pos: at(41)},
+		Proc: &Proc{Pos: at(41), NetSysctls: ReadOnly},
 		Dev:  &Mounted{Pos: at(42)},
 		Env:  Env{Clear: false, Set: map[string]string{"LANG": "C.UTF-8"}, Keep: []string{"TERM"}},
 		Security: Security{
 			NoNewPrivs: false, User: "www-data", Group: "adm", UserPos: at(49), GroupPos: at(50), CapsPos: at(51),
 			UID: 33, GID: 4, Caps: []string{"CAP_NET_BIND_SERVICE", "CAP_CHOWN", "CAP_KILL"},
 		},
-		Namespaces: Namespaces{UTS: true, IPC: true, Cgroup: true, Net: NetLoopback, NetPos: Pos{File: "library:web.toml", Line: 53}},
+		Namespaces: Namespaces{UTS: true, IPC: true, Cgroup: true, Net: NetLoopback, NetPos: Pos{File: "library:web.toml", Line: 53}, PIDPos: at(57)},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("Load(full):\n got %+v\nwant %+v", *p, *want)
@@ -128,7 +130,8 @@ func TestLoadDefaults(t *testing.T) {
 		Workdir: "/", Root: Root{Mode: 0o755},
 		Env:        Env{Clear: true, Set: map[string]string{}},
 		Security:   Security{NoNewPrivs: true, UID: -1, GID: -1, Caps: DefaultCaps()},
-		Namespaces: Namespaces{Net: NetHost},
+		Namespaces: Namespaces{Net: NetHost, PID: true},
+		Seccomp:    &Seccomp{Pos: Pos{File: "library:app.toml"}, Spec: seccomp.Spec{Preset: "default"}, Implicit: true},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("Load(empty):\n got %+v\nwant %+v", *p, *want)

@@ -20,7 +20,7 @@ type Profile struct {
 	Dirs     []Dir
 	Symlinks []Symlink
 	Files    []File
-	Proc     *Mounted // nil when the view has no /proc
+	Proc     *Proc    // nil when the view has no /proc
 	Dev      *Mounted // nil when the view has no /dev
 
 	Env        Env
@@ -118,7 +118,7 @@ type File struct {
 	Mode    uint32
 }
 
-// Mounted marks a [proc] or [dev] table that was present.
+// Mounted marks a [dev] table that was present.
 type Mounted struct{ Pos Pos }
 
 // Env is the daemon's environment.
@@ -145,10 +145,11 @@ type Namespaces struct {
 	UTS, IPC, Cgroup bool
 	Net              NetMode
 	NetPos           Pos // where net was set; zero when left to the default (host)
-	// PID gives the jail its own PID namespace. fsviews then stays as a
-	// small supervisor outside, and inside a PID 1 reaps and forwards
-	// signals, unless AsPID1 makes the daemon PID 1 itself.
+	// PID gives the jail its own PID namespace (the default). fsviews then
+	// stays as a small supervisor outside, and inside a PID 1 reaps and
+	// forwards signals, unless AsPID1 makes the daemon PID 1 itself.
 	PID    bool
+	PIDPos Pos // where pid was set; zero when left to the default (true)
 	AsPID1 bool
 	// User builds the view in a new user namespace, as an unprivileged
 	// user can (docs/rootless.md); it implies PID.
@@ -166,12 +167,14 @@ const (
 )
 
 // DefaultCaps returns the set a daemon keeps when its profile names none:
-// the moderate set container runtimes grant, without CAP_SYS_ADMIN.
+// the moderate set container runtimes grant, without CAP_SYS_ADMIN, and
+// without CAP_FSETID and CAP_SETFCAP, which serve only to plant set-group-ID
+// files and file capabilities on host file systems (docs/security.md).
 func DefaultCaps() []string {
 	return []string{
-		"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+		"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_KILL",
 		"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
-		"CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP",
+		"CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE",
 	}
 }
 

@@ -18,7 +18,7 @@ type rawProfile struct {
 	Dir     []rawDir     `toml:"dir"`
 	Symlink []rawSymlink `toml:"symlink"`
 	File    []rawFile    `toml:"file"`
-	Proc    *struct{}    `toml:"proc"`
+	Proc    *rawProc     `toml:"proc"`
 	Dev     *struct{}    `toml:"dev"`
 
 	Env        *rawEnv        `toml:"env"`
@@ -128,6 +128,8 @@ func knownKeys(table string) []string {
 		return []string{"net", "uts", "ipc", "cgroup", "pid", "as_pid_1", "user"}
 	case "logging":
 		return []string{"syslog", "journal"}
+	case "proc":
+		return []string{"subset", "hidepid", "net_sysctls"}
 	}
 	return confineKeys(table)
 }

@@ -22,7 +22,7 @@ func (b *builder) crossChecks() {
 		b.errorf(b.hostPos, "hostname", "setting a hostname needs its own UTS namespace: add uts = true under [namespaces]")
 	}
 	if p.Namespaces.AsPID1 && !p.Namespaces.PID {
-		b.errorf(b.asPID1Pos, "[namespaces] as_pid_1", "as_pid_1 needs a PID namespace: add pid = true under [namespaces]")
+		b.errorf(b.asPID1Pos, "[namespaces] as_pid_1", "as_pid_1 needs a PID namespace: remove pid = false under [namespaces]")
 	}
 	if p.Security.Group != "" && p.Security.User == "" {
 		b.errorf(p.Security.GroupPos, "[security] group", "group without user: set user as well, or leave both out to keep the caller's")
@@ -51,6 +51,38 @@ func (b *builder) crossChecks() {
 			case anc.what == "[proc]":
 				b.errorf(e.pos, e.what+" target", "%s is below /proc, which the kernel owns: mount it elsewhere", e.target)
 			}
+		}
+	}
+}
+
+// writableSourceChecks refuses a source the jail itself could replace: one
+// below a read-write bind of the same profile, or below the state root. A
+// jail writing there could swap it for a link or other files before the
+// next start (fsviews never follows such a link, but the profile would
+// then depend on what the jail left).
+func (b *builder) writableSourceChecks() {
+	p := b.p
+	stateRoot := DefaultStateRoot
+	if p.StateRoot != "" {
+		stateRoot = p.StateRoot
+	}
+	check := func(src string, pos Pos, key string) {
+		for _, w := range p.Binds {
+			if w.Mode == ReadWrite && w.Source != src && strings.HasPrefix(src, strings.TrimSuffix(w.Source, "/")+"/") {
+				b.errorf(pos, key, "%s lies inside %s, which the jail can write through its read-write bind (%s): it could replace the source before the next start; bind a path outside it, or make that bind read-only", src, w.Source, w.Pos)
+				return
+			}
+		}
+		if src == stateRoot || strings.HasPrefix(src, strings.TrimSuffix(stateRoot, "/")+"/") {
+			b.errorf(pos, key, "%s lies inside the state root %s, where jails write their state: bind a path outside it", src, stateRoot)
+		}
+	}
+	for _, x := range p.Binds {
+		check(x.Source, x.Pos, "[[bind]] source")
+	}
+	for _, x := range p.Files {
+		if x.Source != "" {
+			check(x.Source, x.Pos, "[[file]] source")
 		}
 	}
 }

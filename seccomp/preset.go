@@ -58,3 +58,29 @@ const cloneNamespaceFlags = 0x7e020000
 // cloneWithoutNamespaces holds when clone's flags (arg0 on x86_64 and
 // aarch64) create no namespace: fork and pthread_create, not unshare by another name.
 var cloneWithoutNamespaces = []Cond{{Index: 0, Op: OpMaskedEq, Mask: cloneNamespaceFlags, Value: 0}}
+
+// noSetID refuses to give a file the set-user-ID or set-group-ID bit, by
+// chmod or at creation. A jail's rw binds and state dirs are host
+// directories, mounted nosuid in the view but often not on the host: a
+// root daemon could otherwise leave a set-user-ID root shell there for
+// any host user to run, and owning the file is all chmod asks, no
+// capability. (openat2 hides its mode in a struct: the presets that allow
+// opens refuse it with ENOSYS, and libc falls back to openat.) A profile
+// that really needs the bits allows the syscall by name, which drops these
+// rules for it.
+func noSetID() []presetRule {
+	modeArg := []struct {
+		syscall string
+		index   int
+	}{
+		{"chmod", 1}, {"fchmod", 1}, {"fchmodat", 2}, {"fchmodat2", 2},
+		{"creat", 1}, {"open", 2}, {"openat", 3}, {"mknod", 1}, {"mknodat", 2},
+	}
+	var rules []presetRule
+	for _, m := range modeArg {
+		for _, bit := range []uint64{0o4000, 0o2000} {
+			rules = append(rules, presetRule{syscall: m.syscall, args: []Cond{{Index: m.index, Op: OpMaskedEq, Mask: bit, Value: bit}}})
+		}
+	}
+	return rules
+}

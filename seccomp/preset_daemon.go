@@ -70,9 +70,9 @@ var presetDaemon = preset{
 	),
 	// clone3 hides its flags from seccomp: ENOSYS makes glibc fall back to clone.
 	enosys: []string{"clone3"},
-	rules: []presetRule{
+	rules: append(noSetID(), []presetRule{
 		{syscall: "clone", allow: true, args: cloneWithoutNamespaces},
 		{syscall: "ioctl", args: []Cond{{Index: 1, Op: OpEq, Value: 0x5412}}}, // TIOCSTI
 		{syscall: "ioctl", args: []Cond{{Index: 1, Op: OpEq, Value: 0x541c}}}, // TIOCLINUX
-	},
+	}...),
 }

@@ -43,8 +43,8 @@ var presetDefault = preset{
 	),
 	// clone3 passes its flags in a struct in memory, which seccomp cannot read,
 	// so a namespace flag would pass unseen; ENOSYS makes glibc use clone.
-	enosys: []string{"clone3"},
-	rules: []presetRule{
+	enosys: []string{"clone3", "openat2"},
+	rules: append(noSetID(), []presetRule{
 		// TIOCSTI pushes input into the controlling terminal (a jailed process
 		// typing commands into the admin's shell); TIOCLINUX can do the same on
 		// a virtual console. The command is an unsigned int: see int32Args.
@@ -59,5 +59,5 @@ var presetDefault = preset{
 		{syscall: "personality", allow: true, args: []Cond{{Index: 0, Op: OpEq, Value: 0x20000}}},
 		{syscall: "personality", allow: true, args: []Cond{{Index: 0, Op: OpEq, Value: 0x20008}}},
 		{syscall: "personality", allow: true, args: []Cond{{Index: 0, Op: OpEq, Value: 0xffffffff}}},
-	},
+	}...),
 }

@@ -139,7 +139,7 @@ func targetOps(p *profiles.Profile, stateDir string, opt Options, plan *Plan) []
 		ops = append(ops, Op{Kind: File, Target: f.Target, Source: f.Source, Content: f.Content, Mode: Mode(f.Mode), Origin: f.Pos.String()})
 	}
 	if p.Proc != nil {
-		ops = append(ops, Op{Kind: Proc, Target: "/proc", Origin: p.Proc.Pos.String()})
+		ops = append(ops, procOps(p.Proc)...)
 	}
 	if p.Dev != nil {
 		ops = append(ops, devOps(p.Dev.Pos.String())...)
@@ -199,21 +199,21 @@ func (c *compiler) add(op Op) {
 	}
 	c.ops = append(c.ops, op)
 	switch op.Kind {
-	case Mkdir, Tmpfs, State, Bind, Devpts, Proc:
+	case Mkdir, Tmpfs, State, Bind, Devpts, Proc, Rebind:
 		c.made[op.Target] = true
 	}
 	switch op.Kind {
-	case Tmpfs, State, Bind, Devpts, Proc, DevNode, Socket:
+	case Tmpfs, State, Bind, Devpts, Proc, DevNode, Socket, Rebind, Mask:
 		c.mounts[op.Target] = op.Kind
 	}
 }
 
 // insideHostTree reports whether dir lies inside a bind of a host
-// directory, where fsviews must not create anything.
+// directory or inside the procfs, where fsviews must not create anything.
 func (c *compiler) insideHostTree(dir string) bool {
 	for d := dir; ; d = parent(d) {
 		if kind, ok := c.mounts[d]; ok {
-			return kind == Bind
+			return kind == Bind || kind == Proc || kind == Rebind
 		}
 		if d == "/" {
 			return false

@@ -132,7 +132,11 @@ type LandlockPlan struct {
 // confinement fills the plan's layers from the profile.
 func confinement(p *profiles.Profile, plan *Plan, opt Options) {
 	if s := p.Seccomp; s != nil {
-		plan.Seccomp = &SeccompPlan{Spec: s.Spec, Optional: s.Optional, Log: opt.SeccompLog, Origin: s.Pos.String()}
+		origin := s.Pos.String()
+		if s.Implicit {
+			origin = "the default: no [seccomp] in " + origin
+		}
+		plan.Seccomp = &SeccompPlan{Spec: s.Spec, Optional: s.Optional, Log: opt.SeccompLog, Origin: origin}
 	}
 	for _, l := range p.Limits {
 		plan.Limits = append(plan.Limits, LimitPlan{Limit: l.Limit, Origin: l.Pos.String()})

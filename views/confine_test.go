@@ -18,7 +18,7 @@ func TestLandlockAutoFollowsTheView(t *testing.T) {
 		},
 		Tmpfs:    []profiles.Tmpfs{{Target: "/tmp"}},
 		States:   []profiles.State{{Target: "/var/lib/x"}},
-		Proc:     &profiles.Mounted{},
+		Proc:     &profiles.Proc{},
 		Dev:      &profiles.Mounted{},
 		Landlock: &profiles.Landlock{Auto: true, Rules: []profiles.LandlockRule{{Path: "/proc", Access: profiles.LandlockRW}}},
 	}

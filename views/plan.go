@@ -22,6 +22,12 @@ const (
 	Devpts    Kind = "devpts"     // mount a private devpts instance
 	RemountRO Kind = "remount-ro" // make the root tmpfs read-only
 	Socket    Kind = "socket"     // bind one host unix socket, read-write
+	// Rebind binds a path of the view onto itself, read-only or
+	// read-write, so that it keeps a different mode than its mount.
+	Rebind Kind = "rebind"
+	// Mask hides a path of the view behind an empty read-only file or
+	// directory.
+	Mask Kind = "mask"
 	// NotifyRelay creates a datagram socket in the view that fsviews'
 	// supervisor reads and relays to the host's NOTIFY_SOCKET (Source).
 	NotifyRelay Kind = "notify-relay"
@@ -55,9 +61,11 @@ type Op struct {
 	Mode     Mode   `json:"mode,omitempty"`
 	Link     string `json:"link,omitempty"`    // symlink destination
 	Content  string `json:"content,omitempty"` // file text
-	UID      int    `json:"uid,omitempty"`     // state dir owner
-	GID      int    `json:"gid,omitempty"`
-	Origin   string `json:"origin,omitempty"` // profile file:line
+	// Options are the file system's mount options, key=value (proc).
+	Options []string `json:"options,omitempty"`
+	UID     int      `json:"uid,omitempty"` // state dir owner
+	GID     int      `json:"gid,omitempty"`
+	Origin  string   `json:"origin,omitempty"` // profile file:line
 }
 
 func (op Op) String() string {
@@ -82,6 +90,22 @@ func (op Op) String() string {
 		}
 	case Socket:
 		detail = append(detail, "rw")
+	case Rebind:
+		if op.ReadOnly {
+			detail = append(detail, "ro")
+		} else {
+			detail = append(detail, "rw")
+		}
+	case Mask:
+		detail = append(detail, "hidden")
+	case Proc:
+		detail = append(detail, op.Options...)
+	}
+	switch op.Kind {
+	case Rebind, Mask:
+		if op.Optional {
+			detail = append(detail, "if present")
+		}
 	case State:
 		detail = append(detail, "rw", fmt.Sprintf("owner=%d:%d", op.UID, op.GID))
 	case File:

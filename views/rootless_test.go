@@ -12,8 +12,8 @@ func TestUserNamespaceImpliesPID(t *testing.T) {
 		text string
 		opt  Options
 	}{
-		{"--userns", "command = [\"/bin/true\"]\n", Options{UserNS: true}},
-		{"[namespaces] user", "command = [\"/bin/true\"]\n[namespaces]\nuser = true\n", Options{}},
+		{"--userns", "command = [\"/bin/true\"]\n[namespaces]\npid = false\n", Options{UserNS: true}},
+		{"[namespaces] user", "command = [\"/bin/true\"]\n[namespaces]\npid = false\nuser = true\n", Options{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := loadText(t, tc.text)

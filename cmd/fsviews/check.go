@@ -55,7 +55,7 @@ Examples:
 			for _, ref := range refs {
 				p, probs := loader(c).Load(ref)
 				if p != nil {
-					probs = append(probs, profiles.Lint(p)...)
+					probs = append(probs, profiles.Lint(p, os.Getuid())...)
 					if userns, err := wantUserNS(c, p); err != nil {
 						probs = append(probs, profiles.Problem{Pos: p.Origin, Msg: err.Error()})
 					} else if userns {

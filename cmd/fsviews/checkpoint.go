@@ -79,6 +79,13 @@ Examples:
 			}
 			how := src.how(m)
 			fmt.Printf("checkpoint %s of jail %s: %d roots, %d entries (%s)\n", label, src.name, len(m.Roots), files, how)
+			m.Label = label
+			if limited := walkLimits(m); len(limited) > 0 {
+				for _, l := range limited {
+					fmt.Println("!! " + l)
+				}
+				return cli.Exit("fsviews checkpoint: saved, but a walk limit cut it short (lines starting \"!! walk limit\"): a diff against it cannot see past that point", 2)
+			}
 			return nil
 		},
 	}
@@ -183,4 +190,22 @@ func (s stateOf) take(c *cli.Context, cmd string) (audit.Manifest, error) {
 		return m, exit2(cmd, fmt.Errorf("jail %s: %w; nothing was saved", s.name, err))
 	}
 	return m, nil
+}
+
+// walkLimits lists, as "walk limit in ROOT (LABEL): why", the roots of the
+// manifests that a walk limit cut short (audit.WalkOptions).
+func walkLimits(ms ...audit.Manifest) []string {
+	var out []string
+	for _, m := range ms {
+		for _, r := range m.Roots {
+			if r.Limited != "" {
+				label := m.Label
+				if label == "" {
+					label = "now"
+				}
+				out = append(out, fmt.Sprintf("walk limit in %s (%s): %s", r.Name, label, r.Limited))
+			}
+		}
+	}
+	return out
 }

@@ -74,6 +74,7 @@ Examples:
 				return err
 			}
 			changes, notCompared := src.compare(old, now)
+			limited := walkLimits(old, now)
 			if c.Bool("json") {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
@@ -84,16 +85,23 @@ Examples:
 					Jail        string         `json:"jail"`
 					Against     string         `json:"against"`
 					NotCompared []string       `json:"not_compared,omitempty"`
+					Limited     []string       `json:"limited,omitempty"`
 					Changes     []audit.Change `json:"changes"`
-				}{src.name, old.Label, notCompared, changes})
+				}{src.name, old.Label, notCompared, limited, changes})
 			} else {
 				if len(notCompared) > 0 {
 					fmt.Fprintf(os.Stderr, "fsviews diff: not compared (tmpfs, %s): %s\n", src.unreadWhy(), strings.Join(notCompared, ", "))
 				}
 				err = audit.FormatDiff(os.Stdout, changes)
+				for _, l := range limited {
+					fmt.Println("!! " + l)
+				}
 			}
 			if err != nil {
 				return exit2("diff", err)
+			}
+			if len(limited) > 0 {
+				return cli.Exit("fsviews diff: a walk limit cut the comparison short (lines starting \"!! walk limit\"): changes past it are not shown", 2)
 			}
 			if len(changes) > 0 {
 				return cli.Exit("", 1)

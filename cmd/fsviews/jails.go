@@ -178,38 +178,36 @@ func movedNamespaces(e registry.Entry, jail inspect.Jail) []inspect.Check {
 
 // auditDirsApart refuses a plan that lets the jail write where fsviews
 // keeps its records and checkpoints: a state dir or read-write bind that
-// is, contains or lies below the checkpoint dir or the runtime dir. A jail
-// named "checkpoints" under the default layout got the checkpoint store as
-// its state dir and rewrote another jail's baseline; the reserved name
-// stops that one, this stops every layout (--state-dir, state_root,
-// --checkpoint-dir, rw binds). Paths are compared as written, cleaned: the
-// admin wrote both.
+// is, holds or lies in the checkpoint store or the registry. A jail named
+// "checkpoints" under the default layout got the store as its state dir,
+// replaced another jail's baseline, and diff then found nothing wrong with
+// a planted setuid file. This stops every layout that gets there
+// (--state-dir, state_root, --checkpoint-dir, rw binds); the reserved name
+// (checked next) stops that name even where the store is elsewhere. Paths
+// are compared as written, cleaned: the admin wrote both.
 func auditDirsApart(c *cli.Context, plan *views.Plan) error {
-	// A bad or reserved name first: its message is the clearer one.
-	if err := registry.ValidName(plan.Name); err != nil {
-		return err
-	}
-	protected := []struct{ what, dir string }{
-		{"checkpoint dir (--checkpoint-dir)", c.String("checkpoint-dir")},
-		{"runtime dir, which holds the registry (--runtime-dir)", runtimeDir(c)},
-	}
-	type writable struct{ what, path string }
-	w := []writable{{"the jail's state dir", plan.StateDir}}
+	type writable struct{ what, path, fix string }
+	renameFix := "give the jail another name (--name), or another state root"
+	w := []writable{{"the jail's state dir", plan.StateDir, renameFix}}
 	for _, op := range plan.Ops {
 		switch {
 		case op.Kind == views.State:
-			w = append(w, writable{fmt.Sprintf("state dir %s (%s)", op.Target, op.Origin), op.Source})
+			w = append(w, writable{fmt.Sprintf("state dir %s (%s) at", op.Target, op.Origin), op.Source, renameFix})
 		case op.Kind == views.Bind && !op.ReadOnly:
-			w = append(w, writable{fmt.Sprintf("read-write bind %s (%s)", op.Target, op.Origin), op.Source})
+			w = append(w, writable{fmt.Sprintf("read-write bind %s (%s) of", op.Target, op.Origin), op.Source,
+				"bind a directory apart from it, or move the store (--checkpoint-dir, --runtime-dir)"})
 		}
 	}
-	for _, p := range protected {
-		if p.dir == "" {
+	for _, place := range []struct{ dir, what string }{
+		{c.String("checkpoint-dir"), "the checkpoint store (--checkpoint-dir)"},
+		{runtimeDir(c), "the jail registry (--runtime-dir)"},
+	} {
+		if place.dir == "" {
 			continue
 		}
-		dir, err := filepath.Abs(p.dir)
+		dir, err := filepath.Abs(place.dir)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", p.what, p.dir, err)
+			return fmt.Errorf("%s %s: %w", place.what, place.dir, err)
 		}
 		for _, x := range w {
 			if x.path == "" {
@@ -217,12 +215,12 @@ func auditDirsApart(c *cli.Context, plan *views.Plan) error {
 			}
 			path := filepath.Clean(x.path)
 			if path == dir || within(path, dir) || within(dir, path) {
-				return fmt.Errorf("%s, %s, overlaps the %s %s: the jail could write there and forge the records and checkpoints fsviews audits it with; move one of them apart (the profile's state_root or binds, --state-dir, --checkpoint-dir, --runtime-dir)",
-					x.what, path, p.what, dir)
+				return fmt.Errorf("%s %s overlaps %s, %s: a jail could rewrite what fsviews diff and inspect trust; %s",
+					x.what, path, place.what, dir, x.fix)
 			}
 		}
 	}
-	return nil
+	return registry.ValidName(plan.Name)
 }
 
 // within reports whether path lies strictly below dir; both are clean and

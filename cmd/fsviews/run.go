@@ -28,20 +28,21 @@ func runCommand() *cli.Command {
      inherited file descriptors other than stdin, stdout, stderr and
      socket-activation fds (LISTEN_FDS) closed; [landlock] rules enforced;
      the [seccomp] filter installed last;
-  5. execve of the command: the daemon replaces fsviews in the same process,
-     so its exit status and signals are fsviews' own.
+  5. execve of the command.
 
-With "pid = true" under [namespaces], steps 1-5 run in a new PID namespace
-and fsviews stays outside as a small supervisor: it forwards signals to
-the jail and exits as the daemon did (re-raising the signal that killed
-it). Under systemd, NOTIFY_SOCKET is bound into the view at
+Steps 1-5 run in a new PID namespace (unless the profile says "pid = false"
+under [namespaces]): the daemon cannot see or signal host processes, and
+fsviews stays outside as a small supervisor: it forwards signals to the
+jail and exits as the daemon did (re-raising the signal that killed it).
+With "pid = false" the daemon replaces fsviews in the same process, so its
+exit status and signals are fsviews' own. Under systemd, NOTIFY_SOCKET is bound into the view at
 /run/fsviews/notify and LISTEN_PID is rewritten to the daemon's PID; see
 docs/systemd.md.
 
 Without root (no CAP_SYS_ADMIN), with --userns, or with "user = true" under
 [namespaces], the view is built in a new user namespace instead: a rootless
 jail. Your uid and gid are mapped to themselves, so the daemon runs as you;
-a PID namespace is implied (fsviews supervises as with pid = true); state
+a PID namespace is implied (even with pid = false); state
 dirs default to $XDG_STATE_HOME/fsviews (else ~/.local/state/fsviews) and the
 registry to $XDG_RUNTIME_DIR/fsviews. What a rootless jail cannot do (binds
 you cannot read, another user, most capabilities, raised hard limits) is an
@@ -79,11 +80,12 @@ with --name web1 and --name web2 keep separate state. The jail is
 registered under its name in /run/fsviews/jails, for fsviews ps, inspect,
 checkpoint and diff. A second
 run under the name of a live jail fails before building anything. The
-daemon replaces fsviews, so nothing removes the record when it exits: it
-turns stale, ps reports it, the next run of that name replaces it. The name
-"checkpoints" is reserved, and a state dir or read-write bind that
-overlaps the checkpoint dir or the runtime dir is refused: no jail may
-write the records and checkpoints it is audited with.`,
+supervisor removes the record when the jail ends; with pid = false the
+daemon replaces fsviews, so nothing removes it: it turns stale, ps reports
+it, the next run of that name replaces it. The name "checkpoints" is
+reserved, and a state dir or read-write bind that overlaps the checkpoint
+dir or the runtime dir is refused: no jail may write the records and
+checkpoints it is audited with.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
 			&cli.StringFlag{Name: "name", Usage: "name the jail `NAME` (default: the profile's name): its state dir is STATE_ROOT/NAME, and fsviews ps, inspect, checkpoint and diff know it by that name"},
@@ -104,7 +106,7 @@ write the records and checkpoints it is audited with.`,
 				return err
 			}
 			if c.Bool("seccomp-log") && p.Seccomp == nil {
-				return cli.Exit(fmt.Sprintf("fsviews run --seccomp-log: %s has no [seccomp] table, so there is no filter to log: add one, e.g. [seccomp] preset = \"daemon\"; nothing was changed", positional[0]), 125)
+				return cli.Exit(fmt.Sprintf("fsviews run --seccomp-log: %s has no syscall filter, so there is nothing to log: no_new_privs = false leaves out the default filter; remove that line, or add [seccomp] with a preset; nothing was changed", positional[0]), 125)
 			}
 			stateDir, err := stateRootFor(c, p)
 			if err != nil {

@@ -11,7 +11,7 @@ import (
 // printSeccomp prints the filter plan --seccomp asks for.
 func printSeccomp(ref string, plan *views.Plan) error {
 	if plan.Seccomp == nil {
-		return cli.Exit(fmt.Sprintf("fsviews plan: %s has no [seccomp] table: there is no filter to print", ref), 1)
+		return cli.Exit(fmt.Sprintf("fsviews plan: %s has no syscall filter (no_new_privs = false leaves out the default one): there is nothing to print", ref), 1)
 	}
 	prog, err := plan.Seccomp.Program()
 	if err != nil {

@@ -60,11 +60,11 @@ while :; do sleep 1 & sleeper=$!; wait $sleeper; done
 `
 
 // A Type=simple unit: active (running) with the daemon itself as MainPID
-// (fsviews execs it in place), stdout and stderr in the journal under the
+// (pid = false: fsviews execs it in place), stdout and stderr in the journal under the
 // profile's name, SIGHUP on reload, SIGTERM on stop, and a clean stop.
 func TestSimpleUnit(t *testing.T) {
 	h := need(t)
-	profile := h.profile(t, "lifecycle", lifecycle+common)
+	profile := h.profile(t, "lifecycle", lifecycle+common+"[namespaces]\npid = false\n")
 	unit := h.unit(t, unitArgs(profile)...)
 	// KillMode=mixed sends SIGTERM to the main process only: the stop
 	// below proves that the daemon gets it, not that systemd signalled
@@ -185,6 +185,9 @@ while :; do sleep 1 & wait $!; done
 ''']
 `+common+`[[state]]
 target = "/var/lib/flaky"
+# In place: the journal names the daemon by MainPID.
+[namespaces]
+pid = false
 `)
 		const name = "fsviews-flaky.service"
 		h.install(t, name, h.unit(t, unitArgs(profile)...))
@@ -202,13 +205,15 @@ target = "/var/lib/flaky"
 // without it (the control) it can.
 func TestRestrictionsReachTheDaemon(t *testing.T) {
 	h := need(t)
-	profile := h.profile(t, "restricted", `command = ["/bin/sh", "-c", "if unshare --user true; then echo user namespace: allowed; else echo user namespace: refused; fi"]`+"\n"+common)
+	// preset = "none": the unit's restriction is under test, not the
+	// default filter, which refuses unshare by itself.
+	profile := h.profile(t, "restricted", `command = ["/bin/sh", "-c", "if unshare --user true; then echo user namespace: allowed; else echo user namespace: refused; fi"]`+"\n"+common+"[seccomp]\npreset = \"none\"\n")
 	unit := h.unit(t, unitArgs(profile)...)
 	for _, tc := range []struct {
 		name, unit, want string
 	}{
 		{"fsviews-restricted.service", unit, "user namespace: refused"},
-		{"control-unrestricted.service", setting(t, unit, "RestrictNamespaces=mnt", "RestrictNamespaces=no"), "user namespace: allowed"},
+		{"control-unrestricted.service", setting(t, unit, "RestrictNamespaces=mnt pid", "RestrictNamespaces=no"), "user namespace: allowed"},
 	} {
 		h.install(t, tc.name, tc.unit)
 		h.systemctl(t, "start", tc.name)
@@ -289,8 +294,8 @@ func TestNotifyUnit(t *testing.T) {
 	for _, tc := range []struct {
 		profile, namespaces string
 	}{
-		{"notify-bound", "[[bind]]\nsource = \"/run/systemd/notify\"\n[env]\nkeep = [\"NOTIFY_SOCKET\"]\n"},
-		{"notify", ""},
+		{"notify-bound", "[[bind]]\nsource = \"/run/systemd/notify\"\n[env]\nkeep = [\"NOTIFY_SOCKET\"]\n[namespaces]\npid = false\n"},
+		{"notify", "[namespaces]\npid = false\n"},
 		{"notify-pidns", "[namespaces]\npid = true\n"},
 	} {
 		t.Run(tc.profile, func(t *testing.T) {
@@ -368,7 +373,7 @@ user = "nobody"
 capabilities = ["CAP_NET_BIND_SERVICE"]
 `)
 	unit := h.unit(t, unitArgs(profile)...)
-	setting(t, unit, "RestrictNamespaces=mnt uts ipc net", "RestrictNamespaces=mnt uts ipc net")
+	setting(t, unit, "RestrictNamespaces=mnt uts ipc net pid", "RestrictNamespaces=mnt uts ipc net pid")
 	const name = "fsviews-confined.service"
 	h.install(t, name, unit)
 	h.systemctl(t, "start", name)

@@ -13,7 +13,11 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,6 +70,56 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(p, "open-read")) {
 			report(p, open(arg, O_RDONLY));
+			i++;
+		} else if (!strcmp(p, "open-append")) {
+			/* Opens for writing without creating or writing anything. */
+			report(p, open(arg, O_WRONLY | O_APPEND));
+			i++;
+		} else if (!strcmp(p, "read-size")) {
+			char buf[4096];
+			long n = 0, r;
+			int fd = open(arg, O_RDONLY);
+			if (fd < 0) {
+				report(p, fd);
+			} else {
+				while ((r = read(fd, buf, sizeof buf)) > 0)
+					n += r;
+				printf("read-size: %ld\n", n);
+			}
+			i++;
+		} else if (!strcmp(p, "remount-rw")) {
+			report(p, mount(NULL, arg, NULL, MS_REMOUNT | MS_BIND, NULL));
+			i++;
+		} else if (!strcmp(p, "umount")) {
+			report(p, umount2(arg, MNT_DETACH));
+			i++;
+		} else if (!strcmp(p, "kill0")) {
+			report(p, kill(atoi(arg), 0));
+			i++;
+		} else if (!strcmp(p, "seize")) {
+			report(p, ptrace(PTRACE_SEIZE, atoi(arg), 0, 0));
+			i++;
+		} else if (!strcmp(p, "chmod-suid")) {
+			/* Creates arg, then makes it set-user-ID. */
+			int fd = open(arg, O_WRONLY | O_CREAT, 0755);
+			if (fd >= 0)
+				close(fd);
+			report(p, chmod(arg, 04755));
+			i++;
+		} else if (!strcmp(p, "create-suid")) {
+			report(p, open(arg, O_WRONLY | O_CREAT | O_EXCL, 04755));
+			i++;
+		} else if (!strcmp(p, "setfcap")) {
+			/* A v2 security.capability granting cap_setuid, effective. */
+			unsigned int v[5] = {0x02000001, 1u << 7, 0, 0, 0};
+			report(p, setxattr(arg, "security.capability", v, sizeof v, 0));
+			i++;
+		} else if (!strcmp(p, "tiocsti")) {
+			char c = '#';
+			report(p, ioctl(atoi(arg), TIOCSTI, &c));
+			i++;
+		} else if (!strcmp(p, "tiocsctty")) {
+			report(p, ioctl(atoi(arg), TIOCSCTTY, 1));
 			i++;
 		} else if (!strcmp(p, "socket-unix")) {
 			report(p, socket(AF_UNIX, SOCK_STREAM, 0));

@@ -4,7 +4,7 @@
  * command, that makes
  *   seccomp   seccomp(2) fail with ENOSYS (a kernel without filters),
  *   landlock  landlock_create_ruleset(2) fail with ENOSYS (no Landlock),
- *   netns     unshare(2) with CLONE_NEWNET fail with EPERM,
+ *   netns     unshare(2) and clone(2) with CLONE_NEWNET fail with EPERM,
  * for each word before "--", then executes the command after it.
  * x86_64 only. */
 #define _GNU_SOURCE
@@ -24,15 +24,17 @@
 
 int main(int argc, char **argv)
 {
-	unsigned int nr_seccomp = NEVER, nr_landlock = NEVER, nr_unshare = NEVER;
+	unsigned int nr_seccomp = NEVER, nr_landlock = NEVER, nr_unshare = NEVER, nr_clone = NEVER;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "seccomp"))
 			nr_seccomp = SYS_seccomp;
 		else if (!strcmp(argv[i], "landlock"))
 			nr_landlock = SYS_landlock_create_ruleset;
-		else if (!strcmp(argv[i], "netns"))
+		else if (!strcmp(argv[i], "netns")) {
 			nr_unshare = SYS_unshare;
+			nr_clone = SYS_clone; /* flags in args[0] on x86_64, as unshare's */
+		}
 		else {
 			fprintf(stderr, "refuse: unknown feature %s\n", argv[i]);
 			return 2;
@@ -51,7 +53,8 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr_landlock, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr_unshare, 0, 3),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr_unshare, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr_clone, 0, 3),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
 		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWNET, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
