@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -183,9 +182,7 @@ func (s Store) Load(jail, label string) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("load checkpoint of jail %q: label: %w", jail, err)
 	}
 	p := filepath.Join(dir, label+checkpointExt)
-	// O_NOFOLLOW: Save renames a regular file into place, so a symlink
-	// here was planted, to make diff compare against another file.
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := openStored(s.Dir, jail+"/"+label+checkpointExt, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Manifest{}, s.notFound(jail, label)
 	}
@@ -245,7 +242,7 @@ func (s Store) List(jail string) ([]Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list checkpoints: %w", err)
 	}
-	des, err := os.ReadDir(dir)
+	des, err := readDirStored(s.Dir, jail)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -85,3 +85,23 @@ func Compare(old, new audit.Manifest) (changes []audit.Change, notCompared []str
 	slices.Sort(notCompared)
 	return audit.Diff(keep(old), keep(new)), notCompared
 }
+
+// NotRead lists the tmpfs roots of plan (those Sources reads through
+// /proc/PID/root while the jail runs) that m does not hold because it was
+// read from the host side only (m.Stopped: the jail was stopped, or had
+// left its mount namespace). Two such manifests hold no tmpfs root at all,
+// so Compare finds nothing to leave out, and this is how diff can still
+// say what it did not compare.
+func NotRead(plan *views.Plan, m audit.Manifest) []string {
+	if !m.Stopped {
+		return nil
+	}
+	var out []string
+	for _, s := range Sources(plan, 1) {
+		if s.InJail && m.Root(s.Name) == nil {
+			out = append(out, s.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -18,13 +18,22 @@
 //     of one. Add and Remove serialise on an flock of the directory, so two
 //     fsviews run with the same --name cannot both win.
 //   - A record is a claim, never trusted: List and Get check it against /proc
-//     every time. It is stale when the PID is gone or a zombie, when the PID
-//     now belongs to another process (its start time, field 22 of
-//     /proc/PID/stat, differs: PIDs are reused), or when the process sits in
-//     another mount namespace than the one recorded. A stale record is
-//     reported with the reason and replaced by the next Add of that name.
+//     every time. Liveness is the PID and its start time (field 22 of
+//     /proc/PID/stat: a reused PID has another): the record is stale when
+//     the PID is gone or a zombie or now belongs to another process. A live
+//     process that left a recorded namespace (the jail ran `unshare -m`) is
+//     Drift, not stale: still the jail, still holding its state dirs.
+//   - A live record, Running or Drift, is never pruned, and its name is
+//     never given to another process. A stale record is reported with the
+//     reason and replaced by the next Add of that name.
 //   - Nothing here reads anything the jail can write: /proc/PID/stat and the
-//     /proc/PID/ns links are the kernel's.
+//     /proc/PID/ns links are the kernel's. The directory must belong to the
+//     caller and be writable by no one else; records are read, written and
+//     removed relative to its fd, never through a symlink (openat2
+//     RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, O_NOFOLLOW), and a FIFO planted
+//     under a record's name neither blocks nor passes for a record.
+//   - Reserved names ("checkpoints") are refused: a jail's state dir is
+//     STATE_ROOT/NAME, and the default state root holds the checkpoint store.
 //
 // The package does not interpret Record.Plan; it belongs to the views
 // package and is kept as raw JSON.

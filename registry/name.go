@@ -1,5 +1,7 @@
 package registry
 
+import "strings"
+
 // validName reports whether name may be a jail name: it becomes a file
 // name, so no "/" and no leading "." ("..", and the temp files start with
 // "."). The rule is ^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$, written out by
@@ -18,4 +20,18 @@ func validName(name string) bool {
 		}
 	}
 	return true
+}
+
+// reservedName says why name may not be a jail's, or "". A jail keeps its
+// state under STATE_ROOT/NAME, and the default state root,
+// /var/lib/fsviews, also holds the checkpoint store: a jail named
+// "checkpoints" would get that store as its state dir and could rewrite
+// every jail's baseline. The check ignores case, for case-folding file
+// systems. (fsviews run also refuses any state dir or read-write bind that
+// overlaps the checkpoint store or the registry, whatever the layout.)
+func reservedName(name string) string {
+	if strings.EqualFold(name, "checkpoints") {
+		return "/var/lib/fsviews/checkpoints holds the checkpoints of every jail, and a jail's state dir is STATE_ROOT/NAME"
+	}
+	return ""
 }

@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -72,55 +70,73 @@ type FileHash struct {
 // Health says whether a record still describes a live jail.
 type Health uint8
 
-// The health of a record.
+// The health of a record. Liveness is decided by the PID and its start
+// time alone; the namespaces only tell Running from Drift. A jail that
+// left its namespaces (e.g. `exec unshare -U -m sleep 300` inside) is still
+// the jail, holding its state dirs: calling it stale would let Prune drop
+// its record and a second jail of its name start beside it.
 const (
+	// Running: the process is alive, has the recorded start time and
+	// sits in the recorded namespaces.
 	Running Health = iota + 1
+	// Stale: the process is gone, a zombie, or its PID now belongs to
+	// another process (another start time); or the record is corrupt.
 	Stale
+	// Drift: the process is alive with the recorded start time, but no
+	// longer in every namespace recorded for it. It is never pruned or
+	// replaced; Why names the namespaces it left.
+	Drift
 )
 
+var healthNames = [...]string{Running: "running", Stale: "stale", Drift: "drift"}
+
 func (h Health) String() string {
-	switch h {
-	case Running:
-		return "running"
-	case Stale:
-		return "stale"
+	if h >= Running && int(h) < len(healthNames) {
+		return healthNames[h]
 	}
 	return "health(" + strconv.Itoa(int(h)) + ")"
 }
 
+// Alive reports whether the record names a live jail (Running or Drift):
+// such a record is never pruned or replaced.
+func (h Health) Alive() bool { return h == Running || h == Drift }
+
 // MarshalText writes the name String returns.
 func (h Health) MarshalText() ([]byte, error) {
-	if h != Running && h != Stale {
+	if h < Running || int(h) >= len(healthNames) {
 		return nil, fmt.Errorf("marshal health %d: out of range", uint8(h))
 	}
-	return []byte(h.String()), nil
+	return []byte(healthNames[h]), nil
 }
 
 // UnmarshalText accepts the names String returns.
 func (h *Health) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "running":
-		*h = Running
-	case "stale":
-		*h = Stale
-	default:
-		return fmt.Errorf("unknown health %q", b)
+	for i, n := range healthNames {
+		if n != "" && n == string(b) {
+			*h = Health(i)
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("unknown health %q", b)
 }
 
 // Entry is a record with its health checked against /proc just now.
 type Entry struct {
 	Record
 	Health Health `json:"health"`
-	// Why says why the record is stale; empty when running.
+	// Why says why the record is stale, or which namespaces a drifting
+	// jail left; empty when running.
 	Why string `json:"why,omitempty"`
 }
 
-// ValidName checks a jail name.
+// ValidName checks a jail name: its syntax, and that it is not reserved
+// (see reservedName).
 func ValidName(name string) error {
 	if !validName(name) {
 		return fmt.Errorf("invalid jail name %q: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", name)
+	}
+	if why := reservedName(name); why != "" {
+		return fmt.Errorf("jail name %q is reserved: %s; give the jail another name (run --name)", name, why)
 	}
 	return nil
 }
@@ -130,9 +146,32 @@ const recordExt = ".json"
 func (r Registry) path(name string) string { return filepath.Join(r.Dir, name+recordExt) }
 
 // check decides whether rec describes a live jail, from /proc only.
+// Liveness is the PID and its start time (field 22 of /proc/PID/stat): a
+// reused PID has a later one. Namespaces only tell Running from Drift, and
+// are read between two reads of the start time, so a PID that was reused
+// meanwhile is not taken for the jail in another namespace.
 func check(rec Record) (Health, string) {
+	if h, why := checkPID(rec); h != Running {
+		return h, why
+	}
+	moved, nsErr := movedNamespaces(rec)
+	// The PID may have been reused while its namespaces were read.
+	if h, why := checkPID(rec); h != Running {
+		return h, why
+	}
+	if nsErr != nil {
+		return Drift, fmt.Sprintf("process %d is alive, but its namespaces cannot be read: %v", rec.PID, nsErr)
+	}
+	if len(moved) > 0 {
+		return Drift, fmt.Sprintf("process %d has left the namespaces fsviews made for it: %s", rec.PID, strings.Join(moved, ", "))
+	}
+	return Running, ""
+}
+
+// checkPID is check without the namespaces: Running or Stale.
+func checkPID(rec Record) (Health, string) {
 	st, err := readStat(rec.PID)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ESRCH) {
 		return Stale, fmt.Sprintf("process %d is gone", rec.PID)
 	}
 	if err != nil {
@@ -145,30 +184,40 @@ func check(rec Record) (Health, string) {
 	if st.State == 'Z' || st.State == 'X' {
 		return Stale, fmt.Sprintf("process %d has exited", rec.PID)
 	}
-	if want, ok := rec.Namespaces["mnt"]; ok {
-		got, err := nsInode("/proc/" + strconv.Itoa(rec.PID) + "/ns/mnt")
-		if err != nil {
-			return Stale, fmt.Sprintf("cannot read the mount namespace of process %d: %v", rec.PID, err)
-		}
-		if got != want {
-			return Stale, fmt.Sprintf("process %d is in mount namespace %d, the jail's was %d", rec.PID, got, want)
-		}
-	}
 	return Running, ""
 }
 
-// lock takes an exclusive flock on the registry directory, creating it
-// (mode 0700) first. The caller must call the returned unlock.
-func (r Registry) lock() (unlock func(), err error) {
-	if r.Dir == "" {
-		return nil, errors.New("registry has no directory")
+// movedNamespaces lists, as "mnt 4026532300 (was 4026532195)", each
+// recorded namespace the process is no longer in. The *_for_children links
+// are left out: they are where the process's next children go, not where it
+// is. A namespace the kernel no longer lists is not compared.
+func movedNamespaces(rec Record) ([]string, error) {
+	if len(rec.Namespaces) == 0 {
+		return nil, nil
 	}
-	if err := os.MkdirAll(r.Dir, 0o700); err != nil {
+	now, err := Namespaces(rec.PID)
+	if err != nil {
 		return nil, err
 	}
-	fd, err := unix.Open(r.Dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	var moved []string
+	for name, want := range rec.Namespaces {
+		got, ok := now[name]
+		if !ok || got == want || strings.HasSuffix(name, "_for_children") {
+			continue
+		}
+		moved = append(moved, fmt.Sprintf("%s %d (was %d)", name, got, want))
+	}
+	slices.Sort(moved)
+	return moved, nil
+}
+
+// lock opens the registry directory (see openDir), creating it first, and
+// takes an exclusive flock on it. The caller uses the returned fd for every
+// access under the lock and must call unlock, which closes it.
+func (r Registry) lock() (dirfd int, unlock func(), err error) {
+	fd, err := openDir(r.Dir, true)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: r.Dir, Err: err}
+		return -1, nil, err
 	}
 	for {
 		err = unix.Flock(fd, unix.LOCK_EX)
@@ -178,16 +227,17 @@ func (r Registry) lock() (unlock func(), err error) {
 	}
 	if err != nil {
 		unix.Close(fd)
-		return nil, &os.PathError{Op: "flock", Path: r.Dir, Err: err}
+		return -1, nil, &os.PathError{Op: "flock", Path: r.Dir, Err: err}
 	}
 	// Closing the fd drops the lock.
-	return func() { unix.Close(fd) }, nil
+	return fd, func() { unix.Close(fd) }, nil
 }
 
 // Add records a jail. The record must name a live process; StartTime and
 // Namespaces are read from /proc when left zero. A live record with the same
-// name is an error (two jails of one profile need distinct names); a stale
-// or corrupt one is replaced, and so is a live one for the very same process.
+// name (Running or Drift) is an error (two jails of one profile need
+// distinct names); a stale or corrupt one is replaced, and so is a live one
+// for the very same process.
 func (r Registry) Add(rec Record) error {
 	return r.add(rec, check)
 }
@@ -213,64 +263,44 @@ func (r Registry) add(rec Record, alive func(Record) (Health, string)) error {
 			return fmt.Errorf("register jail %s: %w", rec.Name, err)
 		}
 	}
-	if h, why := alive(rec); h != Running {
+	if h, why := alive(rec); h == Stale {
 		return fmt.Errorf("register jail %s: the record is stale already: %s", rec.Name, why)
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("register jail %s: %w", rec.Name, err)
 	}
-	unlock, err := r.lock()
+	dirfd, unlock, err := r.lock()
 	if err != nil {
 		return fmt.Errorf("register jail %s: %w", rec.Name, err)
 	}
 	defer unlock()
-	if old, err := readRecord(r.path(rec.Name), rec.Name); err == nil {
+	if old, err := r.readRecord(dirfd, rec.Name); err == nil {
 		same := old.PID == rec.PID && old.StartTime == rec.StartTime
-		if h, _ := check(old); h == Running && !same {
-			return fmt.Errorf("jail %s is already running as PID %d; pick another --name", rec.Name, old.PID)
+		if h, why := check(old); h.Alive() && !same {
+			return &RunningError{Name: rec.Name, PID: old.PID, Health: h, Why: why}
 		}
 	}
-	if err := writeAtomic(r.Dir, r.path(rec.Name), data); err != nil {
+	if err := writeAtomic(dirfd, r.Dir, rec.Name+recordExt, data); err != nil {
 		return fmt.Errorf("register jail %s: %w", rec.Name, err)
 	}
 	return nil
 }
 
-// writeAtomic writes data to final through a temp file (0600) in dir and
-// a rename, so a reader sees the old record or the new one, never half of
-// one. Nothing is fsync'ed: a record describes a running process, and
-// after a crash that could lose it (a power cut, a kernel panic) the
-// process is gone too, so the record would only be stale; the default
-// registry is on /run, a tmpfs, where fsync does nothing anyway. Raw
-// descriptors, not os.File: fsviews run writes the record on its start
-// path, and an os.File registers with the runtime's poller (epoll_ctl)
-// for nothing.
-func writeAtomic(dir, final string, data []byte) error {
-	// Callers hold the registry's lock, so the PID names the temp file
-	// well enough; one left by a crashed process of the same PID goes.
-	tmp := fmt.Sprintf("%s/.%s.tmp-%d", dir, filepath.Base(final), os.Getpid())
-	unix.Unlink(tmp)
-	fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return &os.PathError{Op: "create", Path: tmp, Err: err}
+// RunningError is Add's refusal of a name a live jail holds.
+type RunningError struct {
+	Name   string
+	PID    int
+	Health Health // Running or Drift
+	Why    string // for Drift, the namespaces it left
+}
+
+func (e *RunningError) Error() string {
+	msg := fmt.Sprintf("jail %s is already running as PID %d; pick another --name", e.Name, e.PID)
+	if e.Health == Drift {
+		msg += fmt.Sprintf(" (it is alive but drifted: %s; fsviews inspect %s shows it)", e.Why, e.Name)
 	}
-	for len(data) > 0 && err == nil {
-		var n int
-		n, err = unix.Write(fd, data)
-		data = data[n:]
-	}
-	if closeErr := unix.Close(fd); err == nil {
-		err = closeErr
-	}
-	if err == nil {
-		err = unix.Rename(tmp, final)
-	}
-	if err != nil {
-		unix.Unlink(tmp)
-		return &os.PathError{Op: "write", Path: final, Err: err}
-	}
-	return nil
+	return msg
 }
 
 // Remove deletes the record of jail name if it still names pid. A missing
@@ -284,12 +314,12 @@ func (r Registry) Remove(name string, pid int) error {
 	if _, err := os.Lstat(r.Dir); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	unlock, err := r.lock()
+	dirfd, unlock, err := r.lock()
 	if err != nil {
 		return fmt.Errorf("unregister jail %s: %w", name, err)
 	}
 	defer unlock()
-	rec, err := readRecord(r.path(name), name)
+	rec, err := r.readRecord(dirfd, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -299,24 +329,21 @@ func (r Registry) Remove(name string, pid int) error {
 	if rec.PID != pid {
 		return nil
 	}
-	if err := os.Remove(r.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := unlinkRecord(dirfd, r.Dir, name); err != nil {
 		return fmt.Errorf("unregister jail %s: %w", name, err)
 	}
 	return nil
 }
 
-// readRecord reads one record file; the name inside must match the file's.
-func readRecord(path, name string) (Record, error) {
-	// O_NOFOLLOW: records are written by rename; a symlink was planted.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+// readRecord reads the record of jail name from the registry directory
+// dirfd, never through a symlink (see readFileAt); the name inside must
+// match the file's.
+func (r Registry) readRecord(dirfd int, name string) (Record, error) {
+	data, err := readFileAt(dirfd, r.Dir, name+recordExt)
 	if err != nil {
 		return Record{}, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return Record{}, err
-	}
+	path := r.path(name)
 	var rec Record
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return Record{}, fmt.Errorf("record %s is corrupt: %w", path, err)
@@ -327,10 +354,20 @@ func readRecord(path, name string) (Record, error) {
 	return rec, nil
 }
 
+// unlinkRecord removes the record file of jail name, whatever it is (a
+// planted symlink is removed, not followed); a missing one is no error.
+func unlinkRecord(dirfd int, dir, name string) error {
+	err := unix.Unlinkat(dirfd, name+recordExt, 0)
+	if err != nil && err != unix.ENOENT {
+		return &os.PathError{Op: "remove", Path: dir + "/" + name + recordExt, Err: err}
+	}
+	return nil
+}
+
 // entry reads and checks the record of name. A corrupt record is a stale
 // entry saying so, not an error: one bad file must not hide the others.
-func (r Registry) entry(name string) (Entry, error) {
-	rec, err := readRecord(r.path(name), name)
+func (r Registry) entry(dirfd int, name string) (Entry, error) {
+	rec, err := r.readRecord(dirfd, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Entry{}, err
 	}
@@ -341,19 +378,39 @@ func (r Registry) entry(name string) (Entry, error) {
 	return Entry{Record: rec, Health: h, Why: why}, nil
 }
 
-// names lists the record names in the directory, sorted.
-func (r Registry) names() ([]string, error) {
-	des, err := os.ReadDir(r.Dir)
+// open opens the registry directory for reading: ok is false when there
+// is none (no jails registered yet).
+func (r Registry) open() (dirfd int, ok bool, err error) {
+	fd, err := openDir(r.Dir, false)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return -1, false, nil
 	}
+	if err != nil {
+		return -1, false, err
+	}
+	return fd, true, nil
+}
+
+// names lists the record names in the directory dirfd, sorted.
+func (r Registry) names(dirfd int) ([]string, error) {
+	// A dup, so that closing the os.File leaves dirfd open.
+	dup, err := unix.FcntlInt(uintptr(dirfd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "dup", Path: r.Dir, Err: err}
+	}
+	d := os.NewFile(uintptr(dup), r.Dir)
+	defer d.Close()
+	des, err := d.ReadDir(-1)
 	if err != nil {
 		return nil, err
 	}
 	var names []string
 	for _, de := range des {
 		name, ok := strings.CutSuffix(de.Name(), recordExt)
-		if ok && de.Type().IsRegular() && ValidName(name) == nil {
+		// Not only regular files: a symlink or FIFO planted under a
+		// record's name is listed as a stale entry saying what it is, so
+		// that ps shows it and Prune removes it.
+		if ok && !de.IsDir() && ValidName(name) == nil {
 			names = append(names, name)
 		}
 	}
@@ -364,13 +421,21 @@ func (r Registry) names() ([]string, error) {
 // List returns every record, sorted by name, each checked against /proc.
 // No registry directory means no jails.
 func (r Registry) List() ([]Entry, error) {
-	names, err := r.names()
+	dirfd, ok, err := r.open()
+	if err != nil {
+		return nil, fmt.Errorf("list jails in %s: %w", r.Dir, err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	defer unix.Close(dirfd)
+	names, err := r.names(dirfd)
 	if err != nil {
 		return nil, fmt.Errorf("list jails in %s: %w", r.Dir, err)
 	}
 	var out []Entry
 	for _, name := range names {
-		e, err := r.entry(name)
+		e, err := r.entry(dirfd, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // removed since the listing
 		}
@@ -388,9 +453,17 @@ func (r Registry) Get(name string) (Entry, error) {
 	if err := ValidName(name); err != nil {
 		return Entry{}, err
 	}
-	e, err := r.entry(name)
+	dirfd, ok, err := r.open()
+	if err != nil {
+		return Entry{}, fmt.Errorf("jail %s: %w", name, err)
+	}
+	if !ok {
+		return Entry{}, fmt.Errorf("no jail named %q: %w (no jails are registered in %s)", name, fs.ErrNotExist, r.Dir)
+	}
+	defer unix.Close(dirfd)
+	e, err := r.entry(dirfd, name)
 	if errors.Is(err, fs.ErrNotExist) {
-		known, _ := r.names()
+		known, _ := r.names(dirfd)
 		if len(known) == 0 {
 			return Entry{}, fmt.Errorf("no jail named %q: %w (no jails are registered in %s)", name, fs.ErrNotExist, r.Dir)
 		}

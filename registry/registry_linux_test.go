@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func startSleep(t *testing.T, path string) *exec.Cmd {
@@ -160,10 +162,6 @@ func TestStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := Namespaces(self)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Records written by hand, as a PID reuse would leave them: Add refuses
 	// to write a stale record.
 	write := func(rec Record) {
@@ -173,7 +171,6 @@ func TestStale(t *testing.T) {
 		}
 	}
 	write(Record{Name: "reused", PID: self, StartTime: start + 1})
-	write(Record{Name: "otherns", PID: self, StartTime: start, Namespaces: map[string]uint64{"mnt": ns["mnt"] + 1}})
 	if err := os.WriteFile(r.path("corrupt"), []byte(`{"name":"corr`), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +188,6 @@ func TestStale(t *testing.T) {
 	for name, want := range map[string]string{
 		"dead":    "process " + strconv.Itoa(pid) + " is gone",
 		"reused":  "now belongs to another process",
-		"otherns": "is in mount namespace",
 		"corrupt": "is corrupt",
 	} {
 		if !strings.Contains(why[name], want) {
@@ -208,7 +204,7 @@ func TestStale(t *testing.T) {
 
 func TestBadNames(t *testing.T) {
 	r := Registry{Dir: t.TempDir()}
-	for _, bad := range []string{"", ".", "..", ".x", "a/b", "../etc", strings.Repeat("x", 65)} {
+	for _, bad := range []string{"", ".", "..", ".x", "a/b", "../etc", strings.Repeat("x", 65), "checkpoints", "CheckPoints"} {
 		if err := r.Add(Record{Name: bad, PID: os.Getpid()}); err == nil {
 			t.Errorf("Add(%q) accepted", bad)
 		}
@@ -218,5 +214,104 @@ func TestBadNames(t *testing.T) {
 	}
 	if _, err := r.Get("nope"); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no jails are registered") {
 		t.Errorf("get unknown: %v", err)
+	}
+}
+
+// A process alive with the recorded start time but in other namespaces
+// (the jail ran `exec unshare -U -m ...`) is drift: alive, listed with the
+// namespaces it left, never pruned, and its name is not given to another.
+func TestDriftIsAliveNeverPruned(t *testing.T) {
+	r := Registry{Dir: t.TempDir()}
+	self := os.Getpid()
+	start, err := ProcStartTime(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := Namespaces(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := map[string]uint64{}
+	for k, v := range ns {
+		moved[k] = v
+	}
+	moved["mnt"]++
+	moved["pid_for_children"]++ // where children go: not compared
+	b, _ := json.Marshal(Record{Name: "moved", PID: self, StartTime: start, Namespaces: moved})
+	if err := os.WriteFile(r.path("moved"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := r.Get("moved")
+	want := "process " + strconv.Itoa(self) + " has left the namespaces fsviews made for it: mnt " +
+		strconv.FormatUint(ns["mnt"], 10) + " (was " + strconv.FormatUint(moved["mnt"], 10) + ")"
+	if err != nil || e.Health != Drift || e.Why != want || !e.Health.Alive() {
+		t.Errorf("moved: %+v %v\nwant why %q", e, err, want)
+	}
+	if b, _ := json.Marshal(e); !strings.Contains(string(b), `"health":"drift"`) {
+		t.Errorf("json %s", b)
+	}
+	pruned, err := r.Prune()
+	if err != nil || len(pruned) != 0 {
+		t.Errorf("prune: %+v %v", pruned, err)
+	}
+	other := startSleep(t, sleepPath(t))
+	err = r.Add(Record{Name: "moved", PID: other.Process.Pid})
+	var re *RunningError
+	if !errors.As(err, &re) || re.Health != Drift || !strings.Contains(err.Error(), "already running as PID "+strconv.Itoa(self)) ||
+		!strings.Contains(err.Error(), "drifted: "+want) {
+		t.Errorf("Add over a drifted jail: %v", err)
+	}
+	// Its start time alone decides: another start time is stale.
+	b, _ = json.Marshal(Record{Name: "moved", PID: self, StartTime: start + 1, Namespaces: moved})
+	os.WriteFile(r.path("moved"), b, 0o600)
+	if e, _ := r.Get("moved"); e.Health != Stale {
+		t.Errorf("reused PID in other namespaces: %+v", e)
+	}
+}
+
+// Records are read without following a symlink and never block on a FIFO
+// planted under their name; a registry others can write is refused.
+func TestRecordFilesNotFollowed(t *testing.T) {
+	r := Registry{Dir: t.TempDir()}
+	os.Chmod(r.Dir, 0o700)
+	target := filepath.Join(t.TempDir(), "elsewhere.json")
+	b, _ := json.Marshal(Record{Name: "link", PID: os.Getpid()})
+	os.WriteFile(target, b, 0o600)
+	if err := os.Symlink(target, r.path("link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(r.path("fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"link": "is a symlink, not a record", "fifo": "is not a regular file"} {
+		e, err := r.Get(name)
+		if err != nil || e.Health != Stale || !strings.Contains(e.Why, want) {
+			t.Errorf("%s: %+v %v, want stale saying %q", name, e, err, want)
+		}
+	}
+	if _, err := r.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(r.path("link")); !os.IsNotExist(err) {
+		t.Errorf("planted symlink not pruned: %v", err)
+	}
+	if _, err := os.Stat(target); err != nil {
+		t.Errorf("prune followed the symlink: %v", err)
+	}
+	// Add replaces a planted symlink instead of writing through it.
+	os.Symlink(target, r.path("self"))
+	if err := r.Add(Record{Name: "self", PID: os.Getpid()}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(r.path("self")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("record after Add: %v %v", fi, err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != string(b) {
+		t.Errorf("Add wrote through the symlink: %s", got)
+	}
+
+	os.Chmod(r.Dir, 0o777)
+	if _, err := r.List(); err == nil || !strings.Contains(err.Error(), "writable by no one else") {
+		t.Errorf("world-writable registry: %v", err)
 	}
 }

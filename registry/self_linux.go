@@ -25,10 +25,10 @@ func ThreadNamespaces() (map[string]uint64, error) {
 // need not be the thread-group leader, whose links /proc/PID/ns shows. Until
 // execve (which makes the exec'ing thread the leader, keeping the PID and
 // the start time) /proc/PID/ns/mnt may still show the host's namespace, so
-// Add's check would call the record stale. AddSelf checks the PID and start
-// time only; from execve on, List and Get check the mount namespace too. In
-// the moment before execve a concurrent `fsviews ps` may therefore see the
-// new record as stale for that reason.
+// Add's check would call the record drifted. AddSelf checks the PID and
+// start time only; from execve on, List and Get check the namespaces too.
+// In the moment before execve a concurrent `fsviews ps` may therefore see
+// the new record as drift, alive: never stale, so never pruned.
 //
 // Nothing stays behind to remove the record when the daemon exits (it
 // replaced fsviews in the same process): the record goes stale and List
@@ -43,15 +43,12 @@ func (r Registry) AddSelf(rec Record) error {
 		}
 		rec.Namespaces = ns
 	}
-	return r.add(rec, func(rec Record) (Health, string) {
-		withoutNS := rec
-		withoutNS.Namespaces = nil
-		return check(withoutNS)
-	})
+	return r.add(rec, checkPID)
 }
 
-// Prune removes the stale records and returns them. A record that turned
-// live again meanwhile (a new jail took the name) is left alone: Remove
+// Prune removes the stale records and returns them. A live jail's record,
+// Running or Drift, is never removed. A record that turned live again
+// meanwhile (a new jail took the name) is left alone: Remove
 // deletes a record only while it names the same PID.
 func (r Registry) Prune() ([]Entry, error) {
 	entries, err := r.List()
@@ -74,12 +71,12 @@ func (r Registry) Prune() ([]Entry, error) {
 // removeStale deletes the record of e under the lock if it is still the
 // same stale record (same PID and start time, still not running).
 func (r Registry) removeStale(e Entry) error {
-	unlock, err := r.lock()
+	dirfd, unlock, err := r.lock()
 	if err != nil {
 		return fmt.Errorf("prune jail %s: %w", e.Name, err)
 	}
 	defer unlock()
-	rec, err := readRecord(r.path(e.Name), e.Name)
+	rec, err := r.readRecord(dirfd, e.Name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -87,12 +84,12 @@ func (r Registry) removeStale(e Entry) error {
 		if rec.PID != e.PID || rec.StartTime != e.StartTime {
 			return nil // replaced by a new jail since List
 		}
-		if h, _ := check(rec); h == Running {
-			return nil
+		if h, _ := check(rec); h.Alive() {
+			return nil // alive after all: a live jail is never pruned
 		}
 	}
 	// A corrupt record (err != nil) is stale by definition: remove it too.
-	if err := os.Remove(r.path(e.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := unlinkRecord(dirfd, r.Dir, e.Name); err != nil {
 		return fmt.Errorf("prune jail %s: %w", e.Name, err)
 	}
 	return nil

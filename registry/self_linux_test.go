@@ -56,9 +56,10 @@ func TestAddSelfRecordsThreadNamespaces(t *testing.T) {
 	if rec.PID != os.Getpid() || rec.StartTime == 0 || rec.Namespaces["mnt"] != res.threadNS {
 		t.Errorf("record %+v, thread mnt %d", rec, res.threadNS)
 	}
-	// Until execve the leader is elsewhere: List says so, with the reason.
+	// Until execve the leader is elsewhere: List says so, with the reason,
+	// and calls it alive (drift), never stale.
 	e, err := r.Get("self")
-	if err != nil || e.Health != Stale || !strings.Contains(e.Why, "mount namespace") {
+	if err != nil || e.Health != Drift || !strings.Contains(e.Why, "mnt ") {
 		t.Errorf("before execve: %+v %v", e, err)
 	}
 	// A second AddSelf of a live-looking name by another process is refused

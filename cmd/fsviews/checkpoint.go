@@ -77,10 +77,7 @@ Examples:
 			for _, r := range m.Roots {
 				files += len(r.Entries)
 			}
-			how := "running jail"
-			if m.Stopped {
-				how = "host side only, jail not read"
-			}
+			how := src.how(m)
 			fmt.Printf("checkpoint %s of jail %s: %d roots, %d entries (%s)\n", label, src.name, len(m.Roots), files, how)
 			m.Label = label
 			if limited := walkLimits(m); len(limited) > 0 {
@@ -100,6 +97,9 @@ type stateOf struct {
 	plan *views.Plan
 	// jail is set for a running jail, read through /proc too.
 	jail *registry.Entry
+	// unread says why the tmpfs roots were not read although the jail is
+	// alive (see driftedState); empty otherwise.
+	unread string
 }
 
 // stateSourceFlags are the flags with which checkpoint and diff name a
@@ -162,6 +162,9 @@ func stateSource(c *cli.Context, cmd string, positional []string) (stateOf, erro
 	plan, err := inspect.ParsePlan(e.Plan)
 	if err != nil {
 		return stateOf{}, exit2(cmd, fmt.Errorf("jail %s: %w", e.Name, err))
+	}
+	if e.Health == registry.Drift {
+		return driftedState(e, plan), nil
 	}
 	return stateOf{name: e.Name, plan: plan, jail: &e}, nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fsviews/fsviews/audit"
-	"github.com/fsviews/fsviews/jailstate"
 )
 
 func diffCommand() *cli.Command {
@@ -74,7 +73,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			changes, notCompared := jailstate.Compare(old, now)
+			changes, notCompared := src.compare(old, now)
 			limited := walkLimits(old, now)
 			if c.Bool("json") {
 				enc := json.NewEncoder(os.Stdout)
@@ -91,7 +90,7 @@ Examples:
 				}{src.name, old.Label, notCompared, limited, changes})
 			} else {
 				if len(notCompared) > 0 {
-					fmt.Fprintf(os.Stderr, "fsviews diff: not compared (tmpfs, the jail was not running for one side): %s\n", strings.Join(notCompared, ", "))
+					fmt.Fprintf(os.Stderr, "fsviews diff: not compared (tmpfs, %s): %s\n", src.unreadWhy(), strings.Join(notCompared, ", "))
 				}
 				err = audit.FormatDiff(os.Stdout, changes)
 				for _, l := range limited {

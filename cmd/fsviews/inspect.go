@@ -36,12 +36,17 @@ against the plan fsviews run recorded:
             now (opened as run opens it): a source replaced since is drift,
             and so is a bind whose live mount shows another device or
             another place (mountinfo's root field) than its source.
+  moved     each namespace recorded when the jail started that its daemon
+            has left (e.g. "exec unshare -U -m" inside), as a failed
+            "ns mnt at start" line: the mounts read are then those of the
+            namespace the jail made. fsviews ps shows such a jail as
+            "drift", alive.
 
 Nothing runs inside the jail and nothing the jail wrote is read. NAME is the
 jail's name as fsviews ps lists it.
 
-Exit status: 0 the jail matches its plan, 1 drift, 2 trouble (unknown or
-stopped jail, unreadable /proc).
+Exit status: 0 the jail matches its plan, 1 drift (a drifted jail too),
+2 trouble (unknown or stopped jail, unreadable /proc).
 
 Examples:
    fsviews inspect nginx
@@ -81,6 +86,8 @@ Examples:
 				return err
 			}
 			report := inspect.Compare(plan, jail, host)
+			moved := movedNamespaces(e, jail)
+			report.Enforced = append(report.Enforced, moved...)
 			if c.Bool("json") {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
@@ -92,6 +99,9 @@ Examples:
 				}{e.Name, e.PID, report.Drift(), &report})
 			} else {
 				fmt.Printf("jail %s, PID %d, profile %s\n", e.Name, e.PID, e.ProfilePath)
+				if len(moved) > 0 {
+					fmt.Println("drift: the jail's process has left the namespaces fsviews made for it (see the \"at start\" lines): the mounts below are those of a namespace the jail made, not the view fsviews built")
+				}
 				err = inspect.Format(os.Stdout, &report)
 			}
 			if err != nil {

@@ -6,13 +6,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/fsviews/fsviews/audit"
+	"github.com/fsviews/fsviews/inspect"
+	"github.com/fsviews/fsviews/jailstate"
 	"github.com/fsviews/fsviews/registry"
+	"github.com/fsviews/fsviews/views"
 )
 
 // Where the audit commands keep their data. Both are root-only and out of
@@ -66,8 +70,10 @@ func exit2(cmd string, err error) error {
 	return cli.Exit(fmt.Sprintf("fsviews %s: %v", cmd, err), 2)
 }
 
-// runningJail looks jail name up and insists that it is running: the
-// audit commands must not read /proc of a process that is no longer it.
+// runningJail looks jail name up and insists that it is alive: running,
+// or drifted (alive with its start time, but in other namespaces than the
+// ones fsviews made for it). The audit commands must not read /proc of a
+// process that is no longer the jail; a drifted jail is still the jail.
 func runningJail(c *cli.Context, cmd, name string) (registry.Entry, error) {
 	e, err := jailRegistry(c).Get(name)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -80,48 +86,148 @@ func runningJail(c *cli.Context, cmd, name string) (registry.Entry, error) {
 	if err != nil {
 		return e, exit2(cmd, err)
 	}
-	if e.Health != registry.Running {
+	if !e.Health.Alive() {
 		return e, cli.Exit(fmt.Sprintf("fsviews %s: jail %s is not running: %s (the record is stale; fsviews ps --prune removes it)", cmd, name, e.Why), 2)
 	}
 	return e, nil
 }
 
 // stillRunning re-checks, after reading /proc, that jail e has not exited
-// (and its PID not been reused) meanwhile: if it has, what was read may
-// belong to another process.
+// (and its PID not been reused) meanwhile, and that a jail that was running
+// in its own namespaces has not left them: either way, what was read may
+// not be the jail's.
 func stillRunning(c *cli.Context, cmd string, e registry.Entry) error {
 	now, err := jailRegistry(c).Get(e.Name)
-	if err != nil || now.Health != registry.Running || now.PID != e.PID || now.StartTime != e.StartTime {
+	if err != nil || !now.Health.Alive() || now.PID != e.PID || now.StartTime != e.StartTime {
 		why := "its record is gone"
 		if err == nil {
 			why = now.Why
 		}
 		return cli.Exit(fmt.Sprintf("fsviews %s: jail %s exited while it was being read (%s); nothing was saved", cmd, e.Name, why), 2)
 	}
-	return nil
-}
-
-// apartFromAudit refuses a jail whose state dir is, holds or lies in the
-// checkpoint store or the registry: a jail named "checkpoints" got
-// /var/lib/fsviews/checkpoints as its state and replaced another jail's
-// baseline, after which diff found nothing wrong with a planted setuid
-// file. What the audit commands trust must be where no jail can write.
-func apartFromAudit(c *cli.Context, stateDir string) error {
-	for _, place := range []struct{ dir, what string }{
-		{c.String("checkpoint-dir"), "the checkpoint store (--checkpoint-dir)"},
-		{runtimeDir(c), "the jail registry (--runtime-dir)"},
-	} {
-		if overlaps(stateDir, place.dir) {
-			return fmt.Errorf("the jail's state dir %s overlaps %s, %s: a jail could rewrite what fsviews diff and inspect trust; give the jail another name (--name), or another state root", stateDir, place.what, place.dir)
-		}
+	if e.Health == registry.Running && now.Health != registry.Running {
+		return cli.Exit(fmt.Sprintf("fsviews %s: jail %s left its namespaces while it was being read (%s), so what was read may not be the jail's; nothing was saved; run fsviews %s %s again", cmd, e.Name, now.Why, cmd, e.Name), 2)
 	}
 	return nil
 }
 
-// overlaps reports whether one of two absolute paths is the other or
-// lies below it.
-func overlaps(a, b string) bool {
-	a, b = filepath.Clean(a), filepath.Clean(b)
-	below := func(x, y string) bool { return x == y || strings.HasPrefix(x, strings.TrimSuffix(y, "/")+"/") }
-	return below(a, b) || below(b, a)
+// driftedState is the stateOf a drifted jail: its process left the mount
+// namespace fsviews built (e.g. `exec unshare -U -m` inside), so
+// /proc/PID/root shows a mount tree the jail arranged, not the view. Only
+// the host side (state dirs, read-write binds) is read; the tmpfs roots
+// are not, and unread says why.
+func driftedState(e registry.Entry, plan *views.Plan) stateOf {
+	return stateOf{name: e.Name, plan: plan,
+		unread: fmt.Sprintf("jail %s drifted, its tmpfs were not read: %s", e.Name, e.Why)}
+}
+
+// unreadWhy says why the tmpfs roots of s were not compared.
+func (s stateOf) unreadWhy() string {
+	if s.unread != "" {
+		return s.unread
+	}
+	return "the jail was not running for one side"
+}
+
+// compare is jailstate.Compare, and also lists as not compared the tmpfs
+// roots of the plan that neither manifest holds (both read host side only,
+// e.g. a baseline from --profile and a stopped or drifted jail), which
+// Compare cannot see.
+func (s stateOf) compare(old, now audit.Manifest) ([]audit.Change, []string) {
+	changes, notCompared := jailstate.Compare(old, now)
+	for _, m := range []audit.Manifest{old, now} {
+		for _, name := range jailstate.NotRead(s.plan, m) {
+			if !slices.Contains(notCompared, name) {
+				notCompared = append(notCompared, name)
+			}
+		}
+	}
+	slices.Sort(notCompared)
+	return changes, notCompared
+}
+
+// how says, for checkpoint's summary, how m was read.
+func (s stateOf) how(m audit.Manifest) string {
+	switch {
+	case !m.Stopped:
+		return "running jail"
+	case s.unread != "":
+		return "host side only: " + s.unread + "; not read: " + strings.Join(jailstate.NotRead(s.plan, m), ", ")
+	}
+	return "host side only, jail not read"
+}
+
+// movedNamespaces lists, as inspect checks that fail, each namespace
+// recorded when jail e started that its daemon (jail, read just now) is no
+// longer in: `exec unshare -U -m` inside leaves the view fsviews built, and
+// the mounts inspect reads are then those of a namespace the jail made.
+func movedNamespaces(e registry.Entry, jail inspect.Jail) []inspect.Check {
+	var out []inspect.Check
+	for name, want := range e.Namespaces {
+		got, ok := jail.Namespaces[name]
+		if !ok || got == want || strings.HasSuffix(name, "_for_children") {
+			continue
+		}
+		out = append(out, inspect.Check{Name: "ns " + name + " at start", Want: strconv.FormatUint(want, 10),
+			Got: strconv.FormatUint(got, 10), OK: false,
+			Note: "the jail's process left the namespace fsviews made for it (unshare or setns inside): what inspect reads is the jail's own"})
+	}
+	slices.SortFunc(out, func(a, b inspect.Check) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// auditDirsApart refuses a plan that lets the jail write where fsviews
+// keeps its records and checkpoints: a state dir or read-write bind that
+// is, holds or lies in the checkpoint store or the registry. A jail named
+// "checkpoints" under the default layout got the store as its state dir,
+// replaced another jail's baseline, and diff then found nothing wrong with
+// a planted setuid file. This stops every layout that gets there
+// (--state-dir, state_root, --checkpoint-dir, rw binds); the reserved name
+// (checked next) stops that name even where the store is elsewhere. Paths
+// are compared as written, cleaned: the admin wrote both.
+func auditDirsApart(c *cli.Context, plan *views.Plan) error {
+	type writable struct{ what, path, fix string }
+	renameFix := "give the jail another name (--name), or another state root"
+	w := []writable{{"the jail's state dir", plan.StateDir, renameFix}}
+	for _, op := range plan.Ops {
+		switch {
+		case op.Kind == views.State:
+			w = append(w, writable{fmt.Sprintf("state dir %s (%s) at", op.Target, op.Origin), op.Source, renameFix})
+		case op.Kind == views.Bind && !op.ReadOnly:
+			w = append(w, writable{fmt.Sprintf("read-write bind %s (%s) of", op.Target, op.Origin), op.Source,
+				"bind a directory apart from it, or move the store (--checkpoint-dir, --runtime-dir)"})
+		}
+	}
+	for _, place := range []struct{ dir, what string }{
+		{c.String("checkpoint-dir"), "the checkpoint store (--checkpoint-dir)"},
+		{runtimeDir(c), "the jail registry (--runtime-dir)"},
+	} {
+		if place.dir == "" {
+			continue
+		}
+		dir, err := filepath.Abs(place.dir)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", place.what, place.dir, err)
+		}
+		for _, x := range w {
+			if x.path == "" {
+				continue
+			}
+			path := filepath.Clean(x.path)
+			if path == dir || within(path, dir) || within(dir, path) {
+				return fmt.Errorf("%s %s overlaps %s, %s: a jail could rewrite what fsviews diff and inspect trust; %s",
+					x.what, path, place.what, dir, x.fix)
+			}
+		}
+	}
+	return registry.ValidName(plan.Name)
+}
+
+// within reports whether path lies strictly below dir; both are clean and
+// absolute.
+func within(path, dir string) bool {
+	if dir == "/" {
+		return path != "/"
+	}
+	return strings.HasPrefix(path, dir+"/")
 }

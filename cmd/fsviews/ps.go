@@ -24,19 +24,24 @@ it does not share with the host (PID 1), and its health.
 
 fsviews run registers each jail in /run/fsviews/jails (see --runtime-dir)
 before it builds the view. The record is a claim, checked against /proc on
-every listing: a jail is "running" only while its PID is alive, has the
-start time recorded (a reused PID has another) and sits in the recorded mount
-namespace. Otherwise it is "stale", with the reason.
+every listing, by the PID and its start time (a reused PID has another):
+
+  running  alive, in the namespaces fsviews made for it
+  drift    alive, but it has left some of them (e.g. "exec unshare -U -m"
+           inside); the reason names them, fsviews inspect NAME shows more
+  stale    gone: the PID exited or now belongs to another process
 
 The daemon replaces fsviews in place, so nothing removes the record when the
 daemon exits: its record turns stale. The next run of the same name replaces
-it; --prune deletes every stale record now.
+it; --prune deletes every stale record now. A live jail, running or drift,
+is never pruned, and no other jail may take its name while it lives.
 
 Exit status 0, or 2 when the registry cannot be read.
 
 Examples:
    fsviews ps
    fsviews ps --json | jq '.[] | select(.health == "stale") | .name'
+   fsviews ps --json | jq '.[] | select(.health == "drift")'
    fsviews ps --prune`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the jails as JSON"},
@@ -101,7 +106,7 @@ type psRow struct {
 func newPSRow(e registry.Entry, host map[string]uint64, now time.Time) psRow {
 	r := psRow{Name: e.Name, PID: e.PID, Health: e.Health, Why: e.Why, Started: e.Started,
 		Profile: e.ProfilePath, ProfileSHA256: e.ProfileSHA256, Namespaces: e.Namespaces, Private: []string{}}
-	if e.Health == registry.Running && !e.Started.IsZero() {
+	if e.Health.Alive() && !e.Started.IsZero() {
 		r.UptimeSeconds = int64(now.Sub(e.Started).Seconds())
 	}
 	for name, ino := range e.Namespaces {
@@ -118,7 +123,7 @@ func printPS(rows []psRow) {
 	fmt.Fprintln(tw, "NAME\tPID\tUPTIME\tPROFILE\tNAMESPACES\tHEALTH")
 	for _, r := range rows {
 		up := "-"
-		if r.Health == registry.Running {
+		if r.Health.Alive() {
 			up = (time.Duration(r.UptimeSeconds) * time.Second).String()
 		}
 		ns := strings.Join(r.Private, ",")

@@ -118,8 +118,12 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 	if err := registry.ValidName(name); err != nil {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("--name: %w", err)}
 	}
-	if e, err := reg.Get(name); err == nil && e.Health == registry.Running {
-		return &launch.Error{Code: 125, Err: fmt.Errorf("jail %s is already running as PID %d (profile %s); give this one another --name, or stop that one first (fsviews ps lists the jails)", name, e.PID, e.ProfilePath)}
+	if e, err := reg.Get(name); err == nil && e.Health.Alive() {
+		drift := ""
+		if e.Health == registry.Drift {
+			drift = fmt.Sprintf("; it is alive but drifted, %s (fsviews inspect %s)", e.Why, name)
+		}
+		return &launch.Error{Code: 125, Err: fmt.Errorf("jail %s is already running as PID %d (profile %s)%s; give this one another --name, or stop that one first (fsviews ps lists the jails): two jails of one name would share its state dirs", name, e.PID, e.ProfilePath, drift)}
 	}
 	if plan.PID {
 		return execSupervised(reg, name, p, plan, l)

@@ -82,7 +82,10 @@ checkpoint and diff. A second
 run under the name of a live jail fails before building anything. The
 supervisor removes the record when the jail ends; with pid = false the
 daemon replaces fsviews, so nothing removes it: it turns stale, ps reports
-it, the next run of that name replaces it.`,
+it, the next run of that name replaces it. The name "checkpoints" is
+reserved, and a state dir or read-write bind that overlaps the checkpoint
+dir or the runtime dir is refused: no jail may write the records and
+checkpoints it is audited with.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "keep state dirs under `DIR`/NAME instead of the profile's state_root (default /var/lib/fsviews)"},
 			&cli.StringFlag{Name: "name", Usage: "name the jail `NAME` (default: the profile's name): its state dir is STATE_ROOT/NAME, and fsviews ps, inspect, checkpoint and diff know it by that name"},
@@ -119,7 +122,7 @@ it, the next run of that name replaces it.`,
 			}
 			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log"),
 				TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET"), UserNS: userns})
-			if err := apartFromAudit(c, plan.StateDir); err != nil {
+			if err := auditDirsApart(c, plan); err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews: %s: %v; nothing was changed", positional[0], err), 125)
 			}
 			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
