@@ -42,6 +42,7 @@ func build(top source, layers []layer) (*Profile, Problems) {
 	}
 	b.crossChecks()
 	b.confineChecks()
+	b.cgroupChecks()
 	return b.p, b.probs
 }
 
@@ -168,6 +169,7 @@ func (b *builder) layer(l layer) {
 		p.Logging.Pos, _ = at(l, "logging")
 	}
 	b.confineLayer(l)
+	b.cgroupLayer(l)
 }
 
 func (b *builder) root(l layer, r rawRoot) {
