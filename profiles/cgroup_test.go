@@ -35,7 +35,7 @@ var cgroupCases = []problemCase{
 		text:  lines(`[cgroup]`, `pids = 5`, `io_wieght = 100`),
 		wants: []want{{pos: P + "3", key: "[cgroup] io_wieght", msg: `unknown key "io_wieght"; [cgroup] accepts: pids, memory, cpu, optional`}}},
 	{name: "cgroup misspelt key",
-		text:  lines(`[cgroup]`, `memroy = "1G"`),
+		text: lines(`[cgroup]`, `memroy = "1G"`),
 		wants: []want{{pos: P + "1", key: "cgroup", msg: "the table sets no limit", warning: true},
 			{pos: P + "2", key: "[cgroup] memroy", msg: `did you mean "memory"?`}}},
 	{name: "cgroup without limits",
