@@ -120,6 +120,9 @@ turns stale, ps reports it, the next run of that name replaces it.`,
 			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
 			var exited *launch.Exited
 			if errors.As(err, &exited) {
+				if exited.Why != "" {
+					fmt.Fprintf(os.Stderr, "fsviews: %s: %s\n", name, exited.Why)
+				}
 				exited.Exit()
 			}
 			var le *launch.Error
