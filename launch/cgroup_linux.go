@@ -93,8 +93,11 @@ func (jl *jailLimits) end(err error, stderr io.Writer) error {
 		}
 	}
 	if jl.wallHit.Load() {
-		return &Exited{Code: views.WallExitStatus,
-			Why: fmt.Sprintf("the jail ran for its wall-clock limit ([limits] wall = %s) and was killed, every process of it", jl.plan.Wall)}
+		wall := fmt.Sprintf("the jail ran for its wall-clock limit ([limits] wall = %s) and was killed, every process of it", jl.plan.Wall)
+		if why != "" {
+			wall += "; before that, " + why
+		}
+		return &Exited{Code: views.WallExitStatus, Why: wall}
 	}
 	if e, ok := err.(*Exited); ok && why != "" {
 		e.Why = why
