@@ -47,6 +47,11 @@ func ExecWith(plan *views.Plan, environ []string, opt Options) error {
 	if plan.PID {
 		return supervise(j, opt.Started)
 	}
+	if plan.Cgroup != nil || plan.Wall > 0 {
+		// Only the supervisor outlives the daemon to remove the cgroup
+		// and enforce the wall limit; profiles imply pid = true for them.
+		return failed("bug: [cgroup] and [limits] wall need the supervisor ([namespaces] pid = true)")
+	}
 	// From here on, everything happens on this thread, which never
 	// returns to the Go scheduler's pool: it either execs or the process
 	// exits with the error.

@@ -23,6 +23,10 @@ import (
 type Exited struct {
 	Code   int
 	Signal unix.Signal // 0 when the daemon exited
+	// Why says what a limit of the jail did, for fsviews run to print:
+	// the wall limit ended it (Code is then views.WallExitStatus), the
+	// memory limit OOM-killed a process, the pids limit refused forks.
+	Why string
 }
 
 func (e *Exited) Error() string {
@@ -132,6 +136,10 @@ func supervise(j *job, started func(pid int) error) error {
 			return failed("%w", err)
 		}
 	}
+	limits, err := newJailLimits(j.Plan, os.Stderr)
+	if err != nil {
+		return err
+	}
 	// Signals wait in the channel until the jail can take them. Notify
 	// costs a few ms (a round trip to the runtime's signal thread per
 	// signal), so it runs while the jail is cloned and its Go runtime
@@ -157,7 +165,17 @@ func supervise(j *job, started func(pid int) error) error {
 			// would in the other model: say so in the same words.
 			return failed("start the jail: %w", unshareError(j.Plan.Unshare, errno))
 		}
+		limits.end(nil, os.Stderr)
 		return failed("start the jail (%s): %w", strings.Join(j.Plan.Unshare, ","), err)
+	}
+	// Until the job is written, PID 1 waits for it: nothing of the jail
+	// runs outside its cgroup.
+	if err := limits.start(cmd.Process.Pid, func() { cmd.Process.Kill() }); err != nil {
+		jobW.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+		limits.end(nil, os.Stderr)
+		return failed("%w", err)
 	}
 	for _, f := range files {
 		if notify == nil || f != notify.file {
@@ -170,6 +188,7 @@ func supervise(j *job, started func(pid int) error) error {
 			jobW.Close()
 			cmd.Process.Kill()
 			cmd.Wait()
+			limits.end(nil, os.Stderr)
 			return failed("%w", err)
 		}
 	}
@@ -177,6 +196,8 @@ func supervise(j *job, started func(pid int) error) error {
 	jobW.Close()
 	if err != nil {
 		cmd.Process.Kill()
+		cmd.Wait()
+		limits.end(nil, os.Stderr)
 		return failed("hand the plan to the jail: %w", err)
 	}
 	if notify != nil {
@@ -184,12 +205,12 @@ func supervise(j *job, started func(pid int) error) error {
 	}
 	ws, report, err := superviseLoop(cmd.Process.Pid, sigs, statusR)
 	if err != nil {
-		return err
+		return limits.end(err, os.Stderr)
 	}
 	if notify != nil {
 		notify.drain()
 	}
-	return outcome(ws, report)
+	return limits.end(outcome(ws, report), os.Stderr)
 }
 
 // superviseLoop forwards signals to PID 1 while it can take them, and

@@ -45,6 +45,7 @@ func build(top source, layers []layer) (*Profile, Problems) {
 	b.procChecks()
 	b.defaultSeccomp()
 	b.confineChecks()
+	b.cgroupChecks()
 	return b.p, b.probs
 }
 
@@ -170,6 +171,7 @@ func (b *builder) layer(l layer) {
 		p.Logging.Pos, _ = at(l, "logging")
 	}
 	b.confineLayer(l)
+	b.cgroupLayer(l)
 }
 
 func (b *builder) root(l layer, r rawRoot) {

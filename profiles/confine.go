@@ -441,5 +441,5 @@ func Lint(p *Profile, callerUID int) Problems {
 		probs = append(probs, Problem{Pos: p.Origin, Key: "[namespaces] net", Warning: true,
 			Msg: "the daemon shares the host's network because no file says otherwise: write net = \"host\" under [namespaces] to say so, or net = \"none\" or \"loopback\" to cut it off"})
 	}
-	return probs
+	return append(probs, cgroupLint(p)...)
 }

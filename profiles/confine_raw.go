@@ -46,6 +46,7 @@ type rawLimits struct {
 	Nice       *rawAny `toml:"nice"`
 	Rtprio     *rawAny `toml:"rtprio"`
 	Rttime     *rawAny `toml:"rttime"`
+	Wall       *rawAny `toml:"wall"` // not an rlimit: cgroup.go
 }
 
 // rawAny takes any TOML value, tables included, as it is: the decoder
@@ -102,11 +103,11 @@ func confineKeys(table string) []string {
 	case "seccomp.rule.args":
 		return []string{"index", "op", "value", "mask"}
 	case "limits":
-		return rlimitNames()
+		return append(rlimitNames(), "wall")
 	case "landlock":
 		return []string{"auto", "optional", "rule"}
 	case "landlock.rule":
 		return []string{"path", "access"}
 	}
-	return nil
+	return cgroupKeys(table)
 }

@@ -30,7 +30,7 @@ func FuzzLoad(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add([]byte(full))
-	for _, tc := range append(problemCases, confineCases...) {
+	for _, tc := range append(append(problemCases, confineCases...), cgroupCases...) {
 		f.Add([]byte(tc.text))
 	}
 	host := testHost()

@@ -364,7 +364,7 @@ var problemCases = []problemCase{
 // TestLoadProblems loads each problem case from an in-memory library
 // against testHost.
 func TestLoadProblems(t *testing.T) {
-	for _, tc := range append(problemCases, confineCases...) {
+	for _, tc := range append(append(problemCases, confineCases...), cgroupCases...) {
 		t.Run(tc.name, func(t *testing.T) {
 			files := map[string]string{"p.toml": tc.text}
 			for name, text := range tc.more {

@@ -31,6 +31,8 @@ type Profile struct {
 	Seccomp  *Seccomp // nil: no syscall filter
 	Limits   []Limit  // rlimits set before exec
 	Landlock *Landlock
+	Cgroup   *Cgroup // nil: no cgroup of the jail's own (cgroup.go)
+	Wall     Wall    // [limits] wall
 }
 
 // Logging passes the host's logging sockets into the view, one socket

@@ -29,6 +29,7 @@ type rawProfile struct {
 	Seccomp  *rawSeccomp  `toml:"seccomp"`
 	Limits   *rawLimits   `toml:"limits"`
 	Landlock *rawLandlock `toml:"landlock"`
+	Cgroup   *rawCgroup   `toml:"cgroup"`
 }
 
 type rawLogging struct {
@@ -109,7 +110,7 @@ func knownKeys(table string) []string {
 	case "":
 		return []string{"name", "command", "include", "workdir", "hostname", "state_root",
 			"root", "bind", "tmpfs", "state", "dir", "symlink", "file", "proc", "dev",
-			"env", "security", "namespaces", "logging", "seccomp", "limits", "landlock"}
+			"env", "security", "namespaces", "logging", "seccomp", "limits", "landlock", "cgroup"}
 	case "root":
 		return []string{"size", "mode", "writable"}
 	case "bind":

@@ -149,6 +149,7 @@ func Generate(p *profiles.Profile, o Options) (Unit, error) {
 	line("# them: fix the profile (fsviews check) and start the unit again.")
 	line("RestartPreventExitStatus=125 126 127")
 	line("SyslogIdentifier=%s", specifiers(p.Name))
+	cgroupLines(p, line)
 	line("")
 	line("# Restrictions that act on processes, inherited by fsviews and the daemon")
 	line("# alike. Options that build a mount namespace of systemd's own")

@@ -144,6 +144,7 @@ func confinement(p *profiles.Profile, plan *Plan, opt Options) {
 	if p.Landlock != nil {
 		plan.Landlock = &LandlockPlan{Optional: p.Landlock.Optional, Rules: landlockRules(p)}
 	}
+	cgroupLimits(p, plan)
 }
 
 // landlockRules derives the rules of "auto" from the view and appends

@@ -164,6 +164,10 @@ type Plan struct {
 	Limits   []LimitPlan   `json:"limits,omitempty"`
 	Landlock *LandlockPlan `json:"landlock,omitempty"`
 	Seccomp  *SeccompPlan  `json:"seccomp,omitempty"`
+	// Limits on the whole jail, enforced from outside by the supervisor
+	// (cgroup.go).
+	Cgroup *CgroupPlan `json:"cgroup,omitempty"`
+	Wall   Duration    `json:"wall,omitempty"`
 
 	// The process model (docs/systemd.md): PID false execs the daemon in
 	// place; PID true keeps fsviews as a supervisor outside a new PID
@@ -196,6 +200,7 @@ func (p *Plan) String() string {
 	if p.PID {
 		fmt.Fprintf(&b, "# process: %s\n", p.ProcessModel())
 	}
+	p.cgroupHeader(&b)
 	n := 0
 	step := func(format string, args ...any) {
 		n++

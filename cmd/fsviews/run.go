@@ -62,7 +62,13 @@ journalctl) names them and prints the allow line to add to the profile
 The command comes from the profile's "command", or from the words after "--".
 Exit status: the daemon's own once it runs; before that, 125 when fsviews
 fails (bad profile, mount error), 126 when the command cannot be executed,
-127 when it is not found inside the view.
+127 when it is not found inside the view, 124 when the profile's [limits]
+wall ended the jail.
+
+[cgroup] (pids, memory, cpu) gives the jail a cgroup of its own, made below
+fsviews' own cgroup and removed when the jail ends; like [limits] wall, it
+keeps fsviews as a supervisor (pid = true). run says on stderr when a limit
+OOM-killed a process, refused forks or ended the jail (docs/profiles.md).
 
 Examples:
    fsviews run /etc/fsviews/nginx.toml
@@ -128,6 +134,9 @@ checkpoints it is audited with.`,
 			err = execRegistered(jailRegistry(c), name, p, plan, loader(c))
 			var exited *launch.Exited
 			if errors.As(err, &exited) {
+				if exited.Why != "" {
+					fmt.Fprintf(os.Stderr, "fsviews: %s: %s\n", name, exited.Why)
+				}
 				exited.Exit()
 			}
 			var le *launch.Error

@@ -1,0 +1,282 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/sys/mountinfo"
+	"golang.org/x/sys/unix"
+)
+
+// Discover reads the calling process's cgroup layout from /proc/self.
+func Discover() (Layout, error) {
+	own, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return Layout{}, fmt.Errorf("read the caller's cgroups: %w", err)
+	}
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		return Layout{}, fmt.Errorf("list the cgroup mounts: %w", err)
+	}
+	return ParseLayout(own, mounts)
+}
+
+// Group is a jail's cgroup: one directory in each hierarchy it uses.
+type Group struct {
+	Name   string
+	Limits Limits // the limits it holds: those asked for, less any skipped
+	dirs   []string
+	by     map[string]placed // by controller
+}
+
+// placed is where one controller of the group lives.
+type placed struct {
+	dir     string
+	version int
+}
+
+// Dirs lists the group's directories, one per hierarchy.
+func (g *Group) Dirs() []string { return slices.Clone(g.dirs) }
+
+// Create makes the cgroup "name" below the caller's own cgroup in every
+// hierarchy the limits need and writes the limits. A controller that
+// cannot be used is an error naming it and why; with optional, it is
+// skipped instead and the reason returned in skipped. On error nothing is
+// left behind.
+func Create(l Layout, name string, lim Limits, optional bool) (*Group, []error, error) {
+	if strings.ContainsAny(name, "/\x00") || name == "" || name == "." || name == ".." {
+		return nil, nil, fmt.Errorf("bug: bad cgroup name %q", name)
+	}
+	g := &Group{Name: name, by: map[string]placed{}}
+	var skipped []error
+	for _, c := range lim.Controllers() {
+		err := g.add(l, c, lim)
+		if err == nil {
+			continue
+		}
+		if !optional {
+			g.Remove()
+			return nil, nil, err
+		}
+		skipped = append(skipped, err)
+	}
+	return g, skipped, nil
+}
+
+// add places controller c and writes its limit.
+func (g *Group) add(l Layout, c string, lim Limits) error {
+	dir, version, err := g.dirFor(l, c)
+	if err != nil {
+		return err
+	}
+	g.by[c] = placed{dir, version}
+	if err := writeLimit(dir, version, c, lim); err != nil {
+		return fmt.Errorf("cgroup controller %s: %w", c, err)
+	}
+	switch c {
+	case "pids":
+		g.Limits.Pids = lim.Pids
+	case "memory":
+		g.Limits.Memory = lim.Memory
+	case "cpu":
+		g.Limits.CPU = lim.CPU
+	}
+	return nil
+}
+
+// dirFor finds, and creates if needed, the group's directory in the
+// hierarchy that offers controller c: the unified one when it does, else
+// the v1 hierarchy of c.
+func (g *Group) dirFor(l Layout, c string) (string, int, error) {
+	if h := l.V2; h != nil {
+		own, _ := h.Dir()
+		if available(filepath.Join(own, "cgroup.controllers"), c) {
+			if err := delegate(own, c); err != nil {
+				return "", 0, err
+			}
+			dir, err := g.mkdir(own)
+			return dir, 2, err
+		}
+	}
+	h, ok := l.v1For(c)
+	if !ok {
+		where := "no cgroup2 hierarchy is mounted"
+		if l.V2 != nil {
+			own, _ := l.V2.Dir()
+			where = fmt.Sprintf("%s does not list it", filepath.Join(own, "cgroup.controllers"))
+		}
+		return "", 0, fmt.Errorf("cgroup controller %s is not available: %s, and no cgroup v1 hierarchy is mounted with it; enable it in the kernel (cgroup_enable=%s) or, under a service manager, have it delegated", c, where, c)
+	}
+	own, _ := h.Dir()
+	dir, err := g.mkdir(own)
+	return dir, 1, err
+}
+
+// available reports whether controllers file f lists c.
+func available(f, c string) bool {
+	b, err := os.ReadFile(f)
+	return err == nil && slices.Contains(strings.Fields(string(b)), c)
+}
+
+// delegate enables controller c for the children of cgroup v2 dir own.
+// cgroup v2 enables a controller in a child only when its parent has it
+// in cgroup.subtree_control, and refuses that (EBUSY) while the parent
+// holds processes itself, unless it is the root (the "no internal
+// processes" rule): then the caller's cgroup must be one made for it.
+func delegate(own, c string) error {
+	ctl := filepath.Join(own, "cgroup.subtree_control")
+	if available(ctl, c) {
+		return nil
+	}
+	err := os.WriteFile(ctl, []byte("+"+c), 0)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EBUSY):
+		return fmt.Errorf("cgroup controller %s: cannot enable it for a child of %s, which holds processes (cgroup v2 allows controllers only in cgroups without processes of their own): start fsviews in a cgroup of its own, e.g. systemd-run --scope -p Delegate=yes, or from a unit (fsviews unit writes the limits into it)", c, own)
+	case errors.Is(err, os.ErrPermission), errors.Is(err, unix.EROFS):
+		return fmt.Errorf("cgroup controller %s: %s is not writable (%v): the cgroup is not delegated to uid %d; run as root or in a delegated subtree (a systemd user service with Delegate=yes)", c, ctl, err, os.Geteuid())
+	}
+	return fmt.Errorf("cgroup controller %s: enable it in %s: %w", c, ctl, err)
+}
+
+// mkdir creates the group's directory below parent, once per hierarchy.
+func (g *Group) mkdir(parent string) (string, error) {
+	dir := filepath.Join(parent, g.Name)
+	if slices.Contains(g.dirs, dir) {
+		return dir, nil
+	}
+	err := unix.Mkdir(dir, 0o755)
+	if errors.Is(err, unix.EEXIST) {
+		// Left by a run of the same name and PID that could not clean
+		// up (killed by SIGKILL); an empty cgroup goes with rmdir.
+		if rmErr := unix.Rmdir(dir); rmErr == nil {
+			err = unix.Mkdir(dir, 0o755)
+		}
+	}
+	switch {
+	case err == nil:
+		g.dirs = append(g.dirs, dir)
+		return dir, nil
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM), errors.Is(err, unix.EROFS):
+		return "", fmt.Errorf("create cgroup %s: %w: %s is not delegated to uid %d; run as root, or in a delegated subtree (a systemd user service with Delegate=yes)", dir, err, parent, os.Geteuid())
+	}
+	return "", fmt.Errorf("create cgroup %s: %w", dir, err)
+}
+
+// writeLimit writes controller c's limit into dir. The v1 memsw limit
+// must come after memory.limit_in_bytes: the kernel keeps memsw >= memory.
+func writeLimit(dir string, version int, c string, lim Limits) error {
+	type kv struct {
+		file, value string
+		ifPresent   bool // swap accounting may be off
+	}
+	var files []kv
+	switch {
+	case c == "pids":
+		files = []kv{{"pids.max", strconv.FormatInt(lim.Pids, 10), false}}
+	case c == "memory" && version == 2:
+		files = []kv{{"memory.max", strconv.FormatInt(lim.Memory, 10), false}, {"memory.swap.max", "0", true}}
+	case c == "memory":
+		m := strconv.FormatInt(lim.Memory, 10)
+		files = []kv{{"memory.limit_in_bytes", m, false}, {"memory.memsw.limit_in_bytes", m, true}}
+	case c == "cpu" && version == 2:
+		files = []kv{{"cpu.max", fmt.Sprintf("%d %d", lim.CPUQuota(), CPUPeriod), false}}
+	case c == "cpu":
+		files = []kv{{"cpu.cfs_period_us", strconv.Itoa(CPUPeriod), false}, {"cpu.cfs_quota_us", strconv.FormatInt(lim.CPUQuota(), 10), false}}
+	default:
+		return fmt.Errorf("bug: no limit for controller %q", c)
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, f.file)
+		if f.ifPresent {
+			if _, err := os.Stat(p); err != nil {
+				continue
+			}
+		}
+		if err := os.WriteFile(p, []byte(f.value), 0); err != nil {
+			return fmt.Errorf("write %s to %s: %w", f.value, p, err)
+		}
+	}
+	return nil
+}
+
+// Join moves process pid, all its threads, into the group. Its children
+// are born in the group.
+func (g *Group) Join(pid int) error {
+	for _, dir := range g.dirs {
+		p := filepath.Join(dir, "cgroup.procs")
+		if err := os.WriteFile(p, []byte(strconv.Itoa(pid)), 0); err != nil {
+			return fmt.Errorf("move process %d into cgroup %s: %w", pid, dir, err)
+		}
+	}
+	return nil
+}
+
+// Remove deletes the group's directories. The jail's processes must be
+// gone; a cgroup still busy for a moment while the last exits is retried
+// for about a second.
+func (g *Group) Remove() error {
+	var errs []error
+	for i := len(g.dirs) - 1; i >= 0; i-- {
+		var err error
+		for try := 0; try < 50; try++ {
+			if err = unix.Rmdir(g.dirs[i]); err == nil || errors.Is(err, unix.ENOENT) {
+				err = nil
+				break
+			}
+			if !errors.Is(err, unix.EBUSY) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("remove cgroup %s: %w", g.dirs[i], err))
+		}
+	}
+	g.dirs = nil
+	return errors.Join(errs...)
+}
+
+// Events counts what the limits refused: OOM kills and refused forks.
+type Events struct {
+	OOMKills     int64 // processes the OOM killer killed for the memory limit
+	ForksRefused int64 // fork/clone calls refused by the pids limit
+}
+
+// Events reads the group's counters; an unreadable one counts 0.
+func (g *Group) Events() Events {
+	var e Events
+	if p, ok := g.by["memory"]; ok {
+		f := "memory.events"
+		if p.version == 1 {
+			f = "memory.oom_control"
+		}
+		e.OOMKills = counter(filepath.Join(p.dir, f), "oom_kill")
+	}
+	if p, ok := g.by["pids"]; ok {
+		e.ForksRefused = counter(filepath.Join(p.dir, "pids.events"), "max")
+	}
+	return e
+}
+
+// counter reads "key N" from a flat-keyed cgroup file.
+func counter(file, key string) int64 {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, " "); ok && k == key {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
+}

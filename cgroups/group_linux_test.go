@@ -1,0 +1,93 @@
+package cgroups
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("this test needs root, and CI runs as root: run it as root")
+	}
+	t.Skip("needs root to create cgroups: run `sudo make test`")
+}
+
+func TestCreateJoinRemove(t *testing.T) {
+	requireRoot(t)
+	l, err := Discover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := Limits{Pids: 17, Memory: 32 << 20, CPU: 200}
+	g, skipped, err := Create(l, fmt.Sprintf("fsviews-test-%d", os.Getpid()), lim, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Remove()
+	if len(skipped) != 0 || g.Limits != lim {
+		t.Fatalf("skipped %v, limits %+v", skipped, g.Limits)
+	}
+	want := map[string]string{
+		"pids.max": "17", "memory.max": "33554432", "memory.limit_in_bytes": "33554432",
+		"cpu.max": "20000 100000", "cpu.cfs_quota_us": "20000",
+	}
+	seen := 0
+	for _, dir := range g.Dirs() {
+		for f, v := range want {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				continue
+			}
+			seen++
+			if strings.TrimSpace(string(b)) != v {
+				t.Errorf("%s/%s = %q, want %q", dir, f, b, v)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("found %d of the 3 limit files in %v", seen, g.Dirs())
+	}
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Join(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", cmd.Process.Pid))
+	if !strings.Contains(string(b), g.Name) {
+		t.Errorf("sleep is not in %s:\n%s", g.Name, b)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if err := g.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range g.dirs {
+		if _, err := os.Stat(dir); err == nil {
+			t.Errorf("%s left behind", dir)
+		}
+	}
+}
+
+func TestCreateMissingController(t *testing.T) {
+	requireRoot(t)
+	// A layout without any hierarchy: the error names the controller.
+	l := Layout{V1: map[string]Hierarchy{}}
+	_, _, err := Create(l, "x", Limits{Pids: 5}, false)
+	if err == nil || !strings.Contains(err.Error(), "cgroup controller pids is not available") {
+		t.Fatalf("err = %v", err)
+	}
+	g, skipped, err := Create(l, "x", Limits{Pids: 5}, true)
+	if err != nil || len(skipped) != 1 || g.Limits.Set() {
+		t.Fatalf("optional: %v %v %+v", err, skipped, g)
+	}
+}

@@ -1,0 +1,171 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fsviews/fsviews/cgroups"
+)
+
+// cgroupProfile is base with no network and the given tables.
+func cgroupProfile(t *testing.T, tables string) string {
+	t.Helper()
+	name := fmt.Sprintf("cg%d", time.Now().UnixNano()%1e9)
+	return writeProfile(t, t.TempDir(), name, base+"[namespaces]\nnet = \"none\"\n"+tables)
+}
+
+// noCgroupLeft fails when a cgroup of jail name is left in any hierarchy.
+func noCgroupLeft(t *testing.T, profile string) {
+	t.Helper()
+	name := strings.TrimSuffix(filepath.Base(profile), ".toml")
+	l, err := cgroups.Discover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := []cgroups.Hierarchy{}
+	for _, h := range l.V1 {
+		hs = append(hs, h)
+	}
+	if l.V2 != nil {
+		hs = append(hs, *l.V2)
+	}
+	for _, h := range hs {
+		dir, _ := h.Dir()
+		if left, _ := filepath.Glob(filepath.Join(dir, "fsviews-"+name+"-*")); len(left) > 0 {
+			t.Errorf("cgroups left behind: %v", left)
+		}
+	}
+}
+
+// A fork bomb run by root stops at [cgroup] pids (RLIMIT_NPROC would not
+// stop it: the kernel never applies it to uid 0), and run says why.
+func TestCgroupPidsStopsRootForkBomb(t *testing.T) {
+	requireRoot(t)
+	prof := cgroupProfile(t, "[cgroup]\npids = 64\n[limits]\nnproc = 64\n")
+	// Each "x" is a fork that succeeded; the shell dies at the first refused.
+	r := run(t, "run", prof, "--", "/bin/sh", "-c", "while :; do sleep 2 & echo x; done")
+	forks := strings.Count(r.stdout, "x")
+	if r.code != 2 || !strings.Contains(r.stderr, "Cannot fork") {
+		t.Fatalf("the bomb did not end on a refused fork:\n%s", r)
+	}
+	// 64 tasks in all: the jail's init (a few threads) and the shell count too.
+	if forks >= 64 || forks < 32 {
+		t.Errorf("the bomb forked %d times, want fewer than 64 and not far fewer", forks)
+	}
+	if !strings.Contains(r.stderr, "the jail reached its process limit ([cgroup] pids = 64") {
+		t.Errorf("run did not say the pids limit stopped the jail:\n%s", r)
+	}
+	noCgroupLeft(t, prof)
+
+	// The same bomb without the cgroup is stopped by nothing but the
+	// shell's loop bound: the attack works there.
+	open := cgroupProfile(t, "[limits]\nnproc = 64\n")
+	r = run(t, "run", open, "--", "/bin/sh", "-c", "i=0; while [ $i -lt 100 ]; do sleep 2 & i=$((i+1)); echo x; done")
+	if n := strings.Count(r.stdout, "x"); n != 100 || r.code != 0 {
+		t.Errorf("without [cgroup], root forked %d times (want all 100: nproc does not hold root):\n%s", n, r)
+	}
+}
+
+// A memory hog over [cgroup] memory is OOM-killed; run ends as the
+// daemon did (SIGKILL) and says it was the memory limit.
+func TestCgroupMemoryOOMKills(t *testing.T) {
+	requireRoot(t)
+	prof := cgroupProfile(t, "[cgroup]\nmemory = \"32M\"\n")
+	// The string doubles until it cannot: 64M is past the limit.
+	r := run(t, "run", prof, "--", "/bin/sh", "-c", `x=a; while :; do x="$x$x"; done`)
+	if r.signal != syscall.SIGKILL {
+		t.Errorf("want the hog killed by SIGKILL, got:\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "the jail reached its memory limit ([cgroup] memory = 32M") || !strings.Contains(r.stderr, "OOM killer killed 1 process") {
+		t.Errorf("run did not report the OOM kill:\n%s", r)
+	}
+	noCgroupLeft(t, prof)
+}
+
+// A busy loop under cpu = "20%" gets about a fifth of one CPU: CPU time
+// over wall time, with generous bounds.
+func TestCgroupCPUShare(t *testing.T) {
+	requireRoot(t)
+	prof := cgroupProfile(t, "[cgroup]\ncpu = \"20%\"\n")
+	cmd := exec.Command(fsviews(t), "run", prof, "--", "/bin/bash", "-c", `while [ $SECONDS -lt 3 ]; do :; done`)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	wall := time.Since(start)
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	ratio := cpu.Seconds() / wall.Seconds()
+	t.Logf("cpu %v over wall %v: %.0f%% of one CPU", cpu, wall, 100*ratio)
+	if ratio < 0.10 || ratio > 0.35 {
+		t.Errorf("the loop got %.0f%% of one CPU, want about 20%% (10%%-35%%)", 100*ratio)
+	}
+	noCgroupLeft(t, prof)
+}
+
+// [limits] wall kills the jail, every process of it, and run exits 124.
+func TestWallKillsTheJail(t *testing.T) {
+	requireRoot(t)
+	out := hostDir(t)
+	prof := cgroupProfile(t, fmt.Sprintf("[limits]\nwall = \"1s\"\n[[bind]]\nsource = %q\ntarget = \"/out\"\nmode = \"rw\"\n", out))
+	// A background process that would outlive the daemon's own end.
+	r := run(t, "run", prof, "--", "/bin/sh", "-c", "(sleep 3; touch /out/late) & sleep 60")
+	if r.code != 124 || !strings.Contains(r.stderr, "wall-clock limit ([limits] wall = 1s) and was killed") {
+		t.Fatalf("want exit 124 and the wall message:\n%s", r)
+	}
+	time.Sleep(3 * time.Second)
+	if _, err := os.Stat(filepath.Join(out, "late")); err == nil {
+		t.Error("a process of the jail outlived the wall limit: /out/late was written")
+	}
+}
+
+// A controller the host lacks stops the run before anything starts,
+// naming it; optional = true runs without it and says so. The pids
+// hierarchy is unmounted in a private mount namespace of the test's own.
+func TestCgroupMissingControllerFailsClosed(t *testing.T) {
+	requireRoot(t)
+	requireTools(t, "unshare")
+	if _, err := os.Stat("/sys/fs/cgroup/pids/cgroup.procs"); err != nil {
+		t.Skip("no cgroup v1 pids hierarchy at /sys/fs/cgroup/pids to hide")
+	}
+	out := hostDir(t)
+	for _, tc := range []struct {
+		optional bool
+		code     int
+		msg      string
+	}{
+		{false, 125, "cgroup controller pids is not available"},
+		{true, 0, "[cgroup] is optional, skipped: cgroup controller pids is not available"},
+	} {
+		prof := cgroupProfile(t, fmt.Sprintf("[cgroup]\npids = 64\noptional = %v\n[[bind]]\nsource = %q\ntarget = \"/out\"\nmode = \"rw\"\n", tc.optional, out))
+		os.Remove(filepath.Join(out, "ran"))
+		r := runShell(t, []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+			`umount /sys/fs/cgroup/pids && exec "$0" run "$1" -- /bin/touch /out/ran`, fsviews(t), prof})
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.msg) {
+			t.Errorf("optional = %v: want exit %d and %q:\n%s", tc.optional, tc.code, tc.msg, r)
+		}
+		_, err := os.Stat(filepath.Join(out, "ran"))
+		if ran := err == nil; ran != tc.optional {
+			t.Errorf("optional = %v: the daemon ran: %v", tc.optional, ran)
+		}
+	}
+}
+
+// An unprivileged user whose cgroup is not delegated gets the exact reason.
+func TestCgroupRootlessWithoutDelegation(t *testing.T) {
+	u := newRootlessUser(t)
+	prof := filepath.Join(u.dir, "p.toml")
+	mustWrite(t, prof, base+"[namespaces]\nnet = \"none\"\n[cgroup]\npids = 64\n")
+	r := u.run(t, "run", prof, "--", "/bin/true")
+	if r.code != 125 || !strings.Contains(r.stderr, fmt.Sprintf("is not delegated to uid %d", u.uid)) {
+		t.Errorf("want exit 125 naming the missing delegation:\n%s", r)
+	}
+}
