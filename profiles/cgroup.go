@@ -152,7 +152,7 @@ func (b *builder) cgroupChecks() {
 
 // cgroupLint warns when RLIMIT_NPROC would be the only bound on the
 // processes of a daemon running as root, which it never applies to.
-func cgroupLint(p *Profile) Problems {
+func cgroupLint(p *Profile, root bool) Problems {
 	var nproc *Limit
 	for i := range p.Limits {
 		if p.Limits[i].Name == "nproc" {
@@ -162,7 +162,7 @@ func cgroupLint(p *Profile) Problems {
 	if nproc == nil || (p.Cgroup != nil && p.Cgroup.Limits.Pids > 0) || p.Namespaces.User {
 		return nil
 	}
-	if u := p.Security.User; u != "" && u != "root" && u != "0" {
+	if !root {
 		return nil
 	}
 	return Problems{{Pos: nproc.Pos, Key: "[limits] nproc", Warning: true,

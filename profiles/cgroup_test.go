@@ -109,7 +109,7 @@ func TestLintNprocOnlyForRoot(t *testing.T) {
 			if tc.warnAt != "" {
 				wants = []want{{pos: P + tc.warnAt, key: "[limits] nproc", msg: "the kernel never applies RLIMIT_NPROC to root: nothing bounds its processes; add [cgroup] pids = 100", warning: true}}
 			}
-			checkProblems(t, Lint(p), wants)
+			checkProblems(t, Lint(p, 0), wants)
 		})
 	}
 }

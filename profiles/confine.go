@@ -428,10 +428,8 @@ func Lint(p *Profile, callerUID int) Problems {
 		if l.Name != "nproc" {
 			continue
 		}
+		// Root's case is cgroupLint's, which suggests [cgroup] pids.
 		switch {
-		case root:
-			probs = append(probs, Problem{Pos: l.Pos, Key: "[limits] nproc", Warning: true,
-				Msg: "the kernel never applies RLIMIT_NPROC to uid 0, and this daemon runs as uid 0: it is no process limit; limit processes with a cgroup (TasksMax= in the systemd unit), or set user to an account of its own"})
 		case slices.Contains(p.Security.Caps, "CAP_SYS_RESOURCE") || slices.Contains(p.Security.Caps, "CAP_SYS_ADMIN"):
 			probs = append(probs, Problem{Pos: l.Pos, Key: "[limits] nproc", Warning: true,
 				Msg: "the kernel does not apply RLIMIT_NPROC to a process with CAP_SYS_RESOURCE or CAP_SYS_ADMIN, which this daemon keeps: drop them, or limit processes with a cgroup (TasksMax= in the systemd unit)"})
@@ -441,5 +439,5 @@ func Lint(p *Profile, callerUID int) Problems {
 		probs = append(probs, Problem{Pos: p.Origin, Key: "[namespaces] net", Warning: true,
 			Msg: "the daemon shares the host's network because no file says otherwise: write net = \"host\" under [namespaces] to say so, or net = \"none\" or \"loopback\" to cut it off"})
 	}
-	return append(probs, cgroupLint(p)...)
+	return append(probs, cgroupLint(p, root)...)
 }

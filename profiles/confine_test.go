@@ -193,7 +193,7 @@ func TestLintRootDaemon(t *testing.T) {
 		{"non-root caller, no user", lines(`[namespaces]`, `net = "none"`, `pid = false`), 1000, nil},
 		{"root with its own PID namespace", lines(`[namespaces]`, `net = "none"`), 0, nil},
 		{"nproc for root", lines(`[namespaces]`, `net = "none"`, `[limits]`, `nproc = 64`), 0,
-			[]want{{pos: P + "4", key: "[limits] nproc", msg: "the kernel never applies RLIMIT_NPROC to uid 0", warning: true}}},
+			[]want{{pos: P + "4", key: "[limits] nproc", msg: "the daemon runs as root, and the kernel never applies RLIMIT_NPROC to root: nothing bounds its processes; add [cgroup] pids = 64", warning: true}}},
 		{"nproc with CAP_SYS_RESOURCE", lines(`[namespaces]`, `net = "none"`, `[security]`, `user = "33"`, `capabilities = ["SYS_RESOURCE"]`, `[limits]`, `nproc = 64`), 0,
 			[]want{{pos: P + "7", key: "[limits] nproc", msg: "does not apply RLIMIT_NPROC to a process with CAP_SYS_RESOURCE", warning: true}}},
 		{"nproc for a user", lines(`[namespaces]`, `net = "none"`, `[security]`, `user = "33"`, `[limits]`, `nproc = 64`), 0, nil},
