@@ -429,10 +429,9 @@ func Lint(p *Profile, callerUID int) Problems {
 			continue
 		}
 		// Root's case is cgroupLint's, which suggests [cgroup] pids.
-		switch {
-		case slices.Contains(p.Security.Caps, "CAP_SYS_RESOURCE") || slices.Contains(p.Security.Caps, "CAP_SYS_ADMIN"):
+		if slices.Contains(p.Security.Caps, "CAP_SYS_RESOURCE") || slices.Contains(p.Security.Caps, "CAP_SYS_ADMIN") {
 			probs = append(probs, Problem{Pos: l.Pos, Key: "[limits] nproc", Warning: true,
-				Msg: "the kernel does not apply RLIMIT_NPROC to a process with CAP_SYS_RESOURCE or CAP_SYS_ADMIN, which this daemon keeps: drop them, or limit processes with a cgroup (TasksMax= in the systemd unit)"})
+				Msg: "the kernel does not apply RLIMIT_NPROC to a process with CAP_SYS_RESOURCE or CAP_SYS_ADMIN, which this daemon keeps: drop them, or limit processes with [cgroup] pids"})
 		}
 	}
 	if p.Namespaces.Net == NetHost && p.Namespaces.NetPos == (Pos{}) {
