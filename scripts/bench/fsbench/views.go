@@ -70,9 +70,9 @@ capabilities = []
 	for i := 0; i < v.binds; i++ {
 		fmt.Fprintf(&b, "[[bind]]\nsource = %q\ntarget = \"/b/%d\"\n", v.bindSrc, i)
 	}
-	if v.pid {
-		b.WriteString("[namespaces]\npid = true\n")
-	}
+	// Said either way: a PID namespace is the default since December
+	// 2026, and the rows without one compare with bwrap without one.
+	fmt.Fprintf(&b, "[namespaces]\npid = %v\n", v.pid)
 	name := fmt.Sprintf("view-%d-%v-%s.toml", v.binds, v.pid, strings.ReplaceAll(strings.Join(command, "_"), "/", ""))
 	p := filepath.Join(t.tmp, name)
 	return p, os.WriteFile(p, []byte(b.String()), 0o644)
