@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -27,9 +28,47 @@ type WalkOptions struct {
 	// through ".." of the child on the way back.
 	MaxOpenDirs int
 
+	// The limits below bound the work a hostile tree can cause; 0 means
+	// the default, a negative value no limit. An entry where the walk
+	// stopped has Entry.Limit set, and the walk goes on with the rest:
+	// the root is then incomplete, which the caller must report.
+	//
+	// MaxDepth: directories this many levels below the root are recorded
+	// but not read (default DefaultMaxDepth).
+	MaxDepth int
+	// MaxEntries: the walk records at most this many entries, the root
+	// included (default DefaultMaxEntries).
+	MaxEntries int
+	// MaxHashBytes: the walk reads at most this many bytes of file
+	// content (default DefaultMaxHashBytes). Holes of sparse files are
+	// not read and do not count.
+	MaxHashBytes int64
+
 	// beforeDescend, when set (by tests), runs after a child directory was
 	// lstat'ed and before it is opened: the window a hostile jail races.
 	beforeDescend func(rel string)
+}
+
+// The default walk limits. A state dir deeper than 256 levels is no
+// daemon's doing (PATH_MAX alone stops most tools at a few dozen); a
+// million entries cost some 300 MiB of memory; 16 GiB take about a minute
+// to hash on one core.
+const (
+	DefaultMaxDepth     = 256
+	DefaultMaxEntries   = 1_000_000
+	DefaultMaxHashBytes = 16 << 30
+)
+
+// limitOr returns v, def when v is 0, or the largest value (no limit) when
+// v is negative.
+func limitOr[T int | int64](v, def, max T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return max
+	}
+	return v
 }
 
 const (
@@ -153,12 +192,15 @@ func Walk(ctx context.Context, rootName, hostPath string, opt WalkOptions) (Root
 	return r, err
 }
 
-// frame is one directory on the walker's explicit stack.
+// frame is one directory on the walker's explicit stack. It holds the
+// index of its entry, not its path: a stack thousands of levels deep would
+// otherwise hold depth² bytes of paths.
 type frame struct {
 	fd       int // -1 while closed to bound the open fds
-	rel      string
+	idx      int // the directory's index in walker.entries
+	depth    int // levels below the root
 	dev, ino uint64
-	names    []string // children not yet visited
+	names    []string // children not yet visited, last one first
 }
 
 // walker holds the state of one walk; it lives on one goroutine.
@@ -173,6 +215,10 @@ type walker struct {
 	buf     []byte
 	entries []*Entry
 	hasher  *hasher
+	// maxDepth and maxEntries are opt's limits with defaults applied.
+	maxDepth, maxEntries int
+	// pending counts the names listed in the stack's frames, not visited.
+	pending int
 }
 
 // WalkFD reads the tree under the open directory dir into a Root named
@@ -211,10 +257,12 @@ func WalkFD(ctx context.Context, rootName string, dir *os.File, opt WalkOptions)
 	}
 	w := &walker{
 		ctx: ctx, opt: opt, name: rootName, rootDev: st.Dev,
-		buf: make([]byte, direntBufSize),
+		buf:        make([]byte, direntBufSize),
+		maxDepth:   limitOr(opt.MaxDepth, DefaultMaxDepth, math.MaxInt),
+		maxEntries: limitOr(opt.MaxEntries, DefaultMaxEntries, math.MaxInt),
 	}
-	w.hasher = startHasher(ctx, opt.Workers)
-	rootEntry := entryFromStat(".", &st)
+	w.hasher = startHasher(ctx, opt.Workers, limitOr(opt.MaxHashBytes, DefaultMaxHashBytes, math.MaxInt64))
+	rootEntry := entryFromStat(-1, ".", &st)
 	w.entries = append(w.entries, rootEntry)
 
 	walkErr := w.run(fd, &st)
@@ -232,21 +280,28 @@ func WalkFD(ctx context.Context, rootName string, dir *os.File, opt WalkOptions)
 	if walkErr != nil {
 		return r, fmt.Errorf("walk %q (%s): %w", rootName, dir.Name(), walkErr)
 	}
+	// Each directory's children were visited sorted by name, depth first,
+	// so the entries are already in path order.
 	r.Entries = make([]Entry, len(w.entries))
 	for i, e := range w.entries {
 		r.Entries[i] = *e
+		w.entries[i] = nil // let the copy replace the original as it goes
 	}
-	slices.SortFunc(r.Entries, func(a, b Entry) int { return comparePaths(a.Path, b.Path) })
 	return r, nil
 }
 
+// path returns the path of entry i, for errors and tests.
+func (w *walker) path(i int) string {
+	return buildPath(i, func(j int) *Entry { return w.entries[j] })
+}
+
 func (w *walker) run(rootFd int, st *unix.Stat_t) error {
-	names, err := w.readNames(rootFd)
+	names, err := w.listDir(rootFd, 0)
 	if err != nil {
 		unix.Close(rootFd)
 		return fmt.Errorf("read root directory: %w", err)
 	}
-	w.push(&frame{fd: rootFd, rel: ".", dev: st.Dev, ino: st.Ino, names: names})
+	w.push(&frame{fd: rootFd, idx: 0, dev: st.Dev, ino: st.Ino, names: names})
 	count := 0
 	for len(w.stack) > 0 {
 		top := w.stack[len(w.stack)-1]
@@ -256,8 +311,19 @@ func (w *walker) run(rootFd int, st *unix.Stat_t) error {
 			}
 			continue
 		}
+		if len(w.entries) >= w.maxEntries {
+			// listDir keeps this from happening; should it, every
+			// directory still being listed is incomplete.
+			for _, f := range w.stack {
+				if len(f.names) > 0 {
+					w.entries[f.idx].Limit = LimitEntries
+				}
+			}
+			return nil
+		}
 		name := top.names[len(top.names)-1]
 		top.names = top.names[:len(top.names)-1]
+		w.pending--
 		if count++; count%cancelCheckEvery == 0 {
 			if err := w.ctx.Err(); err != nil {
 				return err
@@ -270,30 +336,53 @@ func (w *walker) run(rootFd int, st *unix.Stat_t) error {
 	return nil
 }
 
-func joinRel(dir, name string) string {
-	if dir == "." {
-		return name
+// listDir lists the directory fd, entry idx, keeping no more names than the
+// entry limit leaves room for, counting the names listed but not visited
+// yet: recorded plus pending entries never exceed MaxEntries, and a
+// directory of millions of names costs no more than the limit. A listing
+// cut short marks its directory with LimitEntries.
+func (w *walker) listDir(fd, idx int) ([]string, error) {
+	room := math.MaxInt - 1
+	if w.maxEntries != math.MaxInt {
+		room = max(w.maxEntries-len(w.entries)-w.pending, 0)
 	}
-	return dir + "/" + name
+	names, err := w.readNames(fd, room+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) > room {
+		w.entries[idx].Limit = LimitEntries
+		names = names[1:] // the last in order; names are reversed
+	}
+	w.pending += len(names)
+	return names, nil
+}
+
+// forget drops the entry just appended, idx, for a name that vanished
+// between listing and reading.
+func (w *walker) forget(idx int) {
+	w.entries[idx] = nil
+	w.entries = w.entries[:idx]
 }
 
 // visit records the child name of dir and queues or descends into it.
 func (w *walker) visit(dir *frame, name string) error {
-	rel := joinRel(dir.rel, name)
 	var st unix.Stat_t
 	if err := unix.Fstatat(dir.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		if err == unix.ENOENT {
 			return nil // removed since it was listed
 		}
-		return &os.PathError{Op: "fstatat", Path: rel, Err: err}
+		return &os.PathError{Op: "fstatat", Path: w.path(dir.idx) + "/" + name, Err: err}
 	}
-	e := entryFromStat(rel, &st)
+	e := entryFromStat(dir.idx, name, &st)
+	idx := len(w.entries)
+	w.entries = append(w.entries, e)
 	switch e.Type {
 	case TypeSymlink:
 		link, err := readlinkat(dir.fd, name, st.Size)
 		switch {
 		case err == unix.ENOENT:
-			return nil
+			w.forget(idx)
 		case err != nil:
 			e.Err = "changed during walk: readlink: " + err.Error()
 		default:
@@ -309,7 +398,8 @@ func (w *walker) visit(dir *frame, name string) error {
 		// and with O_NOFOLLOW a symlink swapped in is opened as itself.
 		fd, err := unix.Openat(dir.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err == unix.ENOENT {
-			return nil
+			w.forget(idx)
+			break
 		}
 		if err != nil {
 			e.Err = "open: " + err.Error()
@@ -325,19 +415,21 @@ func (w *walker) visit(dir *frame, name string) error {
 			break
 		}
 		if w.opt.beforeDescend != nil {
-			w.opt.beforeDescend(rel)
+			w.opt.beforeDescend(w.path(idx))
 		}
-		if err := w.descend(dir, name, e, &st); err != nil {
+		if err := w.descend(dir, name, idx, &st); err != nil {
 			return err
 		}
 	}
-	w.entries = append(w.entries, e)
 	return nil
 }
 
-// descend opens the child directory name of dir and pushes it, unless it is
-// no longer the directory that was lstat'ed, which is recorded in e.Err.
-func (w *walker) descend(dir *frame, name string, e *Entry, st *unix.Stat_t) error {
+// descend opens the child directory name of dir, entry idx, and pushes it,
+// unless it is no longer the directory that was lstat'ed, which is recorded
+// in its Err. At the depth limit it is only looked into: a directory with
+// entries there gets Limit set and is not pushed.
+func (w *walker) descend(dir *frame, name string, idx int, st *unix.Stat_t) error {
+	e := w.entries[idx]
 	fd, err := unix.Openat(dir.fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		// ELOOP or ENOTDIR: the jail swapped it for a symlink or a file.
@@ -350,13 +442,27 @@ func (w *walker) descend(dir *frame, name string, e *Entry, st *unix.Stat_t) err
 		e.Err = "changed during walk: directory replaced"
 		return nil
 	}
-	names, err := w.readNames(fd)
+	depth := dir.depth + 1
+	if depth >= w.maxDepth {
+		// Not read: only looked into, so that an empty directory at
+		// the limit is not reported as cut.
+		names, err := w.readNames(fd, 1)
+		unix.Close(fd)
+		switch {
+		case err != nil:
+			e.Err = "read directory: " + err.Error()
+		case len(names) > 0:
+			e.Limit = LimitDepth
+		}
+		return nil
+	}
+	names, err := w.listDir(fd, idx)
 	if err != nil {
 		unix.Close(fd)
 		e.Err = "read directory: " + err.Error()
 		return nil
 	}
-	w.push(&frame{fd: fd, rel: e.Path, dev: st.Dev, ino: st.Ino, names: names})
+	w.push(&frame{fd: fd, idx: idx, depth: depth, dev: st.Dev, ino: st.Ino, names: names})
 	return nil
 }
 
@@ -396,12 +502,12 @@ func (w *walker) pop() error {
 	}
 	fd, err := unix.Openat(top.fd, "..", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return &os.PathError{Op: "reopen", Path: parent.rel, Err: err}
+		return &os.PathError{Op: "reopen", Path: w.path(parent.idx), Err: err}
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil || st.Dev != parent.dev || st.Ino != parent.ino {
 		unix.Close(fd)
-		return fmt.Errorf("directory %q moved during the walk; take the checkpoint again", top.rel)
+		return fmt.Errorf("directory %s moved during the walk; take the checkpoint again", quoteName(w.path(top.idx)))
 	}
 	parent.fd = fd
 	w.open++
@@ -420,11 +526,12 @@ func (w *walker) closeAll() {
 	w.open = 0
 }
 
-// readNames lists a directory with getdents on its fd. The names are
-// reversed so that the walker pops them in directory order.
-func (w *walker) readNames(fd int) ([]string, error) {
+// readNames lists a directory with getdents on its fd, at most limit
+// names. The names are sorted in reverse, so that the walker pops them in
+// order and records the tree sorted by path.
+func (w *walker) readNames(fd int, limit int) ([]string, error) {
 	var names []string
-	for {
+	for len(names) < limit {
 		n, err := unix.Getdents(fd, w.buf)
 		if err == unix.EINTR {
 			continue
@@ -435,8 +542,9 @@ func (w *walker) readNames(fd int) ([]string, error) {
 		if n <= 0 {
 			break
 		}
-		_, _, names = unix.ParseDirent(w.buf[:n], -1, names)
+		_, _, names = unix.ParseDirent(w.buf[:n], limit-len(names), names)
 	}
+	slices.Sort(names)
 	slices.Reverse(names)
 	return names, nil
 }
@@ -460,9 +568,9 @@ func readlinkat(dirfd int, name string, size int64) (string, error) {
 	}
 }
 
-func entryFromStat(rel string, st *unix.Stat_t) *Entry {
+func entryFromStat(parent int, name string, st *unix.Stat_t) *Entry {
 	e := &Entry{
-		Path: rel, Mode: st.Mode & 0o7777, UID: st.Uid, GID: st.Gid,
+		Parent: parent, Name: name, Mode: st.Mode & 0o7777, UID: st.Uid, GID: st.Gid,
 		Size: st.Size, MtimeNs: st.Mtim.Nano(), Ctime: st.Ctim.Nano(), Inode: st.Ino,
 	}
 	switch st.Mode & unix.S_IFMT {

@@ -28,8 +28,8 @@ func TestWalkEveryType(t *testing.T) {
 		t.Errorf("root = %q %q", r.Name, r.HostPath)
 	}
 	var paths []string
-	for _, e := range r.Entries {
-		paths = append(paths, e.Path)
+	for i := range r.Entries {
+		paths = append(paths, r.Path(i))
 	}
 	want := []string{".", "b", "c", "d", "d/f", "l", "p", "s", "x"}
 	if !reflect.DeepEqual(paths, want) {
@@ -88,9 +88,9 @@ func TestWalkNeverFollowsSymlinks(t *testing.T) {
 	if len(r.Entries) != 7 {
 		t.Fatalf("entries: %+v", r.Entries)
 	}
-	for _, e := range r.Entries[1:] {
+	for i, e := range r.Entries[1:] {
 		if e.Type != TypeSymlink || e.SHA256 != "" || e.Err != "" {
-			t.Errorf("%s: %+v", e.Path, e)
+			t.Errorf("%s: %+v", r.Path(i+1), e)
 		}
 	}
 	if l := entryMap(r)["shadow"].Link; l != "/etc/shadow" {
@@ -124,9 +124,9 @@ func TestWalkDirSwappedForSymlink(t *testing.T) {
 		}
 	}}
 	r := walkT(t, "/s", dir, opt)
-	for _, e := range r.Entries {
-		if strings.HasPrefix(e.Path, "d/") {
-			t.Errorf("walked beyond the swapped symlink: %q", e.Path)
+	for i := range r.Entries {
+		if p := r.Path(i); strings.HasPrefix(p, "d/") {
+			t.Errorf("walked beyond the swapped symlink: %q", p)
 		}
 	}
 	d := entryMap(r)["d"]
@@ -153,8 +153,10 @@ func TestHashOneRefusesSwappedFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := &Entry{Path: tc.name, Type: TypeFile, Inode: st.Ino + 1} // not the inode listed
-		hashOne(context.Background(), hashJob{pathFd: fd, dev: st.Dev, e: e}, make([]byte, 64), sha256.New())
+		e := &Entry{Name: tc.name, Type: TypeFile, Inode: st.Ino + 1} // not the inode listed
+		h := &hasher{ctx: context.Background()}
+		h.budget.Store(1 << 20)
+		h.hashOne(hashJob{pathFd: fd, dev: st.Dev, e: e}, make([]byte, 64), sha256.New())
 		unix.Close(fd)
 		if e.SHA256 != "" || !strings.Contains(e.Err, "changed during walk") {
 			t.Errorf("%s: %+v", tc.name, e)
@@ -175,7 +177,7 @@ func TestWalkHostileNames(t *testing.T) {
 	}
 	unix.Close(fd)
 
-	r := walkT(t, "/s", dir, WalkOptions{})
+	r := walkT(t, "/s", dir, WalkOptions{MaxDepth: -1})
 	m := entryMap(r)
 	if m[newline].SHA256 != sha("one") || m[invalid].SHA256 != sha("two") || m["link\x01"].Link != invalid {
 		t.Errorf("hostile names: %+v", m)
@@ -203,7 +205,7 @@ func TestWalkHostileNames(t *testing.T) {
 	if !reflect.DeepEqual(back.Roots[0].Entries, r.Entries) {
 		t.Error("JSON round trip changed the entries")
 	}
-	if !strings.Contains(string(b), `"path":"a\nb"`) || !strings.Contains(string(b), `"path_b64":"YmFk//4="`) {
+	if !strings.Contains(string(b), `"name":"a\nb"`) || !strings.Contains(string(b), `"name_b64":"YmFk//4="`) {
 		t.Errorf("unexpected encoding: %.300s", b)
 	}
 }
@@ -217,7 +219,7 @@ func TestWalkDeepTree(t *testing.T) {
 	before := openFds(t)
 	peak := 0
 	n := 0
-	opt := WalkOptions{MaxOpenDirs: 16, Workers: 2, beforeDescend: func(string) {
+	opt := WalkOptions{MaxOpenDirs: 16, Workers: 2, MaxDepth: -1, beforeDescend: func(string) {
 		if n++; n%500 == 0 {
 			peak = max(peak, openFds(t)-before)
 		}
