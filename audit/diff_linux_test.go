@@ -165,7 +165,9 @@ func TestFormatDiffQuotesHostileNames(t *testing.T) {
 }
 
 func TestDiffRootsAndOrder(t *testing.T) {
-	f := func(parent int, name string) Entry { return Entry{Parent: parent, Name: name, Type: TypeFile, SHA256: "00"} }
+	f := func(parent int, name string) Entry {
+		return Entry{Parent: parent, Name: name, Type: TypeFile, SHA256: "00"}
+	}
 	d := func(parent int, name string) Entry { return Entry{Parent: parent, Name: name, Type: TypeDir} }
 	old := Manifest{Roots: []Root{
 		{Name: "/tmp", Entries: []Entry{d(-1, "."), f(0, "t")}},
