@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -59,6 +60,21 @@ type LimitHit struct {
 	Root  string // the root's Name
 	Path  string // the entry's path relative to the root
 	Limit Limit
+}
+
+type limitHitJSON struct {
+	Root    string `json:"root"`
+	Path    string `json:"path,omitempty"`
+	PathB64 []byte `json:"path_b64,omitempty"`
+	Limit   Limit  `json:"limit"`
+}
+
+// MarshalJSON writes Path like Entry writes names: "path_b64" when it is
+// not UTF-8.
+func (h LimitHit) MarshalJSON() ([]byte, error) {
+	j := limitHitJSON{Root: h.Root, Limit: h.Limit}
+	j.Path, j.PathB64 = splitRaw(h.Path)
+	return json.Marshal(j)
 }
 
 // Limits lists the first max entries of m where a walk stopped at a limit
