@@ -19,9 +19,9 @@ import (
 
 // diffReport is the head of diff --json; writeDiffJSON adds the changes.
 type diffReport struct {
-	Jail        string           `json:"jail"`
-	Against     string           `json:"against"`
-	NotCompared []string         `json:"not_compared,omitempty"`
+	Jail        string   `json:"jail"`
+	Against     string   `json:"against"`
+	NotCompared []string `json:"not_compared,omitempty"`
 	// Limits are where the walk now stopped at a limit (the first
 	// maxLimitLines of LimitsTotal); CheckpointLimits, where the
 	// checkpoint's did.
