@@ -122,13 +122,29 @@ func (f *Flag) UnmarshalText(b []byte) error {
 type Change struct {
 	Kind ChangeKind
 	Root string // the root's Name (view path)
-	Path string // the entry's path relative to the root, raw bytes
-	// Old is nil for Added, New is nil for Removed.
+	// Old is nil for Added, New is nil for Removed. They point into the
+	// manifests given to Diff.
 	Old, New *Entry
 	// What lists what differs for Modified: "type", "content", "link",
 	// "device", "mount", "mode", "owner", "error".
 	What  []string
 	Flags []Flag
+
+	// in and idx locate the entry in its root, for Path; path is the path
+	// of a Change read from JSON.
+	in   *Root
+	idx  int
+	path string
+}
+
+// Path returns the entry's path relative to the root, raw bytes. It is
+// built on each call, from the entry up to the root: a change holds no path,
+// so that the changes of a deep tree cost memory by their number only.
+func (c Change) Path() string {
+	if c.in != nil {
+		return c.in.Path(c.idx)
+	}
+	return c.path
 }
 
 type changeJSON struct {
@@ -145,7 +161,7 @@ type changeJSON struct {
 // MarshalJSON writes Path like Entry does: "path_b64" when not UTF-8.
 func (c Change) MarshalJSON() ([]byte, error) {
 	j := changeJSON{Kind: c.Kind, Root: c.Root, Old: c.Old, New: c.New, What: c.What, Flags: c.Flags}
-	j.Path, j.PathB64 = splitRaw(c.Path)
+	j.Path, j.PathB64 = splitRaw(c.Path())
 	return json.Marshal(j)
 }
 
@@ -155,20 +171,24 @@ func (c *Change) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*c = Change{Kind: j.Kind, Root: j.Root, Path: j.Path, Old: j.Old, New: j.New, What: j.What, Flags: j.Flags}
+	*c = Change{Kind: j.Kind, Root: j.Root, path: j.Path, Old: j.Old, New: j.New, What: j.What, Flags: j.Flags}
 	if j.PathB64 != nil {
-		c.Path = string(j.PathB64)
+		c.path = string(j.PathB64)
 	}
 	return nil
 }
 
 // Diff compares two manifests root by root (matched by Name) and entry by
-// entry (matched by Path). A root present on one side only is compared
+// entry (matched by path). A root present on one side only is compared
 // with an empty root, so its entries show as added or removed, as diff -r
 // shows a directory present on one side. Only content, type, link target,
 // device number, mount boundary, mode, owner and walk errors count: times
 // alone (a touch, a directory's mtime) are not changes, but they feed
 // FlagContentChangedMtimeKept. The result is sorted by root, then path.
+//
+// The trees are merged directory by directory, matching children by name,
+// so the work and memory grow with the number of entries, never with the
+// length of their paths.
 func Diff(old, new Manifest) []Change {
 	names := map[string]bool{}
 	for _, r := range old.Roots {
@@ -179,64 +199,148 @@ func Diff(old, new Manifest) []Change {
 	}
 	var changes []Change
 	for _, name := range slices.Sorted(maps.Keys(names)) {
-		var oe, ne []Entry
-		if r := old.Root(name); r != nil {
-			oe = sortedEntries(r.Entries)
+		o, n := old.Root(name), new.Root(name)
+		if o == nil {
+			o = &Root{Name: name}
 		}
-		if r := new.Root(name); r != nil {
-			ne = sortedEntries(r.Entries)
+		if n == nil {
+			n = &Root{Name: name}
 		}
-		changes = diffRoot(changes, name, oe, ne)
+		changes = diffRoot(changes, o, n)
 	}
 	return changes
 }
 
-// sortedEntries returns es sorted by path, copying only when needed: a
-// manifest from disk may have been written by another version.
-func sortedEntries(es []Entry) []Entry {
-	less := func(a, b Entry) int { return comparePaths(a.Path, b.Path) }
-	if slices.IsSortedFunc(es, less) {
-		return es
-	}
-	es = slices.Clone(es)
-	slices.SortStableFunc(es, less)
-	return es
+// children indexes the children of every entry of a root: those of entry
+// i are list[start[i]:start[i+1]], sorted by name.
+type children struct {
+	start, list []int
 }
 
-// diffRoot merges two sorted entry lists.
-func diffRoot(out []Change, root string, oe, ne []Entry) []Change {
-	i, j := 0, 0
-	for i < len(oe) || j < len(ne) {
-		c := 0
-		switch {
-		case i == len(oe):
-			c = 1
-		case j == len(ne):
-			c = -1
-		default:
-			c = comparePaths(oe[i].Path, ne[j].Path)
+func childrenOf(r *Root) children {
+	n := len(r.Entries)
+	c := children{start: make([]int, n+1)}
+	// A parent comes before its child; an entry that breaks the rule
+	// (a hand-made root) is left out rather than loop.
+	parent := func(i int) int {
+		if p := r.Entries[i].Parent; p >= 0 && p < i {
+			return p
 		}
+		return -1
+	}
+	for i := 1; i < n; i++ {
+		if p := parent(i); p >= 0 {
+			c.start[p+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		c.start[i] += c.start[i-1]
+	}
+	c.list = make([]int, c.start[n])
+	next := slices.Clone(c.start[:n])
+	for i := 1; i < n; i++ {
+		if p := parent(i); p >= 0 {
+			c.list[next[p]] = i
+			next[p]++
+		}
+	}
+	byName := func(a, b int) int { return strings.Compare(r.Entries[a].Name, r.Entries[b].Name) }
+	for p := 0; p < n; p++ {
+		kids := c.list[c.start[p]:c.start[p+1]]
+		if !slices.IsSortedFunc(kids, byName) {
+			slices.SortFunc(kids, byName)
+		}
+	}
+	return c
+}
+
+// mergeDir walks the children of a directory present as o, n or both (-1
+// for a side that lacks it), in name order.
+type mergeDir struct {
+	oNext, oEnd, nNext, nEnd int
+	depth                    int // of the children
+}
+
+func (c children) of(i int) (int, int) {
+	if i < 0 {
+		return 0, 0
+	}
+	return c.start[i], c.start[i+1]
+}
+
+// diffRoot merges two trees depth first, children in name order, so the
+// changes come sorted by path.
+func diffRoot(out []Change, o, n *Root) []Change {
+	oc, nc := childrenOf(o), childrenOf(n)
+	at := func(r *Root) int {
+		if len(r.Entries) == 0 {
+			return -1
+		}
+		return 0
+	}
+	dir := func(oi, ni, depth int) mergeDir {
+		d := mergeDir{depth: depth}
+		d.oNext, d.oEnd = oc.of(oi)
+		d.nNext, d.nEnd = nc.of(ni)
+		return d
+	}
+	oi, ni := at(o), at(n)
+	out = diffEntry(out, o, n, oi, ni, 0)
+	stack := []mergeDir{dir(oi, ni, 1)}
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		oi, ni := -1, -1
 		switch {
-		case c < 0:
-			o := &oe[i]
-			out = append(out, Change{Kind: Removed, Root: root, Path: o.Path, Old: o})
-			i++
-		case c > 0:
-			n := &ne[j]
-			out = append(out, Change{Kind: Added, Root: root, Path: n.Path, New: n, Flags: addedFlags(n)})
-			j++
-		default:
-			o, n := &oe[i], &ne[j]
-			if what := compareEntries(o, n); len(what) > 0 {
-				out = append(out, Change{Kind: Modified, Root: root, Path: n.Path, Old: o, New: n,
-					What: what, Flags: modifiedFlags(o, n, what)})
-			} else if f := mtimeKeptFlags(o, n); len(f) > 0 {
-				out = append(out, Change{Kind: Modified, Root: root, Path: n.Path, Old: o, New: n,
-					What: []string{"content"}, Flags: f})
+		case top.oNext < top.oEnd && top.nNext < top.nEnd:
+			a, b := oc.list[top.oNext], nc.list[top.nNext]
+			c := strings.Compare(o.Entries[a].Name, n.Entries[b].Name)
+			if c <= 0 {
+				oi = a
+				top.oNext++
 			}
-			i++
-			j++
+			if c >= 0 {
+				ni = b
+				top.nNext++
+			}
+		case top.oNext < top.oEnd:
+			oi = oc.list[top.oNext]
+			top.oNext++
+		case top.nNext < top.nEnd:
+			ni = nc.list[top.nNext]
+			top.nNext++
+		default:
+			stack = stack[:len(stack)-1]
+			continue
 		}
+		depth := top.depth
+		out = diffEntry(out, o, n, oi, ni, depth)
+		if d := dir(oi, ni, depth+1); d.oNext < d.oEnd || d.nNext < d.nEnd {
+			stack = append(stack, d)
+		}
+	}
+	return out
+}
+
+// diffEntry compares o.Entries[oi] with n.Entries[ni], either of which may
+// be absent (-1); depth is theirs, below the root.
+func diffEntry(out []Change, o, n *Root, oi, ni, depth int) []Change {
+	switch {
+	case oi < 0 && ni < 0:
+		return out
+	case ni < 0:
+		return append(out, Change{Kind: Removed, Root: o.Name, Old: &o.Entries[oi], in: o, idx: oi})
+	case oi < 0:
+		e := &n.Entries[ni]
+		return append(out, Change{Kind: Added, Root: n.Name, New: e, Flags: addedFlags(e, depth), in: n, idx: ni})
+	}
+	oe, ne := &o.Entries[oi], &n.Entries[ni]
+	if what := compareEntries(oe, ne); len(what) > 0 {
+		return append(out, Change{Kind: Modified, Root: n.Name, Old: oe, New: ne,
+			What: what, Flags: modifiedFlags(oe, ne, what, depth), in: n, idx: ni})
+	}
+	if f := mtimeKeptFlags(oe, ne); len(f) > 0 {
+		return append(out, Change{Kind: Modified, Root: n.Name, Old: oe, New: ne,
+			What: []string{"content"}, Flags: f, in: n, idx: ni})
 	}
 	return out
 }
@@ -250,7 +354,9 @@ func compareEntries(o, n *Entry) []string {
 		switch n.Type {
 		case TypeFile:
 			if o.SHA256 != "" && n.SHA256 != "" {
-				if o.SHA256 != n.SHA256 {
+				// A sparse digest covers the extents too: the same
+				// bytes hashed both ways still differ in layout.
+				if o.SHA256 != n.SHA256 || o.Sparse != n.Sparse {
 					what = append(what, "content")
 				}
 			} else if o.Size != n.Size || o.MtimeNs != n.MtimeNs {
@@ -286,8 +392,8 @@ func compareEntries(o, n *Entry) []string {
 func isExec(e *Entry) bool   { return e.Type == TypeFile && e.Mode&0o111 != 0 }
 func isDevice(e *Entry) bool { return e.Type == TypeChar || e.Type == TypeBlock }
 
-// addedFlags flags a new entry.
-func addedFlags(n *Entry) []Flag {
+// addedFlags flags a new entry, depth levels below its root.
+func addedFlags(n *Entry, depth int) []Flag {
 	var f []Flag
 	if n.Type != TypeDir && n.Mode&0o4000 != 0 {
 		f = append(f, FlagSetuidAdded)
@@ -301,7 +407,7 @@ func addedFlags(n *Entry) []Flag {
 	if isDevice(n) {
 		f = append(f, FlagDeviceNode)
 	}
-	if n.Type == TypeSymlink && SymlinkOutside(n.Path, n.Link) {
+	if n.Type == TypeSymlink && symlinkOutside(depth, n.Link) {
 		f = append(f, FlagSymlinkOutside)
 	}
 	if n.Err != "" {
@@ -310,8 +416,9 @@ func addedFlags(n *Entry) []Flag {
 	return f
 }
 
-// modifiedFlags flags a change of an entry; what is compareEntries' result.
-func modifiedFlags(o, n *Entry, what []string) []Flag {
+// modifiedFlags flags a change of an entry depth levels below its root;
+// what is compareEntries' result.
+func modifiedFlags(o, n *Entry, what []string, depth int) []Flag {
 	var f []Flag
 	if n.Type != TypeDir && n.Mode&0o4000 != 0 && (o.Mode&0o4000 == 0 || o.Type == TypeDir) {
 		f = append(f, FlagSetuidAdded)
@@ -329,7 +436,7 @@ func modifiedFlags(o, n *Entry, what []string) []Flag {
 	if isDevice(n) && (!isDevice(o) || o.Rdev != n.Rdev) {
 		f = append(f, FlagDeviceNode)
 	}
-	if n.Type == TypeSymlink && (o.Type != TypeSymlink || o.Link != n.Link) && SymlinkOutside(n.Path, n.Link) {
+	if n.Type == TypeSymlink && (o.Type != TypeSymlink || o.Link != n.Link) && symlinkOutside(depth, n.Link) {
 		f = append(f, FlagSymlinkOutside)
 	}
 	if content && o.MtimeNs == n.MtimeNs {
@@ -364,13 +471,16 @@ func mtimeKeptFlags(o, n *Entry) []Flag {
 // text only: a link through another link that climbs out is flagged on that
 // other link.
 func SymlinkOutside(path, target string) bool {
+	return symlinkOutside(1+strings.Count(path, "/"), target)
+}
+
+// symlinkOutside is SymlinkOutside for a link depth levels below its root
+// (1 for a link in the root directory).
+func symlinkOutside(depth int, target string) bool {
 	if strings.HasPrefix(target, "/") {
 		return true
 	}
-	depth := 0
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		depth = strings.Count(path[:i], "/") + 1
-	}
+	depth-- // the directory holding the link
 	for _, c := range strings.Split(target, "/") {
 		switch c {
 		case "", ".":

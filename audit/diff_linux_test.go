@@ -70,15 +70,15 @@ func TestDiffScenario(t *testing.T) {
 	}
 	var got []string
 	for _, c := range changes {
-		got = append(got, c.Path)
-		w, ok := wants[c.Path]
+		got = append(got, c.Path())
+		w, ok := wants[c.Path()]
 		if !ok {
 			// The root directory's own mtime moves; that is not a change.
-			t.Errorf("unexpected change %s %q %v %v", c.Kind, c.Path, c.What, c.Flags)
+			t.Errorf("unexpected change %s %q %v %v", c.Kind, c.Path(), c.What, c.Flags)
 			continue
 		}
 		if c.Kind != w.kind || !slices.Equal(c.What, w.what) || !slices.Equal(c.Flags, w.flags) {
-			t.Errorf("%s: got %s %v %v, want %s %v %v", c.Path, c.Kind, c.What, c.Flags, w.kind, w.what, w.flags)
+			t.Errorf("%s: got %s %v %v, want %s %v %v", c.Path(), c.Kind, c.What, c.Flags, w.kind, w.what, w.flags)
 		}
 	}
 	if len(got) != len(wants) || !slices.IsSorted(got) {
@@ -145,12 +145,12 @@ func TestSymlinkOutside(t *testing.T) {
 }
 
 func TestFormatDiffQuotesHostileNames(t *testing.T) {
-	e := &Entry{Path: "x\n!! all clear: nothing to see", Type: TypeFile}
-	b := &Entry{Path: "bad\xff\x1b[2J", Type: TypeSymlink, Link: "/\n"}
+	e := &Entry{Name: "x\n!! all clear: nothing to see", Type: TypeFile}
+	b := &Entry{Name: "bad\xff\x1b[2J", Type: TypeSymlink, Link: "/\n"}
 	var out bytes.Buffer
 	FormatDiff(&out, []Change{
-		{Kind: Added, Root: "/s", Path: e.Path, New: e},
-		{Kind: Added, Root: "/s", Path: b.Path, New: b, Flags: []Flag{FlagSymlinkOutside}},
+		{Kind: Added, Root: "/s", path: e.Name, New: e},
+		{Kind: Added, Root: "/s", path: b.Name, New: b, Flags: []Flag{FlagSymlinkOutside}},
 	})
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	want := []string{
@@ -165,31 +165,29 @@ func TestFormatDiffQuotesHostileNames(t *testing.T) {
 }
 
 func TestDiffRootsAndOrder(t *testing.T) {
-	f := func(p string) Entry { return Entry{Path: p, Type: TypeFile, SHA256: "00"} }
-	d := func(p string) Entry { return Entry{Path: p, Type: TypeDir} }
+	f := func(parent int, name string) Entry {
+		return Entry{Parent: parent, Name: name, Type: TypeFile, SHA256: "00"}
+	}
+	d := func(parent int, name string) Entry { return Entry{Parent: parent, Name: name, Type: TypeDir} }
 	old := Manifest{Roots: []Root{
-		{Name: "/tmp", Entries: []Entry{d("."), f("t")}},
-		// Unsorted on purpose: a manifest from elsewhere.
-		{Name: "/a", Entries: []Entry{f("b/c"), d("."), d("b"), f("a-b")}},
+		{Name: "/tmp", Entries: []Entry{d(-1, "."), f(0, "t")}},
+		// Children out of name order: a manifest from elsewhere.
+		{Name: "/a", Entries: []Entry{d(-1, "."), d(0, "b"), f(1, "c"), f(0, "a-b")}},
 	}}
 	new := Manifest{Roots: []Root{
-		{Name: "/a", Entries: []Entry{d("."), f("a-b"), d("b"), f("b/c"), f("b/d")}},
-		{Name: "/new", Entries: []Entry{d(".")}},
+		{Name: "/a", Entries: []Entry{d(-1, "."), f(0, "a-b"), d(0, "b"), f(2, "c"), f(2, "d")}},
+		{Name: "/new", Entries: []Entry{d(-1, ".")}},
 	}}
 	var got []string
 	for _, c := range Diff(old, new) {
-		got = append(got, c.Kind.String()+" "+viewPath(c.Root, c.Path))
+		got = append(got, c.Kind.String()+" "+viewPath(c.Root, c.Path()))
 	}
 	want := []string{"added /a/b/d", "added /new", "removed /tmp", "removed /tmp/t"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	es := []Entry{f("a-b"), f("a/b"), d("."), f("a"), f("-x")}
-	slices.SortFunc(es, func(a, b Entry) int { return comparePaths(a.Path, b.Path) })
-	var order []string
-	for _, e := range es {
-		order = append(order, e.Path)
-	}
+	order := []string{"a-b", "a/b", ".", "a", "-x"}
+	slices.SortFunc(order, comparePaths)
 	if want := []string{".", "-x", "a", "a/b", "a-b"}; !slices.Equal(order, want) {
 		t.Errorf("order %q, want %q", order, want)
 	}
@@ -198,26 +196,27 @@ func TestDiffRootsAndOrder(t *testing.T) {
 // Without a hash (the file could not be read), a moved ctime under a kept
 // mtime still raises the flag.
 func TestDiffCtimeWithoutHash(t *testing.T) {
-	o := Entry{Path: "f", Type: TypeFile, Size: 4, MtimeNs: 10, Ctime: 10, SHA256: "aa"}
+	dot := Entry{Parent: -1, Name: ".", Type: TypeDir}
+	o := Entry{Name: "f", Type: TypeFile, Size: 4, MtimeNs: 10, Ctime: 10, SHA256: "aa"}
 	n := o
 	n.Ctime, n.SHA256, n.Err = 20, "", "changed during walk: no longer the file listed"
-	c := Diff(Manifest{Roots: []Root{{Name: "/s", Entries: []Entry{o}}}},
-		Manifest{Roots: []Root{{Name: "/s", Entries: []Entry{n}}}})
+	c := Diff(Manifest{Roots: []Root{{Name: "/s", Entries: []Entry{dot, o}}}},
+		Manifest{Roots: []Root{{Name: "/s", Entries: []Entry{dot, n}}}})
 	if len(c) != 1 || !slices.Contains(c[0].Flags, FlagUnreadable) {
 		t.Fatalf("changes %+v", c)
 	}
 	n.Err = ""
-	c = Diff(Manifest{Roots: []Root{{Name: "/s", Entries: []Entry{o}}}},
-		Manifest{Roots: []Root{{Name: "/s", Entries: []Entry{n}}}})
+	c = Diff(Manifest{Roots: []Root{{Name: "/s", Entries: []Entry{dot, o}}}},
+		Manifest{Roots: []Root{{Name: "/s", Entries: []Entry{dot, n}}}})
 	if len(c) != 1 || !slices.Equal(c[0].Flags, []Flag{FlagContentChangedMtimeKept}) {
 		t.Fatalf("changes %+v", c)
 	}
 }
 
 func TestEnumText(t *testing.T) {
-	c := Change{Kind: Modified, Root: "/s", Path: "\xff", What: []string{"mode"},
+	c := Change{Kind: Modified, Root: "/s", path: "\xff", What: []string{"mode"},
 		Flags: []Flag{FlagSetuidAdded, FlagContentChangedMtimeKept},
-		Old:   &Entry{Path: "\xff", Type: TypeBlock}, New: &Entry{Path: "\xff", Type: TypeSocket}}
+		Old:   &Entry{Name: "\xff", Type: TypeBlock}, New: &Entry{Name: "\xff", Type: TypeSocket}}
 	b, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)

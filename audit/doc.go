@@ -32,7 +32,16 @@
 //     a small, fixed number of files being hashed;
 //   - handle names that are not valid UTF-8 or hold newlines, paths longer
 //     than PATH_MAX and trees thousands of levels deep: the walk is iterative
-//     and every path stays relative to an fd.
+//     and every path stays relative to an fd;
+//   - use memory by the number of entries, not by their depth × name
+//     length: an entry holds its name and its parent's index, and
+//     [Root.Path] builds a path only to print it;
+//   - read no hole of a sparse file (SEEK_DATA/SEEK_HOLE) and no byte past
+//     the size lstat gave;
+//   - stop at [WalkOptions.MaxDepth], [WalkOptions.MaxEntries] and
+//     [WalkOptions.MaxHashBytes], marking the entry where each stopped with
+//     [Entry.Limit]: the caller reports [Manifest.Limits], so an incomplete
+//     manifest never passes for a complete one.
 //
 // A change the walk observes in the tree while reading it (an entry that
 // vanished is skipped; one that changed type or inode is recorded with Err
@@ -42,10 +51,12 @@
 //
 // # Names in JSON
 //
-// Paths and link targets are raw bytes held in Go strings. In JSON an Entry
-// writes "path" (and "link") when the bytes are valid UTF-8, and "path_b64"
+// Names and link targets are raw bytes held in Go strings. In JSON an Entry
+// writes "name" (and "link") when the bytes are valid UTF-8, and "name_b64"
 // (and "link_b64", standard base64) otherwise, so that every name round-trips
 // exactly; encoding/json would otherwise replace invalid bytes with U+FFFD.
+// A Change writes its path the same way, as "path" or "path_b64". Manifests
+// of format version 1 held "path" in each entry; they are still read.
 // Text output ([FormatDiff]) quotes a name Go-style whenever it holds a byte
 // that is not printable, so a jail cannot forge report lines with newlines or
 // terminal escapes in its file names.

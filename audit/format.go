@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -23,14 +24,14 @@ func FormatDiff(w io.Writer, changes []Change) error {
 	for _, c := range changes {
 		for _, f := range c.Flags {
 			flagged = true
-			fmt.Fprintf(bw, "!! %s: %s%s\n", flagTitle(f), quoteName(viewPath(c.Root, c.Path)), flagDetail(f, c))
+			fmt.Fprintf(bw, "!! %s: %s%s\n", flagTitle(f), quoteName(viewPath(c.Root, c.Path())), flagDetail(f, c))
 		}
 	}
 	if flagged {
 		bw.WriteString("\n")
 	}
 	for _, c := range changes {
-		p := quoteName(viewPath(c.Root, c.Path))
+		p := quoteName(viewPath(c.Root, c.Path()))
 		switch c.Kind {
 		case Added:
 			fmt.Fprintf(bw, "Only in new: %s%s\n", p, describe(c.New))
@@ -49,6 +50,73 @@ func FormatDiff(w io.Writer, changes []Change) error {
 				fmt.Fprintf(bw, "Changed %s: %s\n", p, strings.Join(parts, "; "))
 			}
 		}
+	}
+	return bw.Flush()
+}
+
+// LimitHit is an entry where a walk stopped at one of its limits
+// (WalkOptions): the manifest does not cover what lies beyond it.
+type LimitHit struct {
+	Root  string // the root's Name
+	Path  string // the entry's path relative to the root
+	Limit Limit
+}
+
+type limitHitJSON struct {
+	Root    string `json:"root"`
+	Path    string `json:"path,omitempty"`
+	PathB64 []byte `json:"path_b64,omitempty"`
+	Limit   Limit  `json:"limit"`
+}
+
+// MarshalJSON writes Path like Entry writes names: "path_b64" when it is
+// not UTF-8.
+func (h LimitHit) MarshalJSON() ([]byte, error) {
+	j := limitHitJSON{Root: h.Root, Limit: h.Limit}
+	j.Path, j.PathB64 = splitRaw(h.Path)
+	return json.Marshal(j)
+}
+
+// Limits lists the first max entries of m where a walk stopped at a limit
+// (all of them when max <= 0), and how many there are in all.
+func (m *Manifest) Limits(max int) ([]LimitHit, int) {
+	var hits []LimitHit
+	total := 0
+	for ri := range m.Roots {
+		r := &m.Roots[ri]
+		for i := range r.Entries {
+			if r.Entries[i].Limit == LimitNone {
+				continue
+			}
+			total++
+			if max <= 0 || len(hits) < max {
+				hits = append(hits, LimitHit{Root: r.Name, Path: r.Path(i), Limit: r.Entries[i].Limit})
+			}
+		}
+	}
+	return hits, total
+}
+
+var limitTitles = map[Limit]string{
+	LimitDepth:     "depth limit: %s (directory not read)",
+	LimitEntries:   "entry limit: %s (directory read in part)",
+	LimitHashBytes: "hash byte limit: %s (file not hashed)",
+}
+
+// FormatLimits prints one "!!" line for each hit, and one for the
+// total-len(hits) left out, each ending with suffix (e.g. " in checkpoint
+// base"). The only error is the writer's.
+func FormatLimits(w io.Writer, hits []LimitHit, total int, suffix string) error {
+	bw := bufio.NewWriter(w)
+	for _, h := range hits {
+		f, ok := limitTitles[h.Limit]
+		if !ok {
+			f = h.Limit.String() + " limit: %s"
+		}
+		fmt.Fprintf(bw, "!! "+f+"%s\n", quoteName(viewPath(h.Root, h.Path)), suffix)
+	}
+	if more := total - len(hits); more > 0 {
+		fmt.Fprintf(bw, "!! and %d more entries where a walk limit was reached%s\n", more, suffix)
 	}
 	return bw.Flush()
 }

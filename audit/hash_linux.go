@@ -3,7 +3,9 @@ package audit
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"strconv"
@@ -26,18 +28,20 @@ type hashJob struct {
 // goes on listing directories. The queue is short, so at most a few fds per
 // worker are open at once, however many files the tree holds.
 type hasher struct {
-	ctx      context.Context
-	jobs     chan hashJob
-	wg       sync.WaitGroup
-	maxBytes int64       // data bytes hashed per file (WalkOptions.MaxFileBytes)
-	limited  atomic.Bool // some file was larger
+	ctx  context.Context
+	jobs chan hashJob
+	wg   sync.WaitGroup
+	// budget is how many more bytes of content the walk may read
+	// (WalkOptions.MaxHashBytes), shared by the workers.
+	budget atomic.Int64
 }
 
 const hashBufSize = 256 << 10
 
 func startHasher(ctx context.Context, n int, maxBytes int64) *hasher {
 	n = workers(n)
-	h := &hasher{ctx: ctx, jobs: make(chan hashJob, 4*n), maxBytes: maxBytes}
+	h := &hasher{ctx: ctx, jobs: make(chan hashJob, 4*n)}
+	h.budget.Store(maxBytes)
 	h.wg.Add(n)
 	for range n {
 		go h.work()
@@ -68,13 +72,27 @@ func (h *hasher) work() {
 	sum := sha256.New()
 	for j := range h.jobs {
 		if h.ctx.Err() == nil {
-			if !hashOne(h.ctx, j, buf, sum, h.maxBytes) {
-				h.limited.Store(true)
-			}
+			h.hashOne(j, buf, sum)
 		}
 		unix.Close(j.pathFd)
 	}
 }
+
+// take reserves n bytes of the read budget, or says the budget is spent.
+func (h *hasher) take(n int64) bool {
+	if h.budget.Add(-n) >= 0 {
+		return true
+	}
+	h.budget.Store(-1) // stays spent: a later small file is not hashed either
+	return false
+}
+
+// errShrank, errBudget and errCancelled end hashing a file early.
+var (
+	errShrank    = errors.New("changed during walk: the file shrank while it was read")
+	errBudget    = errors.New("hash byte limit reached")
+	errCancelled = errors.New("cancelled")
+)
 
 // hashOne checks that j.pathFd is still the regular file the walker lstat'ed
 // and hashes it. The content is read through a second fd opened from
@@ -83,103 +101,120 @@ func (h *hasher) work() {
 // regular file, so a device node or FIFO swapped in is never opened for
 // reading at all.
 //
-// A file without holes hashes as its bytes (sha256sum's digest). A file with
-// holes is hashed by its data only, found with SEEK_DATA and SEEK_HOLE:
-// sha256 of "sparse", the size, then each data extent's offset, length and
-// bytes; an 8 EiB file of holes in a small tmpfs then costs nothing. Such a
-// digest differs from the same content written out densely, which diff
-// shows as a change. It reports false, with e.Err set, for a file with more
-// data than maxBytes.
-func hashOne(ctx context.Context, j hashJob, buf []byte, sum hash.Hash, maxBytes int64) bool {
+// Only the first Size bytes (as listed) are read: a file the jail keeps
+// growing cannot keep the walk busy. A file without holes gets the SHA-256
+// of those bytes, as in manifest version 1. A file with holes is hashed by
+// hashSparse without reading the holes, and marked Sparse.
+func (h *hasher) hashOne(j hashJob, buf []byte, sum hash.Hash) {
 	var st unix.Stat_t
 	if err := unix.Fstat(j.pathFd, &st); err != nil {
 		j.e.Err = "fstat: " + err.Error()
-		return true
+		return
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Dev != j.dev || st.Ino != j.e.Inode {
 		j.e.Err = "changed during walk: no longer the file listed"
-		return true
+		return
 	}
 	fd, err := reopen(j.pathFd)
 	if err != nil {
 		j.e.Err = "open: " + err.Error()
-		return true
+		return
 	}
 	defer unix.Close(fd)
+	size := j.e.Size
 	sum.Reset()
-	firstHole, err := unix.Seek(fd, 0, unix.SEEK_HOLE)
-	if err != nil || firstHole >= st.Size {
-		// Dense (or a file system without SEEK_HOLE): one extent.
-		if st.Size > maxBytes {
-			j.e.Err = fmt.Sprintf("walk limit: %d bytes, more than %d, not hashed", st.Size, maxBytes)
-			return false
-		}
-		if !hashRange(ctx, j, fd, 0, -1, buf, sum) {
-			return true
-		}
+	// SEEK_HOLE answers the size for a file without holes, and fails on
+	// an empty file (ENXIO) or where the file system cannot tell
+	// (EINVAL): all read in full.
+	hole, err := unix.Seek(fd, 0, unix.SEEK_HOLE)
+	sparse := err == nil && hole < size
+	if sparse {
+		err = h.hashSparse(fd, size, buf, sum)
+	} else {
+		err = h.hashRange(fd, 0, size, buf, sum)
+	}
+	switch {
+	case err == errBudget:
+		j.e.Limit = LimitHashBytes
+	case err == errCancelled:
+		// The walk is discarded.
+	case err != nil:
+		j.e.Err = err.Error()
+	default:
 		j.e.SHA256 = hex.EncodeToString(sum.Sum(buf[:0]))
-		return true
+		j.e.Sparse = sparse
 	}
-	fmt.Fprintf(sum, "sparse\x00%d\x00", st.Size)
-	var data int64
-	for pos := int64(0); pos < st.Size; {
-		start, err := unix.Seek(fd, pos, unix.SEEK_DATA)
-		if err == unix.ENXIO {
-			break // only a hole up to the end
-		}
-		if err != nil {
-			j.e.Err = "seek data: " + err.Error()
-			return true
-		}
-		end, err := unix.Seek(fd, start, unix.SEEK_HOLE)
-		if err != nil {
-			j.e.Err = "seek hole: " + err.Error()
-			return true
-		}
-		if data += end - start; data > maxBytes {
-			j.e.Err = fmt.Sprintf("walk limit: more than %d bytes of data, not hashed", maxBytes)
-			return false
-		}
-		fmt.Fprintf(sum, "%d\x00%d\x00", start, end-start)
-		if !hashRange(ctx, j, fd, start, end-start, buf, sum) {
-			return true
-		}
-		pos = end
-	}
-	j.e.SHA256 = hex.EncodeToString(sum.Sum(buf[:0]))
-	return true
 }
 
-// hashRange feeds n bytes of fd from off (n < 0: to the end) into sum. It
-// returns false, with j.e.Err set, on a read error or cancellation.
-func hashRange(ctx context.Context, j hashJob, fd int, off, n int64, buf []byte, sum hash.Hash) bool {
-	for chunks := 0; n != 0; chunks++ {
-		want := buf
-		if n > 0 && n < int64(len(want)) {
-			want = want[:n]
+// hashSparse hashes a file with holes by its data extents, found with
+// SEEK_DATA and SEEK_HOLE: for each extent, its offset and length (8 bytes
+// each, big-endian) and then its bytes; last, the size. Holes are neither
+// read nor hashed byte by byte, so an 8 EiB file with nothing in it hashes
+// at once, and the digest depends on the content and on where the holes
+// are: the same bytes written out as zeros hash differently (Diff reports
+// such a change of layout as a content change, since Sparse differs too).
+func (h *hasher) hashSparse(fd int, size int64, buf []byte, sum hash.Hash) error {
+	var hdr [16]byte
+	for off := int64(0); off < size; {
+		if h.ctx.Err() != nil {
+			return errCancelled
 		}
-		got, err := unix.Pread(fd, want, off)
+		data, err := unix.Seek(fd, off, unix.SEEK_DATA)
+		if err == unix.ENXIO {
+			break // only a hole from off on
+		}
+		if err != nil {
+			return fmt.Errorf("seek data: %w", err)
+		}
+		if data >= size {
+			break
+		}
+		end, err := unix.Seek(fd, data, unix.SEEK_HOLE)
+		if err != nil {
+			return fmt.Errorf("seek hole: %w", err)
+		}
+		if end <= data || end > size {
+			end = size
+		}
+		binary.BigEndian.PutUint64(hdr[:8], uint64(data))
+		binary.BigEndian.PutUint64(hdr[8:], uint64(end-data))
+		sum.Write(hdr[:])
+		if err := h.hashRange(fd, data, end, buf, sum); err != nil {
+			return err
+		}
+		off = end
+	}
+	binary.BigEndian.PutUint64(hdr[:8], uint64(size))
+	sum.Write(hdr[:8])
+	return nil
+}
+
+// hashRange hashes bytes [off, end) of fd, charging them to the budget.
+func (h *hasher) hashRange(fd int, off, end int64, buf []byte, sum hash.Hash) error {
+	for chunks := 0; off < end; chunks++ {
+		n := int(min(int64(len(buf)), end-off))
+		m, err := unix.Pread(fd, buf[:n], off)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			j.e.Err = "read: " + err.Error()
-			return false
+			return fmt.Errorf("read: %w", err)
 		}
-		if got == 0 {
-			return true // the file shrank: what is there is hashed
+		if m == 0 {
+			return errShrank
 		}
-		sum.Write(want[:got])
-		off += int64(got)
-		if n > 0 {
-			n -= int64(got)
+		// Charged once read: each worker may overshoot by one buffer.
+		if !h.take(int64(m)) {
+			return errBudget
 		}
-		// A jail can make a file huge; let cancellation cut in.
-		if chunks%256 == 255 && ctx.Err() != nil {
-			return false
+		sum.Write(buf[:m])
+		off += int64(m)
+		// A large file takes a while; let cancellation cut in.
+		if chunks%64 == 63 && h.ctx.Err() != nil {
+			return errCancelled
 		}
 	}
-	return true
+	return nil
 }
 
 // reopen opens the inode behind an O_PATH fd for reading. O_NOATIME keeps

@@ -81,8 +81,8 @@ func walkT(t testing.TB, name, dir string, opt WalkOptions) Root {
 
 func entryMap(r Root) map[string]Entry {
 	m := make(map[string]Entry, len(r.Entries))
-	for _, e := range r.Entries {
-		m[e.Path] = e
+	for i, e := range r.Entries {
+		m[r.Path(i)] = e
 	}
 	return m
 }

@@ -224,12 +224,20 @@ func readManifest(r io.Reader) (Manifest, error) {
 	if _, err := io.Copy(io.Discard, io.MultiReader(dec.Buffered(), zr)); err != nil {
 		return m, fmt.Errorf("read: %w", err)
 	}
-	if m.Version != FormatVersion {
-		return m, fmt.Errorf("format version %d, this fsviews reads version %d", m.Version, FormatVersion)
+	if m.Version != 1 && m.Version != FormatVersion {
+		return m, fmt.Errorf("format version %d, this fsviews reads versions 1 to %d", m.Version, FormatVersion)
 	}
-	for _, r := range m.Roots {
+	for i := range m.Roots {
+		r := &m.Roots[i]
 		if r.Name == "" {
 			return m, errors.New("a root has no name")
+		}
+		check := r.check
+		if m.Version == 1 {
+			check = r.fromV1
+		}
+		if err := check(); err != nil {
+			return m, err
 		}
 	}
 	return m, nil

@@ -24,9 +24,9 @@ func testManifest(taken time.Time) Manifest {
 	return Manifest{Taken: taken, Roots: []Root{{
 		Name: "/var/lib/x", Kind: "state", HostPath: "/srv/state/x",
 		Entries: []Entry{
-			{Path: ".", Type: TypeDir, Mode: 0o755},
-			{Path: "bad\xff\nname", Type: TypeFile, Mode: 0o4755, SHA256: sha("x"), Size: 1},
-			{Path: "l", Type: TypeSymlink, Link: "\xfe/etc"},
+			{Parent: -1, Name: ".", Type: TypeDir, Mode: 0o755},
+			{Name: "bad\xff\nname", Type: TypeFile, Mode: 0o4755, SHA256: sha("x"), Size: 1},
+			{Name: "l", Type: TypeSymlink, Link: "\xfe/etc"},
 		},
 	}}}
 }

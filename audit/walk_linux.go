@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -27,27 +28,52 @@ type WalkOptions struct {
 	// through ".." of the child on the way back.
 	MaxOpenDirs int
 
-	// Limits a jail cannot push the audit past; 0 means the default. A
-	// deeper directory is recorded and not walked, a larger file not
-	// hashed; past MaxEntries or MaxPathBytes the walk stops. Each sets
-	// Root.Limited, which checkpoint and diff print as a "!!" line.
-	MaxDepth     int   // directory levels below the root; default 1024
-	MaxEntries   int   // entries of one root; default 2,000,000
-	MaxPathBytes int64 // the bytes of all their paths, what the walk keeps in memory; default 32 MiB
-	MaxFileBytes int64 // data bytes hashed per file (holes are not read); default 64 GiB
+	// The limits below bound the work a hostile tree can cause; 0 means
+	// the default, a negative value no limit. An entry where the walk
+	// stopped has Entry.Limit set, and the walk goes on with the rest:
+	// the root is then incomplete, which the caller must report.
+	//
+	// MaxDepth: directories this many levels below the root are recorded
+	// but not read (default DefaultMaxDepth).
+	MaxDepth int
+	// MaxEntries: the walk records at most this many entries, the root
+	// included (default DefaultMaxEntries).
+	MaxEntries int
+	// MaxHashBytes: the walk reads at most this many bytes of file
+	// content (default DefaultMaxHashBytes). Holes of sparse files are
+	// not read and do not count.
+	MaxHashBytes int64
 
 	// beforeDescend, when set (by tests), runs after a child directory was
 	// lstat'ed and before it is opened: the window a hostile jail races.
 	beforeDescend func(rel string)
 }
 
+// The default walk limits. A state dir deeper than 256 levels is no
+// daemon's doing (PATH_MAX alone stops most tools at a few dozen); a
+// million entries cost some 300 MiB of memory; 16 GiB take about a minute
+// to hash on one core.
 const (
-	defaultMaxDepth     = 1024
-	defaultMaxEntries   = 2_000_000
-	defaultMaxPathBytes = 32 << 20
-	defaultMaxFileBytes = 64 << 30
-	defaultMaxOpenDirs  = 256
-	direntBufSize       = 32 << 10
+	DefaultMaxDepth     = 256
+	DefaultMaxEntries   = 1_000_000
+	DefaultMaxHashBytes = 16 << 30
+)
+
+// limitOr returns v, def when v is 0, or the largest value (no limit) when
+// v is negative.
+func limitOr[T int | int64](v, def, max T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return max
+	}
+	return v
+}
+
+const (
+	defaultMaxOpenDirs = 256
+	direntBufSize      = 32 << 10
 	// cancelCheckEvery is how many entries the walker handles between
 	// looks at the context.
 	cancelCheckEvery = 256
@@ -166,12 +192,15 @@ func Walk(ctx context.Context, rootName, hostPath string, opt WalkOptions) (Root
 	return r, err
 }
 
-// frame is one directory on the walker's explicit stack.
+// frame is one directory on the walker's explicit stack. It holds the
+// index of its entry, not its path: a stack thousands of levels deep would
+// otherwise hold depth² bytes of paths.
 type frame struct {
 	fd       int // -1 while closed to bound the open fds
-	rel      string
+	idx      int // the directory's index in walker.entries
+	depth    int // levels below the root
 	dev, ino uint64
-	names    []string // children not yet visited
+	names    []string // children not yet visited, last one first
 }
 
 // walker holds the state of one walk; it lives on one goroutine.
@@ -186,14 +215,11 @@ type walker struct {
 	buf     []byte
 	entries []*Entry
 	hasher  *hasher
-	// pathBytes sums the entries' path lengths (MaxPathBytes); limited is
-	// the first limit reached, "" while none is.
-	pathBytes int64
-	limited   string
+	// maxDepth and maxEntries are opt's limits with defaults applied.
+	maxDepth, maxEntries int
+	// pending counts the names listed in the stack's frames, not visited.
+	pending int
 }
-
-// errLimit stops the walk at MaxEntries or MaxPathBytes.
-var errLimit = errors.New("walk limit reached")
 
 // WalkFD reads the tree under the open directory dir into a Root named
 // rootName; see Walk. dir stays open and owned by the caller.
@@ -229,30 +255,17 @@ func WalkFD(ctx context.Context, rootName string, dir *os.File, opt WalkOptions)
 	if opt.MaxOpenDirs <= 0 {
 		opt.MaxOpenDirs = defaultMaxOpenDirs
 	}
-	if opt.MaxDepth <= 0 {
-		opt.MaxDepth = defaultMaxDepth
-	}
-	if opt.MaxEntries <= 0 {
-		opt.MaxEntries = defaultMaxEntries
-	}
-	if opt.MaxPathBytes <= 0 {
-		opt.MaxPathBytes = defaultMaxPathBytes
-	}
-	if opt.MaxFileBytes <= 0 {
-		opt.MaxFileBytes = defaultMaxFileBytes
-	}
 	w := &walker{
 		ctx: ctx, opt: opt, name: rootName, rootDev: st.Dev,
-		buf: make([]byte, direntBufSize),
+		buf:        make([]byte, direntBufSize),
+		maxDepth:   limitOr(opt.MaxDepth, DefaultMaxDepth, math.MaxInt),
+		maxEntries: limitOr(opt.MaxEntries, DefaultMaxEntries, math.MaxInt),
 	}
-	w.hasher = startHasher(ctx, opt.Workers, opt.MaxFileBytes)
-	rootEntry := entryFromStat(".", &st)
+	w.hasher = startHasher(ctx, opt.Workers, limitOr(opt.MaxHashBytes, DefaultMaxHashBytes, math.MaxInt64))
+	rootEntry := entryFromStat(-1, ".", &st)
 	w.entries = append(w.entries, rootEntry)
 
 	walkErr := w.run(fd, &st)
-	if errors.Is(walkErr, errLimit) {
-		walkErr = nil // the entries so far stand, with Limited saying why there are no more
-	}
 	if walkErr != nil {
 		cancel() // stop hashing early; the result is discarded anyway
 	}
@@ -267,25 +280,28 @@ func WalkFD(ctx context.Context, rootName string, dir *os.File, opt WalkOptions)
 	if walkErr != nil {
 		return r, fmt.Errorf("walk %q (%s): %w", rootName, dir.Name(), walkErr)
 	}
-	r.Limited = w.limited
-	if r.Limited == "" && w.hasher.limited.Load() {
-		r.Limited = fmt.Sprintf("files larger than %d bytes of data were not hashed", opt.MaxFileBytes)
-	}
+	// Each directory's children were visited sorted by name, depth first,
+	// so the entries are already in path order.
 	r.Entries = make([]Entry, len(w.entries))
 	for i, e := range w.entries {
 		r.Entries[i] = *e
+		w.entries[i] = nil // let the copy replace the original as it goes
 	}
-	slices.SortFunc(r.Entries, func(a, b Entry) int { return comparePaths(a.Path, b.Path) })
 	return r, nil
 }
 
+// path returns the path of entry i, for errors and tests.
+func (w *walker) path(i int) string {
+	return buildPath(i, func(j int) *Entry { return w.entries[j] })
+}
+
 func (w *walker) run(rootFd int, st *unix.Stat_t) error {
-	names, err := w.readNames(rootFd)
+	names, err := w.listDir(rootFd, 0)
 	if err != nil {
 		unix.Close(rootFd)
 		return fmt.Errorf("read root directory: %w", err)
 	}
-	w.push(&frame{fd: rootFd, rel: ".", dev: st.Dev, ino: st.Ino, names: names})
+	w.push(&frame{fd: rootFd, idx: 0, dev: st.Dev, ino: st.Ino, names: names})
 	count := 0
 	for len(w.stack) > 0 {
 		top := w.stack[len(w.stack)-1]
@@ -295,8 +311,19 @@ func (w *walker) run(rootFd int, st *unix.Stat_t) error {
 			}
 			continue
 		}
+		if len(w.entries) >= w.maxEntries {
+			// listDir keeps this from happening; should it, every
+			// directory still being listed is incomplete.
+			for _, f := range w.stack {
+				if len(f.names) > 0 {
+					w.entries[f.idx].Limit = LimitEntries
+				}
+			}
+			return nil
+		}
 		name := top.names[len(top.names)-1]
 		top.names = top.names[:len(top.names)-1]
+		w.pending--
 		if count++; count%cancelCheckEvery == 0 {
 			if err := w.ctx.Err(); err != nil {
 				return err
@@ -309,45 +336,53 @@ func (w *walker) run(rootFd int, st *unix.Stat_t) error {
 	return nil
 }
 
-func joinRel(dir, name string) string {
-	if dir == "." {
-		return name
+// listDir lists the directory fd, entry idx, keeping no more names than the
+// entry limit leaves room for, counting the names listed but not visited
+// yet: recorded plus pending entries never exceed MaxEntries, and a
+// directory of millions of names costs no more than the limit. A listing
+// cut short marks its directory with LimitEntries.
+func (w *walker) listDir(fd, idx int) ([]string, error) {
+	room := math.MaxInt - 1
+	if w.maxEntries != math.MaxInt {
+		room = max(w.maxEntries-len(w.entries)-w.pending, 0)
 	}
-	return dir + "/" + name
+	names, err := w.readNames(fd, room+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) > room {
+		w.entries[idx].Limit = LimitEntries
+		names = names[1:] // the last in order; names are reversed
+	}
+	w.pending += len(names)
+	return names, nil
 }
 
-// limit records the first limit reached.
-func (w *walker) limit(format string, args ...any) {
-	if w.limited == "" {
-		w.limited = fmt.Sprintf(format, args...)
-	}
+// forget drops the entry just appended, idx, for a name that vanished
+// between listing and reading.
+func (w *walker) forget(idx int) {
+	w.entries[idx] = nil
+	w.entries = w.entries[:idx]
 }
 
 // visit records the child name of dir and queues or descends into it.
 func (w *walker) visit(dir *frame, name string) error {
-	rel := joinRel(dir.rel, name)
-	if len(w.entries) >= w.opt.MaxEntries {
-		w.limit("more than %d entries: the rest was not walked", w.opt.MaxEntries)
-		return errLimit
-	}
-	if w.pathBytes += int64(len(rel)); w.pathBytes > w.opt.MaxPathBytes {
-		w.limit("the paths of the entries passed %d bytes (deep trees of long names): the rest was not walked", w.opt.MaxPathBytes)
-		return errLimit
-	}
 	var st unix.Stat_t
 	if err := unix.Fstatat(dir.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		if err == unix.ENOENT {
 			return nil // removed since it was listed
 		}
-		return &os.PathError{Op: "fstatat", Path: rel, Err: err}
+		return &os.PathError{Op: "fstatat", Path: w.path(dir.idx) + "/" + name, Err: err}
 	}
-	e := entryFromStat(rel, &st)
+	e := entryFromStat(dir.idx, name, &st)
+	idx := len(w.entries)
+	w.entries = append(w.entries, e)
 	switch e.Type {
 	case TypeSymlink:
 		link, err := readlinkat(dir.fd, name, st.Size)
 		switch {
 		case err == unix.ENOENT:
-			return nil
+			w.forget(idx)
 		case err != nil:
 			e.Err = "changed during walk: readlink: " + err.Error()
 		default:
@@ -363,7 +398,8 @@ func (w *walker) visit(dir *frame, name string) error {
 		// and with O_NOFOLLOW a symlink swapped in is opened as itself.
 		fd, err := unix.Openat(dir.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err == unix.ENOENT {
-			return nil
+			w.forget(idx)
+			break
 		}
 		if err != nil {
 			e.Err = "open: " + err.Error()
@@ -378,25 +414,22 @@ func (w *walker) visit(dir *frame, name string) error {
 			e.MountBoundary = true
 			break
 		}
-		if len(w.stack) > w.opt.MaxDepth {
-			e.Err = fmt.Sprintf("walk limit: more than %d levels deep, not walked", w.opt.MaxDepth)
-			w.limit("directories more than %d levels deep were not walked (first: %s)", w.opt.MaxDepth, quoteName(clipPath(rel)))
-			break
-		}
 		if w.opt.beforeDescend != nil {
-			w.opt.beforeDescend(rel)
+			w.opt.beforeDescend(w.path(idx))
 		}
-		if err := w.descend(dir, name, e, &st); err != nil {
+		if err := w.descend(dir, name, idx, &st); err != nil {
 			return err
 		}
 	}
-	w.entries = append(w.entries, e)
 	return nil
 }
 
-// descend opens the child directory name of dir and pushes it, unless it is
-// no longer the directory that was lstat'ed, which is recorded in e.Err.
-func (w *walker) descend(dir *frame, name string, e *Entry, st *unix.Stat_t) error {
+// descend opens the child directory name of dir, entry idx, and pushes it,
+// unless it is no longer the directory that was lstat'ed, which is recorded
+// in its Err. At the depth limit it is only looked into: a directory with
+// entries there gets Limit set and is not pushed.
+func (w *walker) descend(dir *frame, name string, idx int, st *unix.Stat_t) error {
+	e := w.entries[idx]
 	fd, err := unix.Openat(dir.fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		// ELOOP or ENOTDIR: the jail swapped it for a symlink or a file.
@@ -409,13 +442,27 @@ func (w *walker) descend(dir *frame, name string, e *Entry, st *unix.Stat_t) err
 		e.Err = "changed during walk: directory replaced"
 		return nil
 	}
-	names, err := w.readNames(fd)
+	depth := dir.depth + 1
+	if depth >= w.maxDepth {
+		// Not read: only looked into, so that an empty directory at
+		// the limit is not reported as cut.
+		names, err := w.readNames(fd, 1)
+		unix.Close(fd)
+		switch {
+		case err != nil:
+			e.Err = "read directory: " + err.Error()
+		case len(names) > 0:
+			e.Limit = LimitDepth
+		}
+		return nil
+	}
+	names, err := w.listDir(fd, idx)
 	if err != nil {
 		unix.Close(fd)
 		e.Err = "read directory: " + err.Error()
 		return nil
 	}
-	w.push(&frame{fd: fd, rel: e.Path, dev: st.Dev, ino: st.Ino, names: names})
+	w.push(&frame{fd: fd, idx: idx, depth: depth, dev: st.Dev, ino: st.Ino, names: names})
 	return nil
 }
 
@@ -455,12 +502,12 @@ func (w *walker) pop() error {
 	}
 	fd, err := unix.Openat(top.fd, "..", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return &os.PathError{Op: "reopen", Path: parent.rel, Err: err}
+		return &os.PathError{Op: "reopen", Path: w.path(parent.idx), Err: err}
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil || st.Dev != parent.dev || st.Ino != parent.ino {
 		unix.Close(fd)
-		return fmt.Errorf("directory %q moved during the walk; take the checkpoint again", top.rel)
+		return fmt.Errorf("directory %s moved during the walk; take the checkpoint again", quoteName(w.path(top.idx)))
 	}
 	parent.fd = fd
 	w.open++
@@ -479,11 +526,12 @@ func (w *walker) closeAll() {
 	w.open = 0
 }
 
-// readNames lists a directory with getdents on its fd. The names are
-// reversed so that the walker pops them in directory order.
-func (w *walker) readNames(fd int) ([]string, error) {
+// readNames lists a directory with getdents on its fd, at most limit
+// names. The names are sorted in reverse, so that the walker pops them in
+// order and records the tree sorted by path.
+func (w *walker) readNames(fd int, limit int) ([]string, error) {
 	var names []string
-	for {
+	for len(names) < limit {
 		n, err := unix.Getdents(fd, w.buf)
 		if err == unix.EINTR {
 			continue
@@ -494,8 +542,9 @@ func (w *walker) readNames(fd int) ([]string, error) {
 		if n <= 0 {
 			break
 		}
-		_, _, names = unix.ParseDirent(w.buf[:n], -1, names)
+		_, _, names = unix.ParseDirent(w.buf[:n], limit-len(names), names)
 	}
+	slices.Sort(names)
 	slices.Reverse(names)
 	return names, nil
 }
@@ -519,9 +568,9 @@ func readlinkat(dirfd int, name string, size int64) (string, error) {
 	}
 }
 
-func entryFromStat(rel string, st *unix.Stat_t) *Entry {
+func entryFromStat(parent int, name string, st *unix.Stat_t) *Entry {
 	e := &Entry{
-		Path: rel, Mode: st.Mode & 0o7777, UID: st.Uid, GID: st.Gid,
+		Parent: parent, Name: name, Mode: st.Mode & 0o7777, UID: st.Uid, GID: st.Gid,
 		Size: st.Size, MtimeNs: st.Mtim.Nano(), Ctime: st.Ctim.Nano(), Inode: st.Ino,
 	}
 	switch st.Mode & unix.S_IFMT {
@@ -548,12 +597,4 @@ func workers(n int) int {
 		return n
 	}
 	return runtime.GOMAXPROCS(0)
-}
-
-// clipPath shortens a path for a message: a deep one can be megabytes.
-func clipPath(p string) string {
-	if len(p) <= 160 {
-		return p
-	}
-	return p[:80] + "..." + p[len(p)-60:]
 }

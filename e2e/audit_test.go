@@ -143,8 +143,9 @@ echo t > /tmp/t
 echo ready; exec sleep 600`
 	pid, jail := a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", script)
 	// A tree deeper than PATH_MAX, which the jail's shell cannot make (it
-	// tracks $PWD), made fd by fd as a jail's own program could.
-	deepTree(t, sd, 900) // 4,500 bytes: beyond PATH_MAX, within the walk's depth limit
+	// tracks $PWD), made fd by fd as a jail's own program could; 250
+	// levels, within the walk's default depth limit of 256.
+	deepTree(t, sd, 250)
 
 	r = a.run(t, "diff", "--against", "base", "app")
 	if r.code != 1 {
@@ -450,8 +451,9 @@ func clip(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// deepTree makes dir/dddd/dddd/.../leaf, levels deep, each step relative
-// to the parent's fd: the path is longer than PATH_MAX.
+// deepTree makes dir/dddd.../dddd.../leaf, levels deep with 16-byte names,
+// each step relative to the parent's fd: from 241 levels the path is
+// longer than PATH_MAX.
 func deepTree(t *testing.T, dir string, levels int) {
 	t.Helper()
 	fd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
@@ -459,10 +461,10 @@ func deepTree(t *testing.T, dir string, levels int) {
 		t.Fatal(err)
 	}
 	for i := 0; i < levels; i++ {
-		if err := unix.Mkdirat(fd, "dddd", 0o755); err != nil {
+		if err := unix.Mkdirat(fd, "dddddddddddddddd", 0o755); err != nil {
 			t.Fatal(err)
 		}
-		next, err := unix.Openat(fd, "dddd", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		next, err := unix.Openat(fd, "dddddddddddddddd", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		unix.Close(fd)
 		if err != nil {
 			t.Fatal(err)

@@ -57,7 +57,11 @@ func TestSources(t *testing.T) {
 func root(name, kind string, paths ...string) audit.Root {
 	r := audit.Root{Name: name, Kind: kind}
 	for _, p := range paths {
-		r.Entries = append(r.Entries, audit.Entry{Path: p, Type: audit.TypeFile, Mode: 0o644, SHA256: "x"})
+		e := audit.Entry{Name: p, Type: audit.TypeFile, Mode: 0o644, SHA256: "x"}
+		if p == "." {
+			e.Parent, e.Type = -1, audit.TypeDir
+		}
+		r.Entries = append(r.Entries, e)
 	}
 	return r
 }
@@ -76,7 +80,7 @@ func TestCompareStopped(t *testing.T) {
 		if !slices.Equal(skipped, []string{"/tmp"}) {
 			t.Errorf("not compared %v", skipped)
 		}
-		if len(changes) != 1 || changes[0].Root != "/var/lib/web" || changes[0].Path != "new" || changes[0].Kind != tc.kind {
+		if len(changes) != 1 || changes[0].Root != "/var/lib/web" || changes[0].Path() != "new" || changes[0].Kind != tc.kind {
 			t.Errorf("changes %+v", changes)
 		}
 	}

@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -39,17 +43,26 @@ from the profile's plan. NAME (or --name) is then the name the jail runs
 under, as given to run --name, and defaults to the profile's name: it keys
 the state dir (STATE_ROOT/NAME) as well as the checkpoints.
 
-Exit status 0, or 2 on trouble (unknown or stopped jail without --profile,
-a jail that exits while it is read, unreadable files): nothing is saved.
+The walk is bounded, whatever the jail wrote: --max-depth levels below each
+state dir or tmpfs, --max-entries entries and --max-hash-bytes of file
+content per directory tree (holes of sparse files are not read and do not
+count). Where a limit stops it, a "!!" line names the place, e.g.
+  !! depth limit: /var/lib/app/a/a/.../a (directory not read)
+and the checkpoint, saved all the same, does not cover what lies beyond.
+
+Exit status 0; 3 when a limit was reached (the checkpoint is saved, with
+the "!!" lines above); 2 on trouble (unknown or stopped jail without
+--profile, a jail that exits while it is read, unreadable files): nothing
+is saved.
 
 Examples:
    fsviews checkpoint --profile /etc/fsviews/nginx.toml --label baseline
    fsviews checkpoint --profile /etc/fsviews/nginx.toml --name web2 --label baseline
    fsviews checkpoint nginx
    fsviews checkpoint --label before-upgrade nginx`,
-		Flags: append([]cli.Flag{
+		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "label", Usage: "store the checkpoint as `LABEL` (letters, digits, '.', '_', '-'); replaces one of that label"},
-		}, stateSourceFlags()...),
+		}, stateSourceFlags()...), walkLimitFlags()...),
 		Action: func(c *cli.Context) error {
 			positional, _, err := splitArgs(c)
 			if err != nil {
@@ -66,7 +79,11 @@ Examples:
 			if err := audit.ValidLabel(label); err != nil {
 				return exit2("checkpoint", fmt.Errorf("--label: %w", err))
 			}
-			m, err := src.take(c, "checkpoint")
+			limits, err := walkLimits(c, "checkpoint")
+			if err != nil {
+				return err
+			}
+			m, err := src.take(c, "checkpoint", limits)
 			if err != nil {
 				return err
 			}
@@ -79,14 +96,15 @@ Examples:
 			}
 			how := src.how(m)
 			fmt.Printf("checkpoint %s of jail %s: %d roots, %d entries (%s)\n", label, src.name, len(m.Roots), files, how)
-			m.Label = label
-			if limited := walkLimits(m); len(limited) > 0 {
-				for _, l := range limited {
-					fmt.Println("!! " + l)
-				}
-				return cli.Exit("fsviews checkpoint: saved, but a walk limit cut it short (lines starting \"!! walk limit\"): a diff against it cannot see past that point", 2)
+			hits, total := m.Limits(maxLimitLines)
+			if total == 0 {
+				return nil
 			}
-			return nil
+			if err := audit.FormatLimits(os.Stdout, hits, total, ""); err != nil {
+				return exit2("checkpoint", err)
+			}
+			return cli.Exit(fmt.Sprintf("fsviews checkpoint: checkpoint %s is incomplete: the walk reached a limit at %d place%s (the !! lines); "+
+				"to read further, raise --max-depth, --max-entries or --max-hash-bytes (0: no limit)", label, total, plural(total)), exitIncomplete)
 		},
 	}
 }
@@ -169,10 +187,80 @@ func stateSource(c *cli.Context, cmd string, positional []string) (stateOf, erro
 	return stateOf{name: e.Name, plan: plan, jail: &e}, nil
 }
 
-// take reads the state into a manifest.
-func (s stateOf) take(c *cli.Context, cmd string) (audit.Manifest, error) {
+// exitIncomplete is the exit status of checkpoint and diff when a walk
+// reached a limit: what was read is saved or compared, but not all.
+const exitIncomplete = 3
+
+// maxLimitLines is how many "!!" limit lines are printed before a count.
+const maxLimitLines = 20
+
+// walkLimitFlags bound the walk of checkpoint and diff.
+func walkLimitFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "max-depth", Value: audit.DefaultMaxDepth,
+			Usage: "read directories at most `N` levels below each state dir, bind or tmpfs; 0: no limit"},
+		&cli.IntFlag{Name: "max-entries", Value: audit.DefaultMaxEntries,
+			Usage: "record at most `N` files and directories per state dir, bind or tmpfs; 0: no limit"},
+		&cli.StringFlag{Name: "max-hash-bytes", Value: "16G",
+			Usage: "hash at most `SIZE` of file content (k, M, G, T) per state dir, bind or tmpfs; holes of sparse files do not count; 0: no limit"},
+	}
+}
+
+// walkLimits reads the walkLimitFlags; 0 on the command line means no
+// limit, which WalkOptions spells -1.
+func walkLimits(c *cli.Context, cmd string) (audit.WalkOptions, error) {
+	noLimit := func(n int64) int64 {
+		if n == 0 {
+			return -1
+		}
+		return n
+	}
+	depth, entries := c.Int("max-depth"), c.Int("max-entries")
+	if depth < 0 || entries < 0 {
+		return audit.WalkOptions{}, exit2(cmd, fmt.Errorf("--max-depth and --max-entries take a number of 0 (no limit) or more"))
+	}
+	bytes, err := parseByteSize(c.String("max-hash-bytes"))
+	if err != nil {
+		return audit.WalkOptions{}, exit2(cmd, fmt.Errorf("--max-hash-bytes: %w", err))
+	}
+	return audit.WalkOptions{
+		MaxDepth:     int(noLimit(int64(depth))),
+		MaxEntries:   int(noLimit(int64(entries))),
+		MaxHashBytes: noLimit(bytes),
+	}, nil
+}
+
+// parseByteSize reads "16G", "512M", "100k" or a number of bytes (binary
+// units).
+func parseByteSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	shift := 0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k', 'K':
+			shift = 10
+		case 'm', 'M':
+			shift = 20
+		case 'g', 'G':
+			shift = 30
+		case 't', 'T':
+			shift = 40
+		}
+		if shift > 0 {
+			t = t[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("bad size %q: use bytes with an optional unit k, M, G or T, e.g. 16G, or 0 for no limit", s)
+	}
+	return n << shift, nil
+}
+
+// take reads the state into a manifest, within the walk limits.
+func (s stateOf) take(c *cli.Context, cmd string, limits audit.WalkOptions) (audit.Manifest, error) {
 	pid := 0
-	opt := jailstate.Options{}
+	opt := jailstate.Options{Walk: limits}
 	if s.jail != nil {
 		pid = s.jail.PID
 		opt.Alive = func() error { return stillRunning(c, cmd, *s.jail) }
@@ -190,22 +278,4 @@ func (s stateOf) take(c *cli.Context, cmd string) (audit.Manifest, error) {
 		return m, exit2(cmd, fmt.Errorf("jail %s: %w; nothing was saved", s.name, err))
 	}
 	return m, nil
-}
-
-// walkLimits lists, as "walk limit in ROOT (LABEL): why", the roots of the
-// manifests that a walk limit cut short (audit.WalkOptions).
-func walkLimits(ms ...audit.Manifest) []string {
-	var out []string
-	for _, m := range ms {
-		for _, r := range m.Roots {
-			if r.Limited != "" {
-				label := m.Label
-				if label == "" {
-					label = "now"
-				}
-				out = append(out, fmt.Sprintf("walk limit in %s (%s): %s", r.Name, label, r.Limited))
-			}
-		}
-	}
-	return out
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -12,6 +15,51 @@ import (
 
 	"github.com/fsviews/fsviews/audit"
 )
+
+// diffReport is the head of diff --json; writeDiffJSON adds the changes.
+type diffReport struct {
+	Jail        string   `json:"jail"`
+	Against     string   `json:"against"`
+	NotCompared []string `json:"not_compared,omitempty"`
+	// Limits are where the walk now stopped at a limit (the first
+	// maxLimitLines of LimitsTotal); CheckpointLimits, where the
+	// checkpoint's did.
+	Limits                []audit.LimitHit `json:"limits,omitempty"`
+	LimitsTotal           int              `json:"limits_total,omitempty"`
+	CheckpointLimits      []audit.LimitHit `json:"checkpoint_limits,omitempty"`
+	CheckpointLimitsTotal int              `json:"checkpoint_limits_total,omitempty"`
+}
+
+// writeDiffJSON writes the report with its changes, one change at a time:
+// encoding the whole list at once would hold every path of a deep tree in
+// memory together.
+func writeDiffJSON(w io.Writer, head diffReport, changes []audit.Change) error {
+	bw := bufio.NewWriter(w)
+	b, err := json.MarshalIndent(head, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = bytes.TrimSuffix(b, []byte("}"))
+	b = bytes.TrimRight(b, "\n")
+	bw.Write(b)
+	bw.WriteString(",\n  \"changes\": [")
+	for i, ch := range changes {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		b, err := json.MarshalIndent(ch, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	if len(changes) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
+}
 
 func diffCommand() *cli.Command {
 	return &cli.Command{
@@ -35,24 +83,36 @@ contents, gone with the jail, are listed as not compared. With --profile,
 NAME (or --name) is the name the jail runs under (run --name), by default
 the profile's: it keys the state dir, STATE_ROOT/NAME.
 
+The walk has the limits of fsviews checkpoint (--max-depth, --max-entries,
+--max-hash-bytes). Where it stopped at one, now or when the checkpoint was
+taken, a "!!" line comes first, e.g.
+  !! depth limit: /var/lib/app/a/a/.../a (directory not read)
+and nothing beyond that place was compared.
+
 Exit status like diff(1): 0 no change, 1 changes, 2 trouble (unknown jail
-or label, corrupt checkpoint, a jail that exits while it is read).
+or label, corrupt checkpoint, a jail that exits while it is read); 3 the
+comparison is incomplete, a limit was reached (the changes found are
+printed all the same).
 
 Examples:
    fsviews checkpoint --profile /etc/fsviews/nginx.toml --label baseline
    systemctl start nginx-jail; ...
    fsviews diff --against baseline nginx
    fsviews diff --json nginx | jq '.changes[] | select(.flags)'`,
-		Flags: append([]cli.Flag{
+		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "against", Usage: "compare with checkpoint `LABEL` (default: the latest)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the changes as JSON"},
-		}, stateSourceFlags()...),
+		}, stateSourceFlags()...), walkLimitFlags()...),
 		Action: func(c *cli.Context) error {
 			positional, _, err := splitArgs(c)
 			if err != nil {
 				return err
 			}
 			src, err := stateSource(c, "diff", positional)
+			if err != nil {
+				return err
+			}
+			limits, err := walkLimits(c, "diff")
 			if err != nil {
 				return err
 			}
@@ -69,39 +129,34 @@ Examples:
 			if err != nil {
 				return exit2("diff", err)
 			}
-			now, err := src.take(c, "diff")
+			now, err := src.take(c, "diff", limits)
 			if err != nil {
 				return err
 			}
 			changes, notCompared := src.compare(old, now)
-			limited := walkLimits(old, now)
+			nowHits, nowTotal := now.Limits(maxLimitLines)
+			oldHits, oldTotal := old.Limits(maxLimitLines)
 			if c.Bool("json") {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				if changes == nil {
-					changes = []audit.Change{}
-				}
-				err = enc.Encode(struct {
-					Jail        string         `json:"jail"`
-					Against     string         `json:"against"`
-					NotCompared []string       `json:"not_compared,omitempty"`
-					Limited     []string       `json:"limited,omitempty"`
-					Changes     []audit.Change `json:"changes"`
-				}{src.name, old.Label, notCompared, limited, changes})
+				err = writeDiffJSON(os.Stdout, diffReport{Jail: src.name, Against: old.Label, NotCompared: notCompared,
+					Limits: nowHits, LimitsTotal: nowTotal, CheckpointLimits: oldHits, CheckpointLimitsTotal: oldTotal}, changes)
 			} else {
 				if len(notCompared) > 0 {
 					fmt.Fprintf(os.Stderr, "fsviews diff: not compared (tmpfs, %s): %s\n", src.unreadWhy(), strings.Join(notCompared, ", "))
 				}
-				err = audit.FormatDiff(os.Stdout, changes)
-				for _, l := range limited {
-					fmt.Println("!! " + l)
+				err = audit.FormatLimits(os.Stdout, nowHits, nowTotal, "")
+				if err == nil {
+					err = audit.FormatLimits(os.Stdout, oldHits, oldTotal, " in checkpoint "+old.Label)
+				}
+				if err == nil {
+					err = audit.FormatDiff(os.Stdout, changes)
 				}
 			}
 			if err != nil {
 				return exit2("diff", err)
 			}
-			if len(limited) > 0 {
-				return cli.Exit("fsviews diff: a walk limit cut the comparison short (lines starting \"!! walk limit\"): changes past it are not shown", 2)
+			if total := nowTotal + oldTotal; total > 0 {
+				return cli.Exit(fmt.Sprintf("fsviews diff: incomplete: a walk reached a limit at %d place%s (the !! lines), nothing beyond was compared; "+
+					"raise --max-depth, --max-entries or --max-hash-bytes (0: no limit), and take the checkpoint again if the limit is in it", total, plural(total)), exitIncomplete)
 			}
 			if len(changes) > 0 {
 				return cli.Exit("", 1)
