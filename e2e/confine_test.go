@@ -525,35 +525,50 @@ deny = ["chroot"]
 	}
 }
 
-// The stdio and strict presets let a program set its own limits only: an
-// in-place decoder used prlimit64 on a host process of its uid to set
-// RLIMIT_CPU to 1 s and kill it. prlimit(1) on its own limits (pid 0,
-// as glibc's setrlimit passes) still works.
+// Every preset lets a program set its own limits only: an in-place
+// decoder used prlimit64 on a host process of its uid to set RLIMIT_CPU to
+// 1 s and kill it; under daemon and default any daemon could. prlimit(1)
+// on its own limits (pid 0, as glibc's setrlimit passes) still works.
 func TestPresetPrlimitOnlySelf(t *testing.T) {
 	requireRoot(t)
 	h := hostDir(t)
-	victim := exec.Command("/bin/sleep", "60")
-	if err := victim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { victim.Process.Kill(); victim.Wait() }()
-	limits := fmt.Sprintf("/proc/%d/limits", victim.Process.Pid)
-	before, err := os.ReadFile(limits)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// strict has the same rule, but a dynamic prlimit(1) cannot start
-	// under it, so only stdio can show it here.
-	profile := writeProfile(t, h, "prlimit-stdio", base+"[seccomp]\npreset = \"stdio\"\n")
-	r := run(t, "run", profile, "--", "/usr/bin/prlimit", "--pid", strconv.Itoa(victim.Process.Pid), "--cpu=1:1")
-	after, err := os.ReadFile(limits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.code == 0 || string(after) != string(before) {
-		t.Errorf("preset stdio: prlimit on host process %d: want refused and its limits unchanged, got %v\n%s", victim.Process.Pid, r, after)
-	}
-	if r := run(t, "run", profile, "--", "/usr/bin/prlimit", "--nofile=64:64", "/bin/true"); r.code != 0 {
-		t.Errorf("preset stdio: prlimit on its own limits: %v", r)
+	// under it. "none" shows the attack itself works from this jail: in
+	// the host's PID namespace, where the victim is visible (in a PID
+	// namespace of its own the jail cannot name it at all). Each preset
+	// gets a fresh victim: raising its limit back would need
+	// CAP_SYS_RESOURCE, which the test may not have.
+	for _, preset := range []string{"none", "stdio", "daemon", "default"} {
+		victim := exec.Command("/bin/sleep", "60")
+		if err := victim.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { victim.Process.Kill(); victim.Wait() }()
+		limits := fmt.Sprintf("/proc/%d/limits", victim.Process.Pid)
+		before, err := os.ReadFile(limits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		profile := writeProfile(t, h, "prlimit-"+preset, base+"[namespaces]\npid = false\n[seccomp]\npreset = \""+preset+"\"\n")
+		r := run(t, "run", profile, "--", "/usr/bin/prlimit", "--pid", strconv.Itoa(victim.Process.Pid), "--cpu=1:1")
+		after, err := os.ReadFile(limits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if preset == "none" {
+			if r.code != 0 || string(after) == string(before) {
+				t.Fatalf("preset none: prlimit on host process %d should work (the attack), got %v", victim.Process.Pid, r)
+			}
+			continue
+		}
+		if r.code == 0 || string(after) != string(before) {
+			t.Errorf("preset %s: prlimit on host process %d: want refused and its limits unchanged, got %v\n%s", preset, victim.Process.Pid, r, after)
+		}
+		if !strings.Contains(r.stderr, "Operation not permitted") {
+			t.Errorf("preset %s: prlimit on another process should fail with EPERM, got %v", preset, r)
+		}
+		if r := run(t, "run", profile, "--", "/usr/bin/prlimit", "--nofile=64:64", "/bin/true"); r.code != 0 {
+			t.Errorf("preset %s: prlimit on its own limits: %v", preset, r)
+		}
 	}
 }

@@ -71,7 +71,8 @@
 //     epoll/poll/select, mmap family and SysV shm/sem, threads and processes
 //     (fork, vfork, wait4, waitid, clone without namespace flags), signals,
 //     time, timers, getrandom, prctl, the setuid family and capset (to drop
-//     privileges), sendfile/splice. ioctl except TIOCSTI and TIOCLINUX.
+//     privileges), sendfile/splice. ioctl except TIOCSTI and TIOCLINUX;
+//     prlimit64 with pid 0 only.
 //   - "default": a denylist of the well-known dangerous set, as in docker's
 //     default profile: mount, umount, pivot_root and the new mount API
 //     (fsopen, fsconfig, fsmount, fspick, move_mount, open_tree,
@@ -83,7 +84,8 @@
 //     open_by_handle_at, name_to_handle_at; iopl, ioperm, swapon, swapoff,
 //     reboot, acct, quotactl, syslog, vhangup, lookup_dcookie; clock setting
 //     (settimeofday, clock_settime, clock_adjtime, adjtimex); ioctl TIOCSTI
-//     and TIOCLINUX; personality except 0, 8, 0x20000, 0x20008 and 0xffffffff.
+//     and TIOCLINUX; personality except 0, 8, 0x20000, 0x20008 and 0xffffffff;
+//     prlimit64 with a pid other than 0.
 //   - "none" (or ""): nothing but the lists and rules.
 //
 // The allowlist presets name 64-bit syscalls; with AllowI386 add the i386

@@ -59,6 +59,23 @@ const cloneNamespaceFlags = 0x7e020000
 // aarch64) create no namespace: fork and pthread_create, not unshare by another name.
 var cloneWithoutNamespaces = []Cond{{Index: 0, Op: OpMaskedEq, Mask: cloneNamespaceFlags, Value: 0}}
 
+// ownLimitsOnly allows (allowlist) prlimit64 on the calling process only,
+// or refuses (denylist) it on any other: pid 0 is the kernel's "self" and
+// what glibc's getrlimit/setrlimit and Go pass. Any other pid let an
+// in-place decoder set RLIMIT_CPU to 1 s on a host process of its uid and
+// kill it. Its own pid written out is refused too: a static filter cannot
+// know it. The other PID-taking calls the daemon and default presets allow
+// (kill, tgkill, pidfd_send_signal, setpriority, ioprio_set,
+// sched_setaffinity) stay open, because daemons signal and tune their own
+// workers by PID; what keeps them off the host's processes is the PID
+// namespace (the default) and the daemon's uid.
+func ownLimitsOnly(allowlist bool) presetRule {
+	if allowlist {
+		return presetRule{syscall: "prlimit64", allow: true, args: []Cond{{Index: 0, Op: OpEq, Value: 0}}}
+	}
+	return presetRule{syscall: "prlimit64", args: []Cond{{Index: 0, Op: OpNe, Value: 0}}}
+}
+
 // noSetID refuses to give a file the set-user-ID or set-group-ID bit, by
 // chmod or at creation. A jail's rw binds and state dirs are host
 // directories, mounted nosuid in the view but often not on the host: a

@@ -41,7 +41,7 @@ var presetDaemon = preset{
 		[]string{"sched_yield", "sched_getaffinity", "sched_setaffinity", "sched_getparam",
 			"sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min",
 			"getpriority", "setpriority", "ioprio_get", "ioprio_set", "getrlimit", "setrlimit",
-			"prlimit64", "getrusage", "times", "sysinfo", "uname", "getcpu"},
+			"getrusage", "times", "sysinfo", "uname", "getcpu"},
 		// Signals.
 		[]string{"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend",
 			"rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
@@ -72,6 +72,7 @@ var presetDaemon = preset{
 	enosys: []string{"clone3"},
 	rules: append(noSetID(), []presetRule{
 		{syscall: "clone", allow: true, args: cloneWithoutNamespaces},
+		ownLimitsOnly(true),
 		{syscall: "ioctl", args: []Cond{{Index: 1, Op: OpEq, Value: 0x5412}}}, // TIOCSTI
 		{syscall: "ioctl", args: []Cond{{Index: 1, Op: OpEq, Value: 0x541c}}}, // TIOCLINUX
 	}...),

@@ -51,6 +51,7 @@ var presetDefault = preset{
 		{syscall: "ioctl", args: []Cond{{Index: 1, Op: OpEq, Value: 0x5412}}}, // TIOCSTI
 		{syscall: "ioctl", args: []Cond{{Index: 1, Op: OpEq, Value: 0x541c}}}, // TIOCLINUX
 		{syscall: "clone", allow: true, args: cloneWithoutNamespaces},
+		ownLimitsOnly(false),
 		// The personality values docker allows: PER_LINUX, PER_LINUX32,
 		// UNAME26, PER_LINUX32|UNAME26 and 0xffffffff (query). Others can
 		// enable READ_IMPLIES_EXEC or ADDR_NO_RANDOMIZE for a later exec.

@@ -41,10 +41,7 @@ var presetStdio = preset{
 	// openat2 passes its flags in a struct seccomp cannot read; clone3 too.
 	enosys: []string{"openat2", "clone3"},
 	rules: []presetRule{
-		// prlimit64 on this process only: pid 0 is the kernel's "self",
-		// and what glibc's getrlimit/setrlimit pass. Any other pid could
-		// set RLIMIT_CPU on a host process of the same uid and kill it.
-		{syscall: "prlimit64", allow: true, args: []Cond{{Index: 0, Op: OpEq, Value: 0}}},
+		ownLimitsOnly(true),
 		{syscall: "open", allow: true, args: openReadOnly(1)},
 		{syscall: "openat", allow: true, args: openReadOnly(2)},
 		// Terminal queries only: isatty (TCGETS), window size, bytes

@@ -19,10 +19,7 @@ var presetStrict = preset{
 	),
 	enosys: []string{"clone3"},
 	rules: []presetRule{
-		// prlimit64 on this process only: pid 0 is the kernel's "self",
-		// and what glibc's getrlimit/setrlimit pass. Any other pid could
-		// set RLIMIT_CPU on a host process of the same uid and kill it.
-		{syscall: "prlimit64", allow: true, args: []Cond{{Index: 0, Op: OpEq, Value: 0}}},
+		ownLimitsOnly(true),
 		// Anonymous memory only (MAP_ANONYMOUS = 0x20 on x86_64 and aarch64).
 		{syscall: "mmap", allow: true, args: []Cond{{Index: 3, Op: OpMaskedEq, Mask: 0x20, Value: 0x20}}},
 	},
