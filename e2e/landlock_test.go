@@ -24,18 +24,32 @@ func cgoBinary(t *testing.T) string {
 		}
 		t.Skipf("no C compiler (%s) for a cgo build of fsviews: apt-get install gcc libc6-dev", cc)
 	}
-	out := filepath.Join(hostDir(t), "fsviews-cgo")
+	return buildFsviews(t, "fsviews-cgo", "CGO_ENABLED=1", "CGO_ENABLED=1")
+}
+
+// pieBinary builds fsviews as distributions do: position-independent
+// (-buildmode=pie), static Go otherwise.
+func pieBinary(t *testing.T) string {
+	t.Helper()
+	return buildFsviews(t, "fsviews-pie", "CGO_ENABLED=0", "-buildmode=pie", "-buildmode=pie")
+}
+
+// buildFsviews builds ./cmd/fsviews into the test's host dir as name,
+// with env added and flags, and checks that `go version -m` lists want
+// (the test means nothing if the toolchain quietly built another kind).
+func buildFsviews(t *testing.T, name, env, want string, flags ...string) string {
+	t.Helper()
+	out := filepath.Join(hostDir(t), name)
 	_, file, _, _ := runtime.Caller(0)
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/fsviews")
+	cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", out, "./cmd/fsviews")...)
 	cmd.Dir = filepath.Join(filepath.Dir(file), "..")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	cmd.Env = append(os.Environ(), env)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build with cgo: %v\n%s", err, b)
+		t.Fatalf("go build %s (%s): %v\n%s", strings.Join(flags, " "), env, err, b)
 	}
-	// The test means nothing if the toolchain quietly built a static one.
 	b, err := exec.Command("go", "version", "-m", out).CombinedOutput()
-	if err != nil || !strings.Contains(string(b), "CGO_ENABLED=1") {
-		t.Fatalf("the binary was not built with cgo: %v\n%s", err, b)
+	if err != nil || !strings.Contains(string(b), want) {
+		t.Fatalf("%s was not built with %s: %v\n%s", name, want, err, b)
 	}
 	return out
 }

@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bufio"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -47,5 +51,74 @@ func TestRunRegistersBeforeTheDaemonRuns(t *testing.T) {
 	r = blocked.run(t, "run", profile, "--", "/bin/sh", "-c", "echo ran")
 	if r.code != 125 || r.stdout != "" || !strings.Contains(r.stderr, "register jail reg") {
 		t.Errorf("unwritable registry: want exit 125, no output and a message naming the registration, got %v", r)
+	}
+}
+
+// The plan a jail runs is the plan `fsviews plan` prints for the same
+// profile and environment: the registry records the plan run executed,
+// and nothing in the launch edits it on the way (an unusable
+// NOTIFY_SOCKET is left out before the plan is made; a rootless jail's
+// state dirs are planned as the caller's). Before, run dropped the
+// notify socket from the plan while another thread was recording it (a
+// data race), and `plan --userns` printed owner=0:0 for state dirs run
+// left to the caller.
+func TestPlanIsWhatRuns(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	cases := []struct {
+		name, extra string
+		flags       []string
+	}{
+		{"inplace", "[namespaces]\npid = false\n", nil},
+		{"rootless", "", []string{"--userns"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := newAuditEnv(t)
+			profile := writeProfile(t, h, "frozen-"+c.name, base+c.extra+"[[state]]\ntarget = \"/var/lib/app\"\n")
+			env := append(a.environ(), "NOTIFY_SOCKET="+filepath.Join(h, "no-such-socket"))
+			args := append(append([]string{"--state-dir", a.state}, c.flags...), profile, "--", "/bin/sh", "-c", "echo ready; exec sleep 30")
+			planned := runEnv(t, env, append([]string{"plan", "--json"}, args...)...)
+			if planned.code != 0 || !strings.Contains(planned.stderr, "running without NOTIFY_SOCKET") {
+				t.Fatalf("plan --json: %v", planned)
+			}
+			cmd := exec.Command(fsviews(t), append([]string{"run"}, args...)...)
+			cmd.Env = env
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cmd.Process.Kill(); cmd.Wait() }()
+			line, err := bufio.NewReader(out).ReadString('\n')
+			if err != nil || line != "ready\n" {
+				t.Fatalf("the jail did not start: %q %v", line, err)
+			}
+			b, err := os.ReadFile(filepath.Join(a.runtime, "jails", "frozen-"+c.name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var record struct {
+				Plan json.RawMessage `json:"plan"`
+			}
+			if err := json.Unmarshal(b, &record); err != nil {
+				t.Fatal(err)
+			}
+			var ran, want any
+			if err := json.Unmarshal(record.Plan, &ran); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(planned.stdout), &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(ran, want) {
+				t.Errorf("the recorded plan differs from plan --json:\nran:  %s\nplan: %s", record.Plan, planned.stdout)
+			}
+			if strings.Contains(string(record.Plan), "notify") {
+				t.Errorf("the unusable NOTIFY_SOCKET is still in the plan: %s", record.Plan)
+			}
+		})
 	}
 }

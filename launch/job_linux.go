@@ -41,8 +41,7 @@ func prepare(plan *views.Plan, environ []string) (*job, error) {
 		return nil, err
 	}
 	if plan.UserNS {
-		var err error
-		if plan, err = prepareUserNS(plan); err != nil {
+		if err := checkUserNS(plan); err != nil {
 			return nil, err
 		}
 	} else if ok, err := privs.HasSysAdmin(); err != nil {

@@ -14,10 +14,31 @@ import (
 	"github.com/fsviews/fsviews/views"
 )
 
-// checkNotify makes sure the NOTIFY_SOCKET the plan passes can work, or
-// drops it with a warning: a daemon that cannot notify makes a
-// Type=notify unit fail its start timeout, which the warning explains,
-// but fsviews never waits on the socket itself, so nothing hangs.
+// NotifySocket is the caller's NOTIFY_SOCKET as the plan should carry it
+// (views.Options.NotifySocket): value itself when a daemon can use it,
+// else "" and a warning saying why the daemon runs without it. A daemon
+// that cannot notify makes a Type=notify unit fail its start timeout,
+// which the warning explains, but fsviews never waits on the socket
+// itself, so nothing hangs. Deciding this before the plan is made keeps
+// the plan what runs: the launch never takes the socket out again.
+func NotifySocket(value string) (string, error) {
+	switch {
+	case value == "" || strings.HasPrefix(value, "@"):
+		return value, nil
+	case !strings.HasPrefix(value, "/"):
+		return "", fmt.Errorf("NOTIFY_SOCKET=%q is neither an absolute path nor an abstract socket (@name): ignoring it, the daemon runs without NOTIFY_SOCKET", value)
+	}
+	fi, err := os.Stat(value)
+	if err == nil && fi.Mode().Type() != os.ModeSocket {
+		err = fmt.Errorf("it is a %s, not a unix socket", fileType(fi.Mode()))
+	}
+	if err != nil {
+		return "", fmt.Errorf("NOTIFY_SOCKET=%s: %v: the daemon cannot notify its service manager (a Type=notify unit will time out); running without NOTIFY_SOCKET", value, err)
+	}
+	return value, nil
+}
+
+// checkNotify refuses a NOTIFY_SOCKET the plan cannot pass on.
 //
 // In place, a socket file (systemd's /run/systemd/notify) is bound alone
 // into the view at views.NotifyTarget. An abstract socket ("@name") is not
@@ -42,31 +63,10 @@ func checkNotify(j *job) error {
 			}
 		}
 	}
-	switch {
-	case i >= 0 && strings.HasPrefix(plan.Ops[i].Source, "/"):
-		source := plan.Ops[i].Source
-		fi, err := os.Stat(source)
-		if err == nil && fi.Mode().Type() != os.ModeSocket {
-			err = fmt.Errorf("it is a %s, not a unix socket", fileType(fi.Mode()))
-		}
-		if err != nil {
-			warn("NOTIFY_SOCKET=%s: %v: the daemon cannot notify its service manager (a Type=notify unit will time out); running without NOTIFY_SOCKET", source, err)
-			plan.Ops = slices.Delete(plan.Ops, i, i+1)
-			plan.Notify = ""
-		}
-		return nil
-	case i >= 0:
-		return nil // an abstract socket, relayed
-	case strings.HasPrefix(plan.Notify, "@"):
-		if slices.Contains(plan.Unshare, "net") {
-			return failed("NOTIFY_SOCKET=%s is an abstract socket, which lives in the host's network namespace and cannot be reached from the jail's (net = %q): use net = \"host\" in [namespaces], pid = true (fsviews then relays notifications), or a service manager with a socket file (systemd's /run/systemd/notify)", plan.Notify, plan.Net)
-		}
-		return nil
-	default:
-		warn("NOTIFY_SOCKET=%q is neither an absolute path nor an abstract socket (@name): ignoring it, the daemon runs without NOTIFY_SOCKET", plan.Notify)
-		plan.Notify = ""
-		return nil
+	if i < 0 && strings.HasPrefix(plan.Notify, "@") && slices.Contains(plan.Unshare, "net") {
+		return failed("NOTIFY_SOCKET=%s is an abstract socket, which lives in the host's network namespace and cannot be reached from the jail's (net = %q): use net = \"host\" in [namespaces], pid = true (fsviews then relays notifications), or a service manager with a socket file (systemd's /run/systemd/notify)", plan.Notify, plan.Net)
 	}
+	return nil
 }
 
 // warn tells the caller about something fsviews works around.

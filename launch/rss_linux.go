@@ -2,6 +2,7 @@ package launch
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -23,11 +24,14 @@ const shrinkAfter = 500 * time.Millisecond
 // memory is the pages of its own binary it has touched (package inits,
 // the profile parser, the mount code), plus a heap the plan grew. The
 // heap goes back to the kernel with FreeOSMemory. The binary's read-only
-// mappings (code and read-only data, mapped privately from the file and
-// never written) are dropped from the page tables with MADV_DONTNEED: the
-// kernel faults back in, from the page cache, the few pages the idle
-// loop still runs. Writable mappings are never touched: DONTNEED would
-// zero them.
+// mappings are dropped from the page tables with MADV_DONTNEED, and the
+// kernel faults back in, from the page cache, the few pages the idle loop
+// still runs, but only a mapping no page of which was ever written: one
+// whose smaps line says "Anonymous: 0 kB". DONTNEED on a private mapping
+// throws away its written (copied) pages and reads the file again: a
+// position-independent build relocates its read-only data at start and
+// then write-protects it (RELRO), and dropping those pages crashed the
+// supervisor (issue #15). Writable mappings are never touched.
 func shrink() {
 	debug.SetGCPercent(20)
 	debug.FreeOSMemory()
@@ -35,15 +39,41 @@ func shrink() {
 	if err != nil {
 		return
 	}
-	f, err := os.Open("/proc/self/maps")
+	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	for _, m := range cleanMappings(f, exe) {
+		unix.Syscall(unix.SYS_MADVISE, m[0], m[1]-m[0], unix.MADV_DONTNEED)
+	}
+}
+
+// cleanMappings lists, as [start, end), the read-only mappings of the file
+// exe in an smaps listing that hold no written page.
+func cleanMappings(smaps io.Reader, exe string) [][2]uintptr {
+	var clean [][2]uintptr
+	var cur [2]uintptr
+	candidate := false
+	sc := bufio.NewScanner(smaps)
 	for sc.Scan() {
-		// start-end perms offset dev inode path
-		fields := strings.Fields(sc.Text())
+		line := sc.Text()
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if name, value, ok := strings.Cut(line, ":"); ok && !strings.Contains(name, " ") && !strings.Contains(name, "-") {
+			// A field of the current mapping ("Anonymous:   4 kB").
+			if candidate && name == "Anonymous" {
+				if strings.TrimSpace(value) == "0 kB" {
+					clean = append(clean, cur)
+				}
+				candidate = false
+			}
+			continue
+		}
+		// A mapping's header: start-end perms offset dev inode path.
+		candidate = false
 		if len(fields) < 6 || fields[5] != exe || (fields[1] != "r-xp" && fields[1] != "r--p") {
 			continue
 		}
@@ -56,6 +86,7 @@ func shrink() {
 		if err1 != nil || err2 != nil || hi <= lo {
 			continue
 		}
-		unix.Syscall(unix.SYS_MADVISE, uintptr(lo), uintptr(hi-lo), unix.MADV_DONTNEED)
+		cur, candidate = [2]uintptr{uintptr(lo), uintptr(hi)}, true
 	}
+	return clean
 }

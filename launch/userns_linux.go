@@ -67,32 +67,22 @@ func jailCaps(kept []string) ([]uintptr, error) {
 	return set, nil
 }
 
-// prepareUserNS checks, on the host, what a rootless jail needs: the
-// caller's ids can be mapped as useUserNS maps them, and the host allows unprivileged user namespaces. It
-// returns the plan to run: the profile's user and group, which check
-// allows only when they are the caller's own, become "keep the caller's"
-// (setgroups, which switching users calls, is denied in the namespace),
-// and so do the owners of state dirs.
-func prepareUserNS(plan *views.Plan) (*views.Plan, error) {
+// checkUserNS checks, on the host, what a rootless jail needs: the host
+// allows unprivileged user namespaces, and the plan runs the daemon as
+// the caller, whose ids are the ones useUserNS maps.
+func checkUserNS(plan *views.Plan) error {
 	privileged := os.Geteuid() == 0
 	if err := userNSBlocked(os.ReadFile, privileged); err != nil {
-		return nil, failed("%w", err)
+		return failed("%w", err)
 	}
-	p := *plan
+	// views.Compile planned the daemon and its state dirs as the
+	// caller's, the only ids the user namespace maps; a plan that names
+	// others did not come from it.
 	uid, gid := os.Getuid(), os.Getgid()
-	if p.UID >= 0 && p.UID != uid || p.GID >= 0 && p.GID != gid {
-		return nil, failed("profile %s runs the daemon as uid %d gid %d, but a rootless jail maps only your own ids (uid %d gid %d): remove [security] user and group, or run fsviews as root (fsviews check says so too)", plan.Profile, p.UID, p.GID, uid, gid)
+	if plan.UID >= 0 && plan.UID != uid || plan.GID >= 0 && plan.GID != gid {
+		return failed("profile %s runs the daemon as uid %d gid %d, but a rootless jail maps only your own ids (uid %d gid %d): remove [security] user and group, or run fsviews as root (fsviews check says so too)", plan.Profile, plan.UID, plan.GID, uid, gid)
 	}
-	p.UID, p.GID = -1, -1
-	// State dirs are created by the jail, as the caller, and stay the
-	// caller's: no other owner is mapped to chown them to.
-	p.Ops = append([]views.Op{}, plan.Ops...)
-	for i := range p.Ops {
-		if p.Ops[i].Kind == views.State {
-			p.Ops[i].UID, p.Ops[i].GID = -1, -1
-		}
-	}
-	return &p, nil
+	return nil
 }
 
 // notSetuid refuses a setuid or setgid installation of fsviews: it would

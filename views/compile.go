@@ -123,7 +123,12 @@ func targetOps(p *profiles.Profile, stateDir string, opt Options, plan *Plan) []
 		ops = append(ops, Op{Kind: Tmpfs, Target: t.Target, Size: t.Size, Mode: Mode(t.Mode), Origin: t.Pos.String()})
 	}
 	uid, gid := p.Security.UID, p.Security.GID
-	if uid < 0 {
+	switch {
+	case p.Namespaces.User:
+		// Made by the jail as its caller, and left the caller's: no other
+		// owner is mapped to chown them to.
+		uid, gid = -1, -1
+	case uid < 0:
 		uid, gid = 0, 0
 	}
 	for _, s := range p.States {

@@ -113,7 +113,11 @@ func (op Op) String() string {
 			detail = append(detail, "if present")
 		}
 	case State:
-		detail = append(detail, "rw", fmt.Sprintf("owner=%d:%d", op.UID, op.GID))
+		if op.UID < 0 {
+			detail = append(detail, "rw", "owner=caller")
+		} else {
+			detail = append(detail, "rw", fmt.Sprintf("owner=%d:%d", op.UID, op.GID))
+		}
 	case File:
 		if op.Source != "" {
 			detail = append(detail, "copy of "+op.Source)

@@ -22,6 +22,10 @@ func inUserNS(p *profiles.Profile, opt Options) *profiles.Profile {
 	q := *p
 	q.Namespaces.User = true
 	q.Namespaces.PID = true
+	// The daemon runs as the caller: the user namespace maps no other id
+	// (profiles.Rootless refuses a profile that names another), and
+	// setgroups is denied in it.
+	q.Security.UID, q.Security.GID = -1, -1
 	// The default capability set is for a daemon started by root; a
 	// rootless daemon runs as its caller and keeps what it names only.
 	if q.Security.CapsPos == (profiles.Pos{}) {

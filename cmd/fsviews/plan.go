@@ -38,6 +38,7 @@ Examples:
 			&cli.StringFlag{Name: "name", Usage: "as for run: the jail's `NAME`, which keys its state dir (default: the profile's name)"},
 			&cli.BoolFlag{Name: "seccomp", Usage: "print the seccomp filter as disassembled BPF instead of the plan"},
 			&cli.BoolFlag{Name: "seccomp-log", Usage: "as for run: show the filter that logs instead of refusing"},
+			&cli.BoolFlag{Name: "tty", Usage: "as for run: the plan of a jail that keeps the caller's terminal"},
 			usernsFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -66,7 +67,8 @@ Examples:
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews plan: %v", err), 1)
 			}
-			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateRoot, Command: command, SeccompLog: c.Bool("seccomp-log"), UserNS: userns})
+			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateRoot, Command: command, SeccompLog: c.Bool("seccomp-log"),
+				TTY: c.Bool("tty"), NotifySocket: notifySocket(), UserNS: userns})
 			if c.Bool("seccomp") {
 				return printSeccomp(positional[0], plan)
 			}

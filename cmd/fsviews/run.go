@@ -127,7 +127,7 @@ checkpoints it is audited with.`,
 				name = p.Name
 			}
 			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log"),
-				TTY: c.Bool("tty"), NotifySocket: os.Getenv("NOTIFY_SOCKET"), UserNS: userns})
+				TTY: c.Bool("tty"), NotifySocket: notifySocket(), UserNS: userns})
 			if err := auditDirsApart(c, plan); err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews: %s: %v; nothing was changed", positional[0], err), 125)
 			}
@@ -146,4 +146,15 @@ checkpoints it is audited with.`,
 			return cli.Exit(fmt.Sprintf("fsviews: %s: %v", positional[0], err), 125)
 		},
 	}
+}
+
+// notifySocket is the caller's NOTIFY_SOCKET as run passes it on, with a
+// warning when the daemon cannot use it: plan and run show and run the
+// same plan.
+func notifySocket() string {
+	socket, err := launch.NotifySocket(os.Getenv("NOTIFY_SOCKET"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fsviews: warning: %v\n", err)
+	}
+	return socket
 }
