@@ -19,8 +19,10 @@
 // With a PID namespace ([namespaces] pid) the same steps run in a child
 // that is PID 1 of the new namespace (jail_linux.go), and fsviews stays
 // as a supervisor (supervise_linux.go); PID 1 either becomes the daemon
-// or fsviews' init (init_linux.go), which starts it. enter and execDaemon are shared by
-// every path. docs/systemd.md describes the process models.
+// (execDaemon) or fsviews' init (init_linux.go), which forks it with no
+// Go runtime of its own (spawn_linux.go). enter and the privilege drop
+// (privs.Plan) are shared by every path. docs/systemd.md describes the
+// process models.
 //
 // Contract: in place, Exec returns only on failure, and a failure leaves nothing
 // behind: every mount lives in the private namespace, which dies with the

@@ -125,7 +125,7 @@ func pollNow(fd int, events int16) int16 {
 
 // reap is fsviews' init at work: it reaps every process that ends in the
 // namespace (orphans are re-parented to PID 1) while signals it gets go on
-// to the daemon (forwarded since the daemon's stage started), and when the
+// to the daemon (forwarded since it was forked), and when the
 // daemon ends, reports how to the supervisor and exits; the kernel then
 // kills what is left in the namespace.
 func reap(daemon int, status reporter) int {

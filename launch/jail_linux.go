@@ -1,7 +1,6 @@
 package launch
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,12 +19,11 @@ import (
 // The hidden stages of the PID-namespace model, run as
 // "fsviews STAGE ARGS..." (never documented as API).
 const (
-	stageJail   = "__jail"   // PID 1 of the new namespaces: builds the view
-	stageDaemon = "__daemon" // its child that becomes the daemon (init model)
+	stageJail = "__jail" // PID 1 of the new namespaces: builds the view
 )
 
 // Stages lists the hidden stage names, for the command line.
-func Stages() []string { return []string{stageJail, stageDaemon} }
+func Stages() []string { return []string{stageJail} }
 
 // Stage runs a hidden stage and returns the exit status it ends with.
 func Stage(name string, args []string) int {
@@ -41,8 +39,6 @@ func Stage(name string, args []string) int {
 	switch {
 	case name == stageJail && len(args) == 1:
 		return jail(nums[0])
-	case name == stageDaemon && len(args) == 1:
-		return daemonStage(nums[0])
 	}
 	fmt.Fprintf(os.Stderr, "fsviews %s: internal stage, not for use by hand\n", name)
 	return 125
@@ -119,41 +115,6 @@ func jail(jobFD int) int {
 		status.say("open")
 	}()
 
-	// The daemon is started by this process, and must be inside the view,
-	// which has no /proc/self/exe to re-execute. So the daemon's stage
-	// starts now, from the host's path, and waits: pivot_root below moves
-	// the root directory of every process of the namespace that has the
-	// old root as its root to the new one (pivot_root(2)), so it ends in
-	// the view too. It checks that before anything else, and chdirs to
-	// the workdir itself (its cwd was the caller's, which did not move).
-	goR, goW, err := os.Pipe()
-	if err != nil {
-		return status.fail(failed("pipe: %w", err))
-	}
-	files := []*os.File{os.Stdin, os.Stdout, os.Stderr}
-	for fd := 3; fd < 3+j.ListenFDs; fd++ {
-		files = append(files, os.NewFile(uintptr(fd), "listen-fd"))
-	}
-	goFD := len(files)
-	files = append(files, goR, status.f)
-	daemon, err := os.StartProcess("/proc/self/exe", []string{"fsviews", stageDaemon, strconv.Itoa(goFD)}, &os.ProcAttr{Files: files, Env: []string{}})
-	if err != nil {
-		return status.fail(failed("start the daemon's stage: %w", err))
-	}
-	goR.Close()
-	for _, f := range files[3:goFD] {
-		f.Close()
-	}
-	if err := json.NewEncoder(goW).Encode(&j); err != nil {
-		return status.fail(failed("hand the job to the daemon's stage: %w", err))
-	}
-	// Only now: a signal passed on may end the daemon's stage, which must
-	// not make the write above fail. Its end is reported like the daemon's.
-	go func() {
-		for s := range early {
-			unix.Kill(daemon.Pid, s.(syscall.Signal))
-		}
-	}()
 	path, err := enter(&j)
 	if err != nil {
 		return status.fail(err)
@@ -161,57 +122,38 @@ func jail(jobFD int) int {
 	if j.RelayFD >= 0 {
 		unix.Close(j.RelayFD) // bound in the view; the supervisor reads it
 	}
-	var root unix.Stat_t
-	if err := unix.Stat("/", &root); err != nil {
-		return status.fail(failed("stat / of the view: %w", err))
-	}
-	// This process now becomes fsviews' init. It keeps the daemon's user
-	// and group and no capability but CAP_KILL (see dropInitPrivs), and
-	// is not dumpable: a daemon running as the same user can neither
-	// ptrace it nor open its /proc files.
-	if err := dropInitPrivs(&j); err != nil {
-		return status.fail(failed("drop the init's privileges: %w", err))
-	}
-	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-	if err := rearmPdeathsig(&j, 1); err != nil {
-		return status.fail(failed("%w", err))
-	}
-	// A daemon's stage that is gone already (a signal passed on killed
-	// it) cannot read this; its status, reaped below, says why.
-	json.NewEncoder(goW).Encode(goMessage{Path: path, Dev: root.Dev, Ino: root.Ino})
-	goW.Close()
-	return reap(daemon.Pid, status)
-}
-
-// goMessage is what the init tells the daemon's stage once the view is
-// ready: where the command is and which "/" the view's root is.
-type goMessage struct {
-	Path string `json:"path"`
-	Dev  uint64 `json:"dev"`
-	Ino  uint64 `json:"ino"`
-}
-
-// daemonStage becomes the daemon, in the init model: a child of PID 1
-// started before the view existed, waiting for the init's go.
-func daemonStage(fd int) int {
-	runtime.LockOSThread()
-	status := reporter{inherited(fd+1, "status")}
-	r := bufio.NewReader(inherited(fd, "go"))
-	var j job
-	var g goMessage
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&j); err != nil {
-		return 125 // PID 1 failed; it reported why
-	}
-	if err := dec.Decode(&g); err != nil {
-		return 125 // the view could not be built; PID 1 reported why
-	}
-	var root unix.Stat_t
-	if err := unix.Stat("/", &root); err != nil || root.Dev != g.Dev || root.Ino != g.Ino {
-		return status.fail(failed("bug: the daemon's stage is not inside the view (stat /: %v): refusing to start the daemon", err))
-	}
-	if _, err := chdirAndFind(&j); err != nil {
+	// The daemon is this process's child, forked now that the view is
+	// built and entered (see spawn_linux.go): in the view by
+	// construction, and without a Go runtime of its own. Not dumpable
+	// from here on: a daemon running as the same user can neither ptrace
+	// this process nor open its /proc files (the daemon's execve makes
+	// the daemon itself dumpable again).
+	s, release, err := prepareSpawn(&j, path)
+	if err != nil {
 		return status.fail(err)
 	}
-	return status.fail(execDaemon(&j, g.Path, os.Getpid()))
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	daemon, err := spawn(s)
+	release()
+	if err != nil {
+		return status.fail(err)
+	}
+	// Signals that came before go on now, and every later one as it
+	// comes; one that ends the daemon is reported as its end.
+	go func() {
+		for sig := range early {
+			unix.Kill(daemon, sig.(syscall.Signal))
+		}
+	}()
+	// This process now becomes fsviews' init. It keeps the daemon's user
+	// and group and no capability but CAP_KILL (see dropInitPrivs).
+	if err := dropInitPrivs(&j); err != nil {
+		unix.Kill(daemon, unix.SIGKILL)
+		return status.fail(failed("drop the init's privileges: %w", err))
+	}
+	if err := rearmPdeathsig(&j, 1); err != nil {
+		unix.Kill(daemon, unix.SIGKILL)
+		return status.fail(failed("%w", err))
+	}
+	return reap(daemon, status)
 }

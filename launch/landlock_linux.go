@@ -39,25 +39,37 @@ func landlockABI() (int, error) {
 // must be locked: the domain is the thread's, not the process's. Paths are
 // opened as they are when it runs, that is, inside the view.
 func restrictLandlock(rules []views.LandlockRule, abi int) error {
+	ruleset, err := landlockRuleset(rules, abi)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(ruleset)
+	if _, _, errno := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(ruleset), 0, 0); errno != 0 {
+		return fmt.Errorf("landlock_restrict_self: %w", errno)
+	}
+	return nil
+}
+
+// landlockRuleset makes the ruleset restrictLandlock enforces and
+// returns its descriptor (close-on-exec). Paths are opened as they are
+// when it runs: inside the view.
+func landlockRuleset(rules []views.LandlockRule, abi int) (int, error) {
 	handled := landlockHandled(abi)
 	attr := unix.LandlockRulesetAttr{Handled_access_fs: handled}
 	// The struct is larger than what older kernels know; the kernel
 	// accepts that as long as the fields it does not know are zero.
 	r, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr), 0)
 	if errno != 0 {
-		return fmt.Errorf("landlock_create_ruleset (ABI %d, handled rights %#x): %w", abi, handled, errno)
+		return -1, fmt.Errorf("landlock_create_ruleset (ABI %d, handled rights %#x): %w", abi, handled, errno)
 	}
 	ruleset := int(r) // the kernel sets O_CLOEXEC on it
-	defer unix.Close(ruleset)
 	for _, rule := range rules {
 		if err := addLandlockRule(ruleset, rule, handled); err != nil {
-			return fmt.Errorf("rule for %s (%s): %w", rule.Path, rule.Origin, err)
+			unix.Close(ruleset)
+			return -1, fmt.Errorf("rule for %s (%s): %w", rule.Path, rule.Origin, err)
 		}
 	}
-	if _, _, errno := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(ruleset), 0, 0); errno != 0 {
-		return fmt.Errorf("landlock_restrict_self: %w", errno)
-	}
-	return nil
+	return ruleset, nil
 }
 
 // addLandlockRule adds one path-beneath rule. The path is opened O_PATH

@@ -11,6 +11,7 @@ package privs
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -26,73 +27,95 @@ type Set struct {
 	LastCap    int // /proc/sys/kernel/cap_last_cap, read before pivot_root
 }
 
-// Apply drops to s on the calling thread. Order matters: the bounding set
-// can only shrink while CAP_SETPCAP is held, so it goes first; KEEPCAPS
-// keeps the permitted set across the uid change; capset then trims
-// effective, permitted and inheritable to the kept set; ambient caps make
-// a non-root daemon keep them across execve; no_new_privs comes last.
-func Apply(s Set) error {
+// Call is one raw system call of a Drop.
+type Call struct {
+	Trap, A1, A2, A3 uintptr
+	What             string // for the error: "setresuid 33", "drop CAP_SYS_ADMIN from the bounding set"
+}
+
+// Drop is the ordered sequence of raw system calls that drops a thread to
+// a Set: the one privilege path of every process model. In place, Apply
+// runs it on the locked thread that then execs the daemon; fsviews' init
+// runs it, unchanged, in the child it forks for the daemon, which may call
+// no Go code but raw system calls (launch/spawn_linux.go). The pointers in
+// Calls point into the Drop, which must stay alive while they run.
+type Drop struct {
+	Calls  []Call
+	groups [1]uint32
+	hdr    unix.CapUserHeader
+	data   [2]unix.CapUserData
+}
+
+// Plan works out the Drop for s. Order matters: the bounding set can only
+// shrink while CAP_SETPCAP is held, so it goes first; KEEPCAPS keeps the
+// permitted set across the uid change; capset then trims effective,
+// permitted and inheritable to the kept set; ambient caps make a non-root
+// daemon keep them across execve; no_new_privs comes last.
+func Plan(s Set) (*Drop, error) {
 	var keep [2]uint32
 	kept := map[int]bool{}
+	var order []int
 	for _, name := range s.Caps {
 		n, _, err := caps.Parse(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if n > s.LastCap {
-			return fmt.Errorf("capability %s is not known to this kernel (last is %d): remove it from the profile", name, s.LastCap)
+			return nil, fmt.Errorf("capability %s is not known to this kernel (last is %d): remove it from the profile", name, s.LastCap)
+		}
+		if !kept[n] {
+			order = append(order, n)
 		}
 		kept[n] = true
 		keep[n/32] |= 1 << (n % 32)
 	}
+	d := &Drop{}
+	add := func(what string, trap, a1, a2, a3 uintptr) {
+		d.Calls = append(d.Calls, Call{Trap: trap, A1: a1, A2: a2, A3: a3, What: what})
+	}
 	for n := 0; n <= s.LastCap; n++ {
 		if !kept[n] {
-			if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0); err != nil {
-				return fmt.Errorf("drop %s from the bounding set: %w", caps.Name(n), err)
-			}
+			add("drop "+caps.Name(n)+" from the bounding set", unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(n), 0)
 		}
 	}
 	if s.UID >= 0 {
-		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("prctl PR_SET_KEEPCAPS: %w", err)
-		}
-		groups := []uint32{uint32(s.GID)}
-		if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, 1, uintptr(unsafe.Pointer(&groups[0])), 0); e != 0 {
-			return fmt.Errorf("setgroups [%d]: %w", s.GID, e)
-		}
-		if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(s.GID), uintptr(s.GID), uintptr(s.GID)); e != 0 {
-			return fmt.Errorf("setresgid %d: %w", s.GID, e)
-		}
-		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(s.UID), uintptr(s.UID), uintptr(s.UID)); e != 0 {
-			return fmt.Errorf("setresuid %d: %w", s.UID, e)
-		}
+		d.groups[0] = uint32(s.GID)
+		add("prctl PR_SET_KEEPCAPS", unix.SYS_PRCTL, unix.PR_SET_KEEPCAPS, 1, 0)
+		add(fmt.Sprintf("setgroups [%d]", s.GID), unix.SYS_SETGROUPS, 1, uintptr(unsafe.Pointer(&d.groups[0])), 0)
+		add(fmt.Sprintf("setresgid %d", s.GID), unix.SYS_SETRESGID, uintptr(s.GID), uintptr(s.GID), uintptr(s.GID))
+		add(fmt.Sprintf("setresuid %d", s.UID), unix.SYS_SETRESUID, uintptr(s.UID), uintptr(s.UID), uintptr(s.UID))
 	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	data := [2]unix.CapUserData{
+	d.hdr = unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	d.data = [2]unix.CapUserData{
 		{Effective: keep[0], Permitted: keep[0], Inheritable: keep[0]},
 		{Effective: keep[1], Permitted: keep[1], Inheritable: keep[1]},
 	}
-	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capset: %w", err)
-	}
-	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
-		return fmt.Errorf("clear ambient capabilities: %w", err)
-	}
-	for n := range kept {
-		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {
-			return fmt.Errorf("raise ambient %s: %w", caps.Name(n), err)
-		}
+	add("capset", unix.SYS_CAPSET, uintptr(unsafe.Pointer(&d.hdr)), uintptr(unsafe.Pointer(&d.data[0])), 0)
+	add("clear ambient capabilities", unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0)
+	for _, n := range order {
+		add("raise ambient "+caps.Name(n), unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n))
 	}
 	if s.UID >= 0 {
-		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
-			return fmt.Errorf("prctl PR_SET_KEEPCAPS off: %w", err)
-		}
+		add("prctl PR_SET_KEEPCAPS off", unix.SYS_PRCTL, unix.PR_SET_KEEPCAPS, 0, 0)
 	}
 	if s.NoNewPrivs {
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("prctl PR_SET_NO_NEW_PRIVS: %w", err)
+		add("prctl PR_SET_NO_NEW_PRIVS", unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0)
+	}
+	return d, nil
+}
+
+// Apply drops the calling thread to s (see Plan and the package comment).
+func Apply(s Set) error {
+	d, err := Plan(s)
+	if err != nil {
+		return err
+	}
+	for _, c := range d.Calls {
+		if _, _, e := unix.RawSyscall(c.Trap, c.A1, c.A2, c.A3); e != 0 {
+			return fmt.Errorf("%s: %w", c.What, e)
 		}
 	}
+	runtime.KeepAlive(d)
 	return nil
 }
 

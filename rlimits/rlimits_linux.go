@@ -19,19 +19,39 @@ func resourceNumbers() map[string]int {
 	}
 }
 
-// Apply sets each limit of the calling process. A value left nil keeps the
-// current one. It goes through x/sys's Prlimit, which tells the Go runtime
-// not to put back its own start-up value of nofile at execve.
-func Apply(limits []Limit) error {
+// Target is a limit as it will be set: its RLIMIT_* number and both
+// values, worked out from the process's current ones.
+type Target struct {
+	Name     string
+	Resource int
+	Value    unix.Rlimit
+	Current  unix.Rlimit
+}
+
+// What says what setting t does, for an error: raising a hard limit needs
+// CAP_SYS_RESOURCE.
+func (t Target) What() string {
+	what := fmt.Sprintf("set limit %s to soft %d hard %d", t.Name, t.Value.Cur, t.Value.Max)
+	if t.Value.Max > t.Current.Max {
+		what += fmt.Sprintf(" (raising the hard limit above %d needs CAP_SYS_RESOURCE)", t.Current.Max)
+	}
+	return what
+}
+
+// Next works out each limit from the calling process's current ones: a
+// value left nil keeps the current one. fsviews' init computes them before
+// it forks the daemon, whose child then sets them with raw system calls.
+func Next(limits []Limit) ([]Target, error) {
 	numbers := resourceNumbers()
+	var out []Target
 	for _, l := range limits {
 		res, ok := numbers[l.Name]
 		if !ok {
-			return fmt.Errorf("bug: limit %q has no RLIMIT_ number", l.Name)
+			return nil, fmt.Errorf("bug: limit %q has no RLIMIT_ number", l.Name)
 		}
 		var cur unix.Rlimit
 		if err := unix.Prlimit(0, res, nil, &cur); err != nil {
-			return fmt.Errorf("read limit %s: %w", l.Name, err)
+			return nil, fmt.Errorf("read limit %s: %w", l.Name, err)
 		}
 		next := cur
 		if l.Hard != nil {
@@ -44,13 +64,24 @@ func Apply(limits []Limit) error {
 			next.Cur = *l.Soft
 		}
 		if next.Cur > next.Max {
-			return fmt.Errorf("limit %s: soft %d above the hard limit %d: lower soft or set hard too", l.Name, next.Cur, next.Max)
+			return nil, fmt.Errorf("limit %s: soft %d above the hard limit %d: lower soft or set hard too", l.Name, next.Cur, next.Max)
 		}
-		if err := unix.Prlimit(0, res, &next, nil); err != nil {
-			if err == unix.EPERM {
-				return fmt.Errorf("limit %s: raising the hard limit above %d needs CAP_SYS_RESOURCE: %w", l.Name, cur.Max, err)
-			}
-			return fmt.Errorf("set limit %s to soft %d hard %d: %w", l.Name, next.Cur, next.Max, err)
+		out = append(out, Target{Name: l.Name, Resource: res, Value: next, Current: cur})
+	}
+	return out, nil
+}
+
+// Apply sets each limit of the calling process (see Next). It goes through
+// x/sys's Prlimit, which tells the Go runtime not to put back its own
+// start-up value of nofile at execve.
+func Apply(limits []Limit) error {
+	targets, err := Next(limits)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		if err := unix.Prlimit(0, t.Resource, &t.Value, nil); err != nil {
+			return fmt.Errorf("%s: %w", t.What(), err)
 		}
 	}
 	return nil

@@ -1,0 +1,295 @@
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/fsviews/fsviews/privs"
+	"github.com/fsviews/fsviews/rlimits"
+)
+
+// fsviews' init starts the daemon without a third Go runtime: it forks
+// and the child runs a list of raw system calls worked out before the
+// fork, then execve. The child of a multi-threaded Go process may run no
+// Go code that could allocate, take a lock another thread held at the
+// fork, or grow its stack: forkDaemon does what the syscall package's own
+// fork does, with the runtime's fork hooks (syscall.runtime_BeforeFork
+// and friends, which the runtime keeps linkable for this; go.dev/issue/67401).
+// The child's list is the same ordered drop the in-place model makes on
+// its thread (privs.Plan), framed by the limits before it and Landlock
+// and the seccomp filter after it, as execDaemon orders them.
+
+//go:linkname runtime_BeforeFork syscall.runtime_BeforeFork
+func runtime_BeforeFork()
+
+//go:linkname runtime_AfterFork syscall.runtime_AfterFork
+func runtime_AfterFork()
+
+//go:linkname runtime_AfterForkInChild syscall.runtime_AfterForkInChild
+func runtime_AfterForkInChild()
+
+// rawCall is one system call of the child's list.
+type rawCall struct {
+	trap, a1, a2, a3, a4 uintptr
+	what                 string
+}
+
+// pidSlot is an environment entry that ends in the daemon's PID
+// (LISTEN_PID=, WATCHDOG_PID=), which only the child knows: it writes the
+// digits at buf[at:] itself.
+type pidSlot struct {
+	buf []byte
+	at  int
+}
+
+// spawnJob is everything the child needs, made before the fork.
+type spawnJob struct {
+	calls    []rawCall
+	path     *byte
+	argv     []*byte // nil-terminated
+	envv     []*byte // nil-terminated
+	pidSlots []pidSlot
+	errPipe  int // write end; close-on-exec, so it closes at a successful execve
+	errRead  int // its read end, for the init
+	// keep holds what the calls' pointers point into.
+	keep []any
+}
+
+// prepareSpawn works out the child's list for the job j, once the view
+// is built and this process (fsviews' init, PID 1) is in it: limits,
+// the privilege drop, the umask, a new session, the descriptors the
+// daemon keeps, no_new_privs, Landlock and the filter. It returns the
+// list and a function that releases what it opened.
+func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
+	plan := j.Plan
+	conf, err := prepareConfinement(plan, io.Discard)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &spawnJob{}
+	var closers []int
+	release := func() {
+		for _, fd := range closers {
+			unix.Close(fd)
+		}
+	}
+	fail := func(err error) (*spawnJob, func(), error) {
+		release()
+		return nil, nil, err
+	}
+	add := func(what string, trap, a1, a2, a3, a4 uintptr) {
+		s.calls = append(s.calls, rawCall{trap: trap, a1: a1, a2: a2, a3: a3, a4: a4, what: what})
+	}
+
+	// The caller's RLIMIT_NOFILE, which Go raised at this process's start.
+	restoreNofile()
+	limits, err := rlimits.Next(conf.limits)
+	if err != nil {
+		return fail(failed("[limits]: %w", err))
+	}
+	s.keep = append(s.keep, limits)
+	for i := range limits {
+		l := &limits[i]
+		add("[limits]: "+l.What(), unix.SYS_PRLIMIT64, 0, uintptr(l.Resource), uintptr(unsafe.Pointer(&l.Value)), 0)
+	}
+	drop, err := privs.Plan(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: j.LastCap})
+	if err != nil {
+		return fail(failed("drop privileges: %w", err))
+	}
+	s.keep = append(s.keep, drop)
+	for _, c := range drop.Calls {
+		add("drop privileges: "+c.What, c.Trap, c.A1, c.A2, c.A3, 0)
+	}
+	add("restore the umask", unix.SYS_UMASK, uintptr(j.Umask), 0, 0, 0)
+	if !plan.TTY {
+		// The child leads no process group: setsid cannot fail here.
+		add("leave the terminal (setsid)", unix.SYS_SETSID, 0, 0, 0, 0)
+	}
+	for fd := 3; fd < 3+j.ListenFDs; fd++ {
+		add(fmt.Sprintf("keep socket fd %d open", fd), unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, 0, 0)
+	}
+	add(fmt.Sprintf("close_range from %d", 3+j.ListenFDs), unix.SYS_CLOSE_RANGE, uintptr(3+j.ListenFDs), ^uintptr(0)>>1, unix.CLOSE_RANGE_CLOEXEC, 0)
+	if conf.landlock != nil || conf.filter != nil {
+		add("prctl PR_SET_NO_NEW_PRIVS", unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0)
+	}
+	if conf.landlock != nil {
+		ruleset, err := landlockRuleset(conf.landlock, conf.abi)
+		if err != nil {
+			return fail(failed("[landlock]: %w", err))
+		}
+		closers = append(closers, ruleset)
+		add("[landlock]: landlock_restrict_self", unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(ruleset), 0, 0, 0)
+	}
+	if conf.filter != nil {
+		prog, err := conf.filter.Fprog()
+		if err != nil {
+			return fail(failed("[seccomp]: %w", err))
+		}
+		s.keep = append(s.keep, prog)
+		add(fmt.Sprintf("[seccomp]: install the filter (%d instructions)", prog.Len), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(prog)), 0)
+	}
+
+	if s.path, err = unix.BytePtrFromString(path); err != nil {
+		return fail(failed("command %q: %w", path, err))
+	}
+	if s.argv, err = syscall.SlicePtrFromStrings(plan.Command); err != nil {
+		return fail(failed("command %q: %w", plan.Command, err))
+	}
+	env := j.Env
+	var slots []string
+	if j.ListenFDs > 0 {
+		slots = append(slots, "LISTEN_PID=")
+	}
+	if j.WatchdogPID {
+		slots = append(slots, "WATCHDOG_PID=")
+	}
+	if s.envv, err = syscall.SlicePtrFromStrings(env); err != nil {
+		return fail(failed("environment: %w", err))
+	}
+	s.envv = s.envv[:len(s.envv)-1] // the nil goes back at the end
+	for _, prefix := range slots {
+		buf := make([]byte, len(prefix)+21) // 20 digits and the NUL
+		copy(buf, prefix)
+		s.pidSlots = append(s.pidSlots, pidSlot{buf: buf, at: len(prefix)})
+		s.envv = append(s.envv, &buf[0])
+	}
+	s.envv = append(s.envv, nil)
+
+	p := make([]int, 2)
+	if err := unix.Pipe2(p, unix.O_CLOEXEC); err != nil {
+		return fail(failed("pipe: %w", err))
+	}
+	closers = append(closers, p[0], p[1])
+	s.errRead, s.errPipe = p[0], p[1]
+	return s, release, nil
+}
+
+// restoreNofile sets this process's soft RLIMIT_NOFILE back to what its
+// caller gave it. The Go runtime raises it at start and restores it only
+// for processes started through the syscall package (go.dev/issue/46279),
+// and keeps the caller's value unexported. syscall.Exec restores it before
+// execve and leaves it restored when execve fails; an empty path always
+// fails (ENOENT). The daemon inherits the result, and so keeps the
+// caller's limit exactly, as it would in place (tested in e2e).
+func restoreNofile() {
+	syscall.Exec("", nil, nil)
+}
+
+// spawn forks the daemon: the child runs s.calls and execs. It returns
+// the daemon's PID once the exec succeeded, or the failure the child
+// reported (the child is then reaped).
+func spawn(s *spawnJob) (int, error) {
+	syscall.ForkLock.Lock()
+	pid, errno := forkDaemon(s)
+	syscall.ForkLock.Unlock()
+	runtime.KeepAlive(s)
+	if errno != 0 {
+		return 0, failed("fork the daemon: %w", errno)
+	}
+	// Only the child may hold the write end now: its close at execve
+	// ends the read below.
+	unix.Close(s.errPipe)
+	var report [2]uint32
+	n, err := readFull(s.errRead, (*[8]byte)(unsafe.Pointer(&report))[:])
+	if err != nil {
+		return 0, failed("read the daemon's start: %w", err)
+	}
+	if n == 0 {
+		return pid, nil // the pipe closed at execve
+	}
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(pid, &ws, 0, nil); !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	step, e := int(report[0]), syscall.Errno(report[1])
+	if step < len(s.calls) {
+		return 0, failed("%s: %w", s.calls[step].what, e)
+	}
+	code := 126
+	if e == unix.ENOENT {
+		code = 127
+	}
+	return 0, &Error{Code: code, Err: fmt.Errorf("exec %s inside the view: %w", unix.BytePtrToString(s.path), e)}
+}
+
+// readFull reads until b is full or the pipe closes.
+func readFull(fd int, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := unix.Read(fd, b[n:])
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return n, err
+		case m == 0:
+			return n, nil
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// forkDaemon forks; the child runs s.calls and execs, and writes the
+// index of the step that failed and its errno to s.errPipe, or says
+// nothing when execve succeeds (the pipe is close-on-exec). In the child
+// only the nosplit raw system calls run, inline: no allocation, no lock,
+// no stack growth (the runtime makes any stack check fail after
+// runtime_BeforeFork), as in the syscall package's forkAndExecInChild1.
+//
+//go:noinline
+//go:norace
+//go:nocheckptr
+func forkDaemon(s *spawnJob) (int, syscall.Errno) {
+	runtime_BeforeFork()
+	r1, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if e != 0 || r1 != 0 {
+		runtime_AfterFork()
+		return int(r1), e
+	}
+	// The child.
+	runtime_AfterForkInChild()
+	pid, _, _ := syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
+	for k := 0; k < len(s.pidSlots); k++ {
+		var digits [20]byte
+		i := len(digits)
+		for n := pid; ; n /= 10 {
+			i--
+			digits[i] = byte('0' + n%10)
+			if n < 10 {
+				break
+			}
+		}
+		buf, at := s.pidSlots[k].buf, s.pidSlots[k].at
+		for ; i < len(digits); i++ {
+			buf[at] = digits[i]
+			at++
+		}
+		buf[at] = 0
+	}
+	var report [2]uint32
+	step := 0
+	for ; step < len(s.calls); step++ {
+		c := &s.calls[step]
+		if _, _, e = syscall.RawSyscall6(c.trap, c.a1, c.a2, c.a3, c.a4, 0, 0); e != 0 {
+			break
+		}
+	}
+	if e == 0 {
+		_, _, e = syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(s.path)),
+			uintptr(unsafe.Pointer(&s.argv[0])), uintptr(unsafe.Pointer(&s.envv[0])))
+	}
+	report[0], report[1] = uint32(step), uint32(e)
+	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(s.errPipe), uintptr(unsafe.Pointer(&report[0])), 8)
+	for {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 125, 0, 0)
+	}
+}
