@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -39,9 +40,15 @@ var tables = []table{
 	{"386", "sysnumI386", "zsysnum_i386.go", "i386 (AUDIT_ARCH_I386), the compat ABI of x86_64"},
 }
 
+// outDir is where the tables go: -o DIR, default the current directory
+// (seccomp/, under go generate). The seccomp package's test writes them to
+// a temp dir and compares them with the committed ones.
+var outDir = flag.String("o", ".", "write the tables into `DIR`")
+
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("mksyscalls: ")
+	flag.Parse()
 	dir, version := xsysDir()
 	unixDir := filepath.Join(dir, "unix")
 	for _, t := range tables {
@@ -202,7 +209,7 @@ func writeFormatted(name string, src []byte) error {
 	if err != nil {
 		return fmt.Errorf("format %s: %w", name, err)
 	}
-	if err := os.WriteFile(name, out, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(*outDir, name), out, 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
