@@ -10,9 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// capKill is CAP_KILL's number (capabilities(7)).
-const capKill = 5
-
 // dropInitPrivs drops this process to what fsviews' init keeps: the
 // daemon's user and group, no_new_privs, and of all capabilities only
 // CAP_KILL, so that it can forward signals to a daemon that changed its
@@ -54,7 +51,7 @@ func dropInitPrivs(j *job) error {
 	// Bounding set first: it only shrinks while CAP_SETPCAP is held.
 	leader := unix.Gettid() == unix.Getpid()
 	for n := 0; n <= j.LastCap; n++ {
-		if n == capKill {
+		if n == unix.CAP_KILL {
 			continue
 		}
 		if leader {
@@ -82,7 +79,7 @@ func dropInitPrivs(j *job) error {
 		}
 	}
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	data := [2]unix.CapUserData{{Effective: 1 << capKill, Permitted: 1 << capKill}}
+	data := [2]unix.CapUserData{{Effective: 1 << unix.CAP_KILL, Permitted: 1 << unix.CAP_KILL}}
 	if err := all("capset", unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0); err != nil {
 		return err
 	}

@@ -13,15 +13,6 @@ import (
 	"github.com/fsviews/fsviews/views"
 )
 
-// Capability numbers (capabilities(7)) the jail's stages need inside a
-// user namespace; see jailCaps.
-const (
-	capSetPCAP   = 8
-	capNetAdmin  = 12
-	capSysAdmin  = 21
-	capSysChroot = 18
-)
-
 // useUserNS sets up the clone of a rootless jail (docs/rootless.md): a new
 // user namespace in which the caller's uid and gid are mapped to
 // themselves, one line each, with setgroups denied — all an unprivileged
@@ -56,7 +47,7 @@ func useUserNS(attr *syscall.SysProcAttr, plan *views.Plan) error {
 // loopback; CAP_SETPCAP to shrink the bounding set; CAP_KILL, which
 // fsviews' init keeps; and the daemon's own.
 func jailCaps(kept []string) ([]uintptr, error) {
-	set := []uintptr{capKill, capSetPCAP, capNetAdmin, capSysChroot, capSysAdmin}
+	set := []uintptr{unix.CAP_KILL, unix.CAP_SETPCAP, unix.CAP_NET_ADMIN, unix.CAP_SYS_CHROOT, unix.CAP_SYS_ADMIN}
 	for _, name := range kept {
 		n, _, err := caps.Parse(name)
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // sysctls reads /proc/sys files from a table; a missing one does not exist.
@@ -78,7 +80,7 @@ func TestJailCapsKeepTheDaemons(t *testing.T) {
 	for _, c := range got {
 		has[c] = true
 	}
-	for _, want := range []uintptr{capSysAdmin, capSetPCAP, capNetAdmin, capKill, 10 /* CAP_NET_BIND_SERVICE */} {
+	for _, want := range []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_SETPCAP, unix.CAP_NET_ADMIN, unix.CAP_KILL, unix.CAP_NET_BIND_SERVICE} {
 		if !has[want] {
 			t.Errorf("capability %d missing from %v", want, got)
 		}

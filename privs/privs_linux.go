@@ -127,6 +127,5 @@ func HasSysAdmin() (bool, error) {
 	if err := unix.Capget(&hdr, &data[0]); err != nil {
 		return false, fmt.Errorf("capget: %w", err)
 	}
-	const sysAdmin = 21
-	return data[0].Effective&(1<<sysAdmin) != 0, nil
+	return data[0].Effective&(1<<unix.CAP_SYS_ADMIN) != 0, nil
 }
