@@ -7,8 +7,9 @@ FUZZTIME ?= 20s
 .PHONY: build demo test fuzz bench clean
 
 # One static binary, no cgo.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -tags urfave_cli_no_docs -o $(BIN) ./cmd/fsviews
+	CGO_ENABLED=0 $(GO) build -trimpath -tags urfave_cli_no_docs -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/fsviews
 
 # Run a jail on the bundled "demo" profile; it prints its own view.
 demo: build

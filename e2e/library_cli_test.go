@@ -61,3 +61,65 @@ target = "/var/lib/ghost"
 		t.Errorf("a run of a profile whose daemon is missing created %s", state)
 	}
 }
+
+// `fsviews profiles show` prints a profile's own text first, then each
+// file it includes, each under a header naming it.
+func TestProfilesShow(t *testing.T) {
+	r := run(t, "--search-path", t.TempDir(), "profiles", "show", "redis")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "# ==> library:redis.toml <==\n# redis: ") ||
+		!strings.Contains(r.stdout, "\n# ==> library:base/libc.toml <==\n") || !strings.Contains(r.stdout, "redis-server") {
+		t.Errorf("profiles show redis: %v", r)
+	}
+	r = run(t, "--search-path", t.TempDir(), "profiles", "show", "ngnix")
+	if r.code != 1 || !strings.Contains(r.stderr, `did you mean "nginx"?`) || r.stdout != "" {
+		t.Errorf("profiles show ngnix: want exit 1 and a suggestion, got %v", r)
+	}
+}
+
+// `fsviews profiles copy` writes a bundled profile into the search path,
+// where it then hides the bundled one and checks, and never overwrites.
+func TestProfilesCopy(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "etc-fsviews")
+	r := run(t, "--search-path", dir, "profiles", "copy", "redis")
+	dest := filepath.Join(dir, "redis.toml")
+	if r.code != 0 || !strings.Contains(r.stdout, "wrote "+dest) {
+		t.Fatalf("profiles copy redis: %v", r)
+	}
+	fi, err := os.Stat(dest)
+	if err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("the copy: %v %v", fi, err)
+	}
+	if r := run(t, "--search-path", dir, "check", "redis"); r.code != 0 || !strings.Contains(r.stdout, "redis: ok") {
+		t.Errorf("check of the copy: %v", r)
+	}
+	mustWrite(t, dest, "# mine\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"redis"}, dest + " exists; nothing was written"},
+		{[]string{"./redis.toml"}, "name one bundled profile by its name"},
+		{[]string{"nosuch"}, `"nosuch" is not a bundled profile`},
+		{nil, "name one bundled profile by its name"},
+	} {
+		r := run(t, append([]string{"--search-path", dir, "profiles", "copy"}, c.args...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("profiles copy %v: want exit 1 and %q, got %v", c.args, c.want, r)
+		}
+	}
+	if b, _ := os.ReadFile(dest); string(b) != "# mine\n" {
+		t.Errorf("profiles copy replaced an existing file: %q", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("a refused copy wrote something: %v", entries)
+	}
+}
+
+// `fsviews --version` names the version and the Go toolchain.
+func TestVersion(t *testing.T) {
+	r := run(t, "--version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "fsviews ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("fsviews --version: %v", r)
+	}
+}

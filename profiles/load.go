@@ -114,6 +114,18 @@ func (l Loader) find(ref string) (source, Problems) {
 	return source{}, Problems{{Pos: Pos{File: ref}, Msg: msg}}
 }
 
+// Text returns the text of a file Load read, named as Profile.FilesRead
+// names it ("library:base/libc.toml" or a path), for fsviews profiles show.
+func (l Loader) Text(display string) ([]byte, error) {
+	if p, ok := strings.CutPrefix(display, "library:"); ok {
+		if l.Library == nil {
+			return nil, fmt.Errorf("%s: no bundled library", display)
+		}
+		return fs.ReadFile(l.Library, p)
+	}
+	return os.ReadFile(display)
+}
+
 // Available lists the profile names that Load accepts as bare names.
 func (l Loader) Available() []string {
 	seen := map[string]bool{}

@@ -10,16 +10,19 @@ import (
 )
 
 func main() {
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Println("fsviews " + versionText()) }
 	app := &cli.App{
-		Name:  "fsviews",
-		Usage: "run a daemon in a filesystem view: only what its profile lists, read-only unless it says otherwise",
+		Name:    "fsviews",
+		Version: versionText(),
+		Usage:   "run a daemon in a filesystem view: only what its profile lists, read-only unless it says otherwise",
 		Description: `fsviews reads a profile (TOML) that lists the host directories a daemon may see,
 read-only or read-write, plus scratch tmpfs, private state directories, /proc and a
 minimal /dev. "fsviews run" builds that view in a new mount namespace, makes it the
 daemon's root with pivot_root, detaches the host's root, drops capabilities and
-executes the daemon in place: the daemon keeps fsviews' PID, stdio and exit status.
-A profile with its own PID namespace ([namespaces] pid = true) keeps fsviews
+executes the daemon. By default the jail has its own PID namespace: fsviews stays
 outside as a small supervisor that passes signals on and exits as the daemon did.
+With [namespaces] pid = false the daemon runs in fsviews' place instead, keeping
+its PID, stdio and exit status.
 
 A profile is named by path (./web.toml) or by bare name, looked up in the search
 path (/etc/fsviews) and then in the bundled library ("fsviews profiles" lists them).
