@@ -40,7 +40,7 @@ func failed(format string, args ...any) error {
 // namespaces belong to a child, where a function of the caller's cannot
 // run.
 func ExecWith(plan *views.Plan, environ []string, opt Options) error {
-	j, err := prepare(plan, environ)
+	j, err := prepare(plan, environ, opt.Warnings)
 	if err != nil {
 		return err
 	}

@@ -25,23 +25,22 @@ const (
 // Stages lists the hidden stage names, for the command line.
 func Stages() []string { return []string{stageJail} }
 
-// Stage runs a hidden stage and returns the exit status it ends with.
-func Stage(name string, args []string) int {
+// Stage runs a hidden stage and returns the exit status it ends with;
+// an error (with status 125) when it was not started as fsviews starts it.
+func Stage(name string, args []string) (int, error) {
 	nums := make([]int, len(args))
 	for i, a := range args {
 		n, err := strconv.Atoi(a)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "fsviews %s: internal stage, not for use by hand (bad argument %q)\n", name, a)
-			return 125
+			return 125, fmt.Errorf("fsviews %s: internal stage, not for use by hand (bad argument %q)", name, a)
 		}
 		nums[i] = n
 	}
 	switch {
 	case name == stageJail && len(args) == 1:
-		return jail(nums[0])
+		return jail(nums[0]), nil
 	}
-	fmt.Fprintf(os.Stderr, "fsviews %s: internal stage, not for use by hand\n", name)
-	return 125
+	return 125, fmt.Errorf("fsviews %s: internal stage, not for use by hand", name)
 }
 
 // reporter writes to the supervisor's status pipe.

@@ -2,6 +2,7 @@ package launch
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -30,10 +31,15 @@ type job struct {
 	// conf holds the kernel's answers and the compiled filter, worked out
 	// on the host; stages in the jail rebuild it from Plan.
 	conf *confinement
+	// warnings gets what fsviews works around (Options.Warnings).
+	warnings io.Writer
 }
 
 // prepare checks what can be checked on the host and builds the job.
-func prepare(plan *views.Plan, environ []string) (*job, error) {
+func prepare(plan *views.Plan, environ []string, warnings io.Writer) (*job, error) {
+	if warnings == nil {
+		warnings = io.Discard
+	}
 	if len(plan.Command) == 0 {
 		return nil, &Error{Code: 125, Err: fmt.Errorf("profile %s has no command: add command = [\"/path/to/daemon\", ...] or give one after --", plan.Profile)}
 	}
@@ -50,7 +56,7 @@ func prepare(plan *views.Plan, environ []string) (*job, error) {
 		return nil, failed("fsviews needs root (or CAP_SYS_ADMIN) to build a view outside a user namespace: run it as root, or build a rootless jail (run --userns, docs/rootless.md)")
 	}
 	// Before anything changes: a layer the kernel cannot enforce stops here.
-	conf, err := prepareConfinement(plan, os.Stderr)
+	conf, err := prepareConfinement(plan, warnings)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +66,7 @@ func prepare(plan *views.Plan, environ []string) (*job, error) {
 	}
 	umask := unix.Umask(0)
 	unix.Umask(umask)
-	j := &job{Plan: plan, LastCap: lastCap, Umask: umask, RelayFD: -1, conf: conf}
+	j := &job{Plan: plan, LastCap: lastCap, Umask: umask, RelayFD: -1, conf: conf, warnings: warnings}
 	if err := checkNotify(j); err != nil {
 		return nil, err
 	}
@@ -70,14 +76,16 @@ func prepare(plan *views.Plan, environ []string) (*job, error) {
 	}
 	j.ListenFDs = listen.n
 	j.Env = envFor(plan, environ, listen)
-	var watchdog string
-	j.WatchdogPID, watchdog = watchdogEnv(environ, os.Getpid())
+	var watchdog, why string
+	j.WatchdogPID, watchdog, why = watchdogEnv(environ, os.Getpid())
 	if watchdog != "" {
 		j.Env = append(j.Env, "WATCHDOG_USEC="+watchdog)
 	}
 	j.OnHost = hostCommand(plan.Command[0], j.Env)
-	for _, w := range listen.warnings {
-		warn("%s", w)
+	for _, w := range append(listen.warnings, why) {
+		if w != "" {
+			warn(warnings, "%s", w)
+		}
 	}
 	return j, nil
 }
@@ -127,7 +135,7 @@ func daemonEnv(j *job, pid int) []string {
 // WATCHDOG_USEC passes when WATCHDOG_PID is unset or names fsviews, and
 // then WATCHDOG_PID, if set, is rewritten to the daemon's PID. Supervised,
 // the daemon's WATCHDOG=1 reaches systemd through the notify relay.
-func watchdogEnv(environ []string, self int) (rewritePID bool, usec string) {
+func watchdogEnv(environ []string, self int) (rewritePID bool, usec, warning string) {
 	var pid string
 	var hasPID bool
 	for _, kv := range environ {
@@ -140,11 +148,10 @@ func watchdogEnv(environ []string, self int) (rewritePID bool, usec string) {
 		}
 	}
 	if usec == "" {
-		return false, ""
+		return false, "", ""
 	}
 	if hasPID && pid != strconv.Itoa(self) {
-		warn("WATCHDOG_PID=%s is not fsviews' PID %d: the watchdog is meant for another process; not passing WATCHDOG_USEC", pid, self)
-		return false, ""
+		return false, "", fmt.Sprintf("WATCHDOG_PID=%s is not fsviews' PID %d: the watchdog is meant for another process; not passing WATCHDOG_USEC", pid, self)
 	}
-	return hasPID, usec
+	return hasPID, usec, ""
 }

@@ -3,6 +3,7 @@ package launch
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -70,8 +71,8 @@ func checkNotify(j *job) error {
 }
 
 // warn tells the caller about something fsviews works around.
-func warn(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "fsviews: warning: "+format+"\n", args...)
+func warn(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "fsviews: warning: "+format+"\n", args...)
 }
 
 // bindRelay creates the relay's socket file in the view (PID 1 holds the
@@ -106,9 +107,11 @@ type relay struct {
 	file    *os.File // in, for ExtraFiles; held so that no finalizer closes it
 	to      string   // the service manager's NOTIFY_SOCKET
 	mu      sync.Mutex
+	// warnings gets a notification that could not be passed on.
+	warnings io.Writer
 }
 
-func newRelay(to string) (*relay, error) {
+func newRelay(to string, warnings io.Writer) (*relay, error) {
 	in, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("notify relay: socket: %w", err)
@@ -118,7 +121,7 @@ func newRelay(to string) (*relay, error) {
 		unix.Close(in)
 		return nil, fmt.Errorf("notify relay: socket: %w", err)
 	}
-	return &relay{in: in, out: out, to: to, file: os.NewFile(uintptr(in), "notify-relay")}, nil
+	return &relay{in: in, out: out, to: to, file: os.NewFile(uintptr(in), "notify-relay"), warnings: warnings}, nil
 }
 
 // run relays until the socket fails; it blocks in recvmsg, using no CPU.
@@ -170,7 +173,7 @@ func (r *relay) one(buf, oob []byte, flags int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := unix.Sendmsg(r.out, msg, rights, &unix.SockaddrUnix{Name: r.to}, 0); err != nil {
-		warn("relay a notification to NOTIFY_SOCKET=%s: %v", r.to, err)
+		warn(r.warnings, "relay a notification to NOTIFY_SOCKET=%s: %v", r.to, err)
 	}
 	return nil
 }

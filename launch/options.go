@@ -1,6 +1,10 @@
 package launch
 
-import "github.com/fsviews/fsviews/views"
+import (
+	"io"
+
+	"github.com/fsviews/fsviews/views"
+)
 
 // Options are the optional parts of a launch; the zero value runs the plan
 // and nothing else.
@@ -24,6 +28,11 @@ type Options struct {
 	// fsviews run registers the jail here. An error ends the jail before
 	// the daemon starts, with exit status 125.
 	Started func(pid int) error
+	// Warnings gets, one line each, what the launch works around or
+	// skips (an optional layer the kernel lacks, a notification the relay
+	// could not pass on); nil discards them. The launch prints nothing
+	// itself: fsviews run passes its stderr.
+	Warnings io.Writer
 }
 
 // Exec builds the view of plan and executes its command in it, with the

@@ -8,18 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // Exited is how a supervised jail ended: the daemon's exit status, or the
-// signal that killed it. Exit ends fsviews the same way.
+// signal that killed it; fsviews run then ends the same way.
 type Exited struct {
 	Code   int
 	Signal unix.Signal // 0 when the daemon exited
@@ -34,31 +32,6 @@ func (e *Exited) Error() string {
 		return fmt.Sprintf("the daemon was killed by signal %d (%s)", int(e.Signal), unix.SignalName(e.Signal))
 	}
 	return fmt.Sprintf("the daemon exited with status %d", e.Code)
-}
-
-// Exit ends fsviews as the daemon ended, so that its caller (systemd, a
-// shell) sees the daemon's own status. A death by signal N is re-raised:
-// the handler is reset to SIG_DFL with a raw rt_sigaction (the Go
-// runtime's own handler would print a traceback for SIGQUIT, SIGSEGV and
-// the like, and exit 2), the signal is unblocked and sent to this thread.
-// Every signal that can kill a process kills fsviews that way; only one
-// whose default action is to ignore or stop (SIGCHLD, SIGCONT, SIGURG,
-// SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU), which cannot have killed
-// the daemon in the first place, falls back to exit status 128+N. Core
-// dumps of fsviews itself are switched off first: the daemon's is the
-// one that matters.
-func (e *Exited) Exit() {
-	if e.Signal == 0 {
-		os.Exit(e.Code)
-	}
-	runtime.LockOSThread()
-	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
-	var dfl [4]uint64 // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
-	sigaction(e.Signal, &dfl, nil)
-	set := uint64(1) << (uint(e.Signal) - 1)
-	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_UNBLOCK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
-	unix.Tgkill(unix.Getpid(), unix.Gettid(), e.Signal)
-	os.Exit(128 + int(e.Signal))
 }
 
 // forwarded lists the signals the supervisor and fsviews' init pass on
@@ -103,7 +76,7 @@ func supervise(j *job, started func(pid int) error) error {
 	files = append(files, jobR, statusW)
 	var notify *relay
 	if op, ok := relayOp(j.Plan); ok {
-		if notify, err = newRelay(op.Source); err != nil {
+		if notify, err = newRelay(op.Source, j.warnings); err != nil {
 			return failed("%w", err)
 		}
 		j.RelayFD = jobFD + 2
@@ -136,7 +109,7 @@ func supervise(j *job, started func(pid int) error) error {
 			return failed("%w", err)
 		}
 	}
-	limits, err := newJailLimits(j.Plan, os.Stderr)
+	limits, err := newJailLimits(j.Plan, j.warnings)
 	if err != nil {
 		return err
 	}
@@ -147,7 +120,7 @@ func supervise(j *job, started func(pid int) error) error {
 	// until then a terminating signal kills fsviews with the Go runtime's
 	// default, and the jail with it (Pdeathsig), as before the profile
 	// was read; nothing of the jail has been recorded yet. No Stop: this
-	// process ends when supervise returns (Exited.Exit re-raises the
+	// process ends when supervise returns (fsviews run re-raises the
 	// daemon's signal with a raw sigaction), and Stop costs as much again.
 	sigs := make(chan os.Signal, 64)
 	notified := make(chan struct{})
@@ -165,7 +138,7 @@ func supervise(j *job, started func(pid int) error) error {
 			// would in the other model: say so in the same words.
 			return failed("start the jail: %w", unshareError(j.Plan.Unshare, errno))
 		}
-		limits.end(nil, os.Stderr)
+		limits.end(nil, j.warnings)
 		return failed("start the jail (%s): %w", strings.Join(j.Plan.Unshare, ","), err)
 	}
 	// Until the job is written, PID 1 waits for it: nothing of the jail
@@ -174,7 +147,7 @@ func supervise(j *job, started func(pid int) error) error {
 		jobW.Close()
 		cmd.Process.Kill()
 		cmd.Wait()
-		limits.end(nil, os.Stderr)
+		limits.end(nil, j.warnings)
 		return failed("%w", err)
 	}
 	for _, f := range files {
@@ -188,7 +161,7 @@ func supervise(j *job, started func(pid int) error) error {
 			jobW.Close()
 			cmd.Process.Kill()
 			cmd.Wait()
-			limits.end(nil, os.Stderr)
+			limits.end(nil, j.warnings)
 			return failed("%w", err)
 		}
 	}
@@ -197,7 +170,7 @@ func supervise(j *job, started func(pid int) error) error {
 	if err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
-		limits.end(nil, os.Stderr)
+		limits.end(nil, j.warnings)
 		return failed("hand the plan to the jail: %w", err)
 	}
 	if notify != nil {
@@ -205,12 +178,12 @@ func supervise(j *job, started func(pid int) error) error {
 	}
 	ws, report, err := superviseLoop(cmd.Process.Pid, sigs, statusR)
 	if err != nil {
-		return limits.end(err, os.Stderr)
+		return limits.end(err, j.warnings)
 	}
 	if notify != nil {
 		notify.drain()
 	}
-	return limits.end(outcome(ws, report), os.Stderr)
+	return limits.end(outcome(ws, report), j.warnings)
 }
 
 // superviseLoop forwards signals to PID 1 while it can take them, and

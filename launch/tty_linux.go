@@ -3,7 +3,6 @@ package launch
 import (
 	"errors"
 	"fmt"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,14 +45,6 @@ func detachTerminal(keep bool) error {
 			return fmt.Errorf("ioctl TIOCNOTTY on fd %d: %w", fd, err)
 		}
 		return nil
-	}
-	return nil
-}
-
-func sigaction(sig unix.Signal, act, old *[4]uint64) error {
-	_, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(act)), uintptr(unsafe.Pointer(old)), 8, 0, 0)
-	if e != 0 {
-		return e
 	}
 	return nil
 }

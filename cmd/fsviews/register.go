@@ -161,6 +161,7 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 			return nil
 		},
 		BeforeExec: wait,
+		Warnings:   os.Stderr,
 	})
 	// Only a failed launch returns.
 	if !handedOver {
@@ -195,6 +196,7 @@ func execSupervised(reg registry.Registry, name string, p *profiles.Profile, pla
 			registeredPID = pid
 			return nil
 		},
+		Warnings: os.Stderr,
 	})
 	if registeredPID != 0 {
 		removeRecord(reg, name, registeredPID)

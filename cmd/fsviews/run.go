@@ -137,7 +137,7 @@ checkpoints it is audited with.`,
 				if exited.Why != "" {
 					fmt.Fprintf(os.Stderr, "fsviews: %s: %s\n", name, exited.Why)
 				}
-				exited.Exit()
+				exitAs(exited)
 			}
 			var le *launch.Error
 			if errors.As(err, &le) {

@@ -17,7 +17,11 @@ func stageCommands() []*cli.Command {
 			Hidden:          true,
 			SkipFlagParsing: true,
 			Action: func(c *cli.Context) error {
-				return cli.Exit("", launch.Stage(c.Command.Name, c.Args().Slice()))
+				code, err := launch.Stage(c.Command.Name, c.Args().Slice())
+				if err != nil {
+					return cli.Exit(err.Error(), code)
+				}
+				return cli.Exit("", code)
 			},
 		})
 	}
