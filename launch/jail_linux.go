@@ -133,9 +133,28 @@ func jail(jobFD int) int {
 	}
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	daemon, err := spawn(s)
+	if err != nil {
+		release()
+		return status.fail(err)
+	}
+	// This process now becomes fsviews' init, while the child gets the
+	// daemon ready: it keeps the daemon's user and group and no
+	// capability but CAP_KILL (see dropInitPrivs). The child has its own
+	// credentials since the fork, and waits for started before it execs:
+	// the daemon never runs beside a privileged init.
+	if err := dropInitPrivs(&j); err != nil {
+		unix.Kill(daemon, unix.SIGKILL)
+		release()
+		return status.fail(failed("drop the init's privileges: %w", err))
+	}
+	err = started(s, daemon)
 	release()
 	if err != nil {
 		return status.fail(err)
+	}
+	if err := rearmPdeathsig(&j, 1); err != nil {
+		unix.Kill(daemon, unix.SIGKILL)
+		return status.fail(failed("%w", err))
 	}
 	// Signals that came before go on now, and every later one as it
 	// comes; one that ends the daemon is reported as its end.
@@ -144,15 +163,5 @@ func jail(jobFD int) int {
 			unix.Kill(daemon, sig.(syscall.Signal))
 		}
 	}()
-	// This process now becomes fsviews' init. It keeps the daemon's user
-	// and group and no capability but CAP_KILL (see dropInitPrivs).
-	if err := dropInitPrivs(&j); err != nil {
-		unix.Kill(daemon, unix.SIGKILL)
-		return status.fail(failed("drop the init's privileges: %w", err))
-	}
-	if err := rearmPdeathsig(&j, 1); err != nil {
-		unix.Kill(daemon, unix.SIGKILL)
-		return status.fail(failed("%w", err))
-	}
 	return reap(daemon, status)
 }

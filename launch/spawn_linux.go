@@ -38,6 +38,9 @@ func runtime_AfterForkInChild()
 type rawCall struct {
 	trap, a1, a2, a3, a4 uintptr
 	what                 string
+	// one: the call must return 1 (a read of the go byte), else it failed
+	// with EPIPE: the init is gone.
+	one bool
 }
 
 // pidSlot is an environment entry that ends in the daemon's PID
@@ -57,6 +60,12 @@ type spawnJob struct {
 	pidSlots []pidSlot
 	errPipe  int // write end; close-on-exec, so it closes at a successful execve
 	errRead  int // its read end, for the init
+	// goRead and goWrite: the child waits for one byte on goRead before
+	// it restricts itself and execs; the init writes it once it has
+	// dropped its own privileges, so the daemon never runs beside a
+	// privileged init.
+	goRead, goWrite int
+	goByte          [1]byte
 	// keep holds what the calls' pointers point into.
 	keep []any
 }
@@ -115,6 +124,14 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 		add(fmt.Sprintf("keep socket fd %d open", fd), unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, 0, 0)
 	}
 	add(fmt.Sprintf("close_range from %d", 3+j.ListenFDs), unix.SYS_CLOSE_RANGE, uintptr(3+j.ListenFDs), ^uintptr(0)>>1, unix.CLOSE_RANGE_CLOEXEC, 0)
+	g := make([]int, 2)
+	if err := unix.Pipe2(g, unix.O_CLOEXEC); err != nil {
+		return fail(failed("pipe: %w", err))
+	}
+	closers = append(closers, g[0], g[1])
+	s.goRead, s.goWrite = g[0], g[1]
+	s.calls = append(s.calls, rawCall{trap: unix.SYS_READ, a1: uintptr(s.goRead), a2: uintptr(unsafe.Pointer(&s.goByte[0])), a3: 1,
+		what: "wait for fsviews' init to drop its privileges", one: true})
 	if conf.landlock != nil || conf.filter != nil {
 		add("prctl PR_SET_NO_NEW_PRIVS", unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0)
 	}
@@ -182,8 +199,9 @@ func restoreNofile() {
 }
 
 // spawn forks the daemon: the child runs s.calls and execs. It returns
-// the daemon's PID once the exec succeeded, or the failure the child
-// reported (the child is then reaped).
+// the child's PID at once; started says whether the exec succeeded, or
+// the failure the child reported (the child is then reaped). The caller
+// does its own work in between, while the child gets ready.
 func spawn(s *spawnJob) (int, error) {
 	syscall.ForkLock.Lock()
 	pid, errno := forkDaemon(s)
@@ -193,15 +211,27 @@ func spawn(s *spawnJob) (int, error) {
 		return 0, failed("fork the daemon: %w", errno)
 	}
 	// Only the child may hold the write end now: its close at execve
-	// ends the read below.
+	// ends the read in started.
 	unix.Close(s.errPipe)
+	return pid, nil
+}
+
+// started lets the child of spawn go on to exec the daemon (the init has
+// dropped its privileges by then), and waits until it has, or returns the
+// failure it reported.
+func started(s *spawnJob, pid int) error {
+	if _, err := unix.Write(s.goWrite, []byte{1}); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		unix.Wait4(pid, nil, 0, nil)
+		return failed("let the daemon start: %w", err)
+	}
 	var report [2]uint32
 	n, err := readFull(s.errRead, (*[8]byte)(unsafe.Pointer(&report))[:])
 	if err != nil {
-		return 0, failed("read the daemon's start: %w", err)
+		return failed("read the daemon's start: %w", err)
 	}
 	if n == 0 {
-		return pid, nil // the pipe closed at execve
+		return nil // the pipe closed at execve
 	}
 	var ws unix.WaitStatus
 	for {
@@ -211,13 +241,13 @@ func spawn(s *spawnJob) (int, error) {
 	}
 	step, e := int(report[0]), syscall.Errno(report[1])
 	if step < len(s.calls) {
-		return 0, failed("%s: %w", s.calls[step].what, e)
+		return failed("%s: %w", s.calls[step].what, e)
 	}
 	code := 126
 	if e == unix.ENOENT {
 		code = 127
 	}
-	return 0, &Error{Code: code, Err: fmt.Errorf("exec %s inside the view: %w", unix.BytePtrToString(s.path), e)}
+	return &Error{Code: code, Err: fmt.Errorf("exec %s inside the view: %w", unix.BytePtrToString(s.path), e)}
 }
 
 // readFull reads until b is full or the pipe closes.
@@ -279,7 +309,12 @@ func forkDaemon(s *spawnJob) (int, syscall.Errno) {
 	step := 0
 	for ; step < len(s.calls); step++ {
 		c := &s.calls[step]
-		if _, _, e = syscall.RawSyscall6(c.trap, c.a1, c.a2, c.a3, c.a4, 0, 0); e != 0 {
+		var r uintptr
+		if r, _, e = syscall.RawSyscall6(c.trap, c.a1, c.a2, c.a3, c.a4, 0, 0); e != 0 {
+			break
+		}
+		if c.one && r != 1 {
+			e = syscall.EPIPE
 			break
 		}
 	}
