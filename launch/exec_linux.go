@@ -14,6 +14,7 @@ import (
 	"github.com/fsviews/fsviews/mounts"
 	"github.com/fsviews/fsviews/pivot"
 	"github.com/fsviews/fsviews/privs"
+	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/views"
 )
 
@@ -35,17 +36,14 @@ func failed(format string, args ...any) error {
 
 // ExecWith is Exec with options (see Options). Without a PID namespace it
 // execs the daemon in place and returns only on failure. With one it
-// supervises the jail and returns *Exited once the daemon is gone; then
-// opt.Started runs instead of opt.AfterUnshare, since the jail's
-// namespaces belong to a child, where a function of the caller's cannot
-// run.
+// supervises the jail and returns *Exited once the daemon is gone.
 func ExecWith(plan *views.Plan, environ []string, opt Options) error {
 	j, err := prepare(plan, environ, opt.Warnings)
 	if err != nil {
 		return err
 	}
 	if plan.PID {
-		return supervise(j, opt.Started)
+		return supervise(j, opt.Register)
 	}
 	if plan.Cgroup != nil || plan.Wall > 0 {
 		// Only the supervisor outlives the daemon to remove the cgroup
@@ -62,19 +60,36 @@ func ExecWith(plan *views.Plan, environ []string, opt Options) error {
 	if err := mounts.MakePrivate(); err != nil {
 		return failed("%w", err)
 	}
-	if opt.AfterUnshare != nil {
-		if err := opt.AfterUnshare(); err != nil {
+	if reg := opt.Register; reg != nil {
+		// The jail's namespaces are this thread's now: /proc/PID/ns
+		// shows the thread-group leader's, which is not always this one.
+		rec := reg.Record
+		ns, err := registry.ThreadNamespaces()
+		if err != nil {
+			return failed("register jail %s: %w", rec.Name, err)
+		}
+		rec.Namespaces = ns
+		if err := reg.Registry.AddSelf(rec); err != nil {
 			return failed("%w", err)
 		}
 	}
+	err = launchInPlace(j)
+	// Only a failed launch returns: the record names a process that will
+	// never be the jail.
+	if reg := opt.Register; reg != nil {
+		if rmErr := reg.Registry.Remove(reg.Record.Name, os.Getpid()); rmErr != nil {
+			warn(j.warnings, "%v", rmErr)
+		}
+	}
+	return err
+}
+
+// launchInPlace builds the view on this thread and execs the daemon; it
+// returns only on failure.
+func launchInPlace(j *job) error {
 	path, err := enter(j)
 	if err != nil {
 		return err
-	}
-	if opt.BeforeExec != nil {
-		if err := opt.BeforeExec(); err != nil {
-			return failed("%w", err)
-		}
 	}
 	return execDaemon(j, path, os.Getpid())
 }

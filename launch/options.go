@@ -3,36 +3,36 @@ package launch
 import (
 	"io"
 
+	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/views"
 )
 
 // Options are the optional parts of a launch; the zero value runs the plan
 // and nothing else.
 type Options struct {
-	// AfterUnshare runs on the launching thread right after the new
-	// namespaces exist and the mount tree was made private, before anything
-	// is built: /proc/thread-self/ns then shows the jail's namespaces, and
-	// the host's files are still where they were. fsviews run registers the
-	// jail here (registry.AddSelf). An error stops the launch with exit
-	// status 125, before any mount.
-	AfterUnshare func() error
-	// BeforeExec runs on the launching thread, in place, once the view is
-	// built and entered, before privileges are dropped and the daemon is
-	// executed: work AfterUnshare started on another thread (fsviews run
-	// writes the jail's record while the view is built) is waited for here.
-	// An error stops the launch with exit status 125; the daemon never runs.
-	BeforeExec func() error
-	// Started runs in the supervisor (the PID-namespace model, where
-	// AfterUnshare cannot run) once the jail's PID 1 exists, with its PID
-	// as the host sees it; the jail's namespaces are then in place.
-	// fsviews run registers the jail here. An error ends the jail before
-	// the daemon starts, with exit status 125.
-	Started func(pid int) error
+	// Register, when set, records the jail in the registry.
+	Register *Registration
 	// Warnings gets, one line each, what the launch works around or
 	// skips (an optional layer the kernel lacks, a notification the relay
 	// could not pass on); nil discards them. The launch prints nothing
 	// itself: fsviews run passes its stderr.
 	Warnings io.Writer
+}
+
+// Registration is a jail's record and the registry it goes to, whose
+// directory the caller opened before the launch (registry.Registry.Hold):
+// the launch writes through that descriptor on its own thread, wherever
+// the thread's mount namespace and root are by then, and calls nothing
+// back. In place, the record is written right after unshare, naming this
+// process and the launching thread's new namespaces (registry AddSelf),
+// and removed again if the launch fails before the daemon runs: once the
+// daemon replaced fsviews nothing stays to remove it, and it goes stale.
+// Supervised, it names the jail's PID 1, is written as soon as PID 1
+// exists (before PID 1 gets the job, so before any of the jail runs), and
+// is removed when the jail has ended.
+type Registration struct {
+	Registry registry.Registry
+	Record   registry.Record
 }
 
 // Exec builds the view of plan and executes its command in it, with the

@@ -59,7 +59,7 @@ func forwarded() []os.Signal {
 // forwards signals to PID 1, and when PID 1 is gone it ends the way the
 // daemon ended. PID 1 gets SIGKILL when the supervisor dies (even by
 // SIGKILL), and the kernel then kills every process of the namespace.
-func supervise(j *job, started func(pid int) error) error {
+func supervise(j *job, reg *Registration) error {
 	jobR, jobW, err := os.Pipe()
 	if err != nil {
 		return failed("pipe: %w", err)
@@ -156,14 +156,21 @@ func supervise(j *job, started func(pid int) error) error {
 		}
 	}
 	<-notified
-	if started != nil {
-		if err := started(cmd.Process.Pid); err != nil {
+	if reg != nil {
+		rec := reg.Record
+		rec.PID = cmd.Process.Pid
+		if err := reg.Registry.Add(rec); err != nil {
 			jobW.Close()
 			cmd.Process.Kill()
 			cmd.Wait()
 			limits.end(nil, j.warnings)
 			return failed("%w", err)
 		}
+		defer func() {
+			if err := reg.Registry.Remove(rec.Name, rec.PID); err != nil {
+				warn(j.warnings, "%v", err)
+			}
+		}()
 	}
 	err = json.NewEncoder(jobW).Encode(j)
 	jobW.Close()

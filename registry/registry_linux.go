@@ -19,6 +19,29 @@ import (
 // Registry{Dir: "/run/fsviews/jails"}; tests use a temp dir.
 type Registry struct {
 	Dir string
+	// held is the directory opened by Hold, nil when every call opens it.
+	held *os.File
+}
+
+// Hold returns the registry with its directory opened now (created if
+// missing, and checked as every access checks it): its Add, AddSelf and
+// Remove then work through that descriptor, from any mount namespace or
+// root. fsviews run holds it before the launch unshares and pivots, and
+// registers the jail on the launching thread. Release closes it.
+func (r Registry) Hold() (Registry, error) {
+	fd, err := openDir(r.Dir, true)
+	if err != nil {
+		return r, err
+	}
+	r.held = os.NewFile(uintptr(fd), r.Dir)
+	return r, nil
+}
+
+// Release closes what Hold opened.
+func (r Registry) Release() {
+	if r.held != nil {
+		r.held.Close()
+	}
 }
 
 // Record is what fsviews run writes about a jail it started.
@@ -215,22 +238,33 @@ func movedNamespaces(rec Record) ([]string, error) {
 // takes an exclusive flock on it. The caller uses the returned fd for every
 // access under the lock and must call unlock, which closes it.
 func (r Registry) lock() (dirfd int, unlock func(), err error) {
+	if r.held != nil {
+		fd := int(r.held.Fd())
+		if err := flockEINTR(fd); err != nil {
+			return -1, nil, &os.PathError{Op: "flock", Path: r.Dir, Err: err}
+		}
+		return fd, func() { unix.Flock(fd, unix.LOCK_UN) }, nil
+	}
 	fd, err := openDir(r.Dir, true)
 	if err != nil {
 		return -1, nil, err
 	}
-	for {
-		err = unix.Flock(fd, unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
+	if err = flockEINTR(fd); err != nil {
 		unix.Close(fd)
 		return -1, nil, &os.PathError{Op: "flock", Path: r.Dir, Err: err}
 	}
 	// Closing the fd drops the lock.
 	return fd, func() { unix.Close(fd) }, nil
+}
+
+// flockEINTR takes an exclusive flock on fd, again when interrupted.
+func flockEINTR(fd int) error {
+	for {
+		err := unix.Flock(fd, unix.LOCK_EX)
+		if err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // Add records a jail. The record must name a live process; StartTime and
@@ -311,7 +345,7 @@ func (r Registry) Remove(name string, pid int) error {
 	if err := ValidName(name); err != nil {
 		return fmt.Errorf("unregister jail: %w", err)
 	}
-	if _, err := os.Lstat(r.Dir); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(r.Dir); r.held == nil && errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	dirfd, unlock, err := r.lock()

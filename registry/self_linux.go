@@ -17,7 +17,7 @@ func ThreadNamespaces() (map[string]uint64, error) {
 
 // AddSelf registers the calling process as jail rec.Name from the thread
 // that is about to execve the daemon: fsviews run calls it (through
-// launch.Options.AfterUnshare) right after unshare, before the view is
+// launch.Registration) right after unshare, before the view is
 // built. PID and StartTime are this process's; Namespaces, when nil, are
 // the calling thread's (see ThreadNamespaces).
 //

@@ -103,17 +103,12 @@ func hashProfileFile(name string, lib fs.FS) (string, error) {
 }
 
 // execRegistered runs plan as jail name: it refuses a name a live jail
-// holds before building anything, then registers the jail. In place, the
-// record (profile hashes, the plan as JSON) is made on another thread
-// while the launch checks the host, and written there while the view is
-// built: the launching thread reads its new namespaces right after
-// unshare (so the recorded mount namespace is the jail's) and hands them
-// over, and waits for the write before it executes the daemon, so a jail
-// that could not be registered never runs. Nothing remains to remove the
-// record when the daemon exits, so it goes stale (see fsviews ps), and
-// only a failed launch removes it here. Supervised (pid = true), the
-// record names the jail's PID 1 and is removed here when the jail has
-// ended.
+// holds before building anything, makes the jail's record (profile
+// hashes, the plan as JSON, the sources) and opens the registry's
+// directory, and hands both to the launch, which writes the record on its
+// own thread (see launch.Registration): in place right after unshare, so
+// a jail that could not be registered never runs, supervised once PID 1
+// exists. Nothing calls back into this package.
 func execRegistered(reg registry.Registry, name string, p *profiles.Profile, plan *views.Plan, l profiles.Loader) error {
 	if err := registry.ValidName(name); err != nil {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("--name: %w", err)}
@@ -125,91 +120,17 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 		}
 		return &launch.Error{Code: 125, Err: fmt.Errorf("jail %s is already running as PID %d (profile %s)%s; give this one another --name, or stop that one first (fsviews ps lists the jails): two jails of one name would share its state dirs", name, e.PID, e.ProfilePath, drift)}
 	}
-	if plan.PID {
-		return execSupervised(reg, name, p, plan, l)
-	}
-	namespaces := make(chan map[string]uint64, 1)
-	written := make(chan error, 1)
-	go func() {
-		rec, err := jailRecord(name, p, plan, l)
-		ns, ok := <-namespaces
-		if !ok {
-			return // the launch failed before unshare: nothing to register
-		}
-		if err == nil {
-			rec.Namespaces = ns
-			err = reg.AddSelf(rec)
-		}
-		written <- err
-	}()
-	handedOver, waited := false, false
-	var writeErr error
-	wait := func() error {
-		if !waited {
-			writeErr, waited = <-written, true
-		}
-		return writeErr
-	}
-	err := launch.ExecWith(plan, os.Environ(), launch.Options{
-		AfterUnshare: func() error {
-			ns, err := registry.ThreadNamespaces()
-			if err != nil {
-				return fmt.Errorf("register jail %s: %w", name, err)
-			}
-			namespaces <- ns
-			handedOver = true
-			return nil
-		},
-		BeforeExec: wait,
-		Warnings:   os.Stderr,
-	})
-	// Only a failed launch returns.
-	if !handedOver {
-		close(namespaces)
-		return err
-	}
-	if wait() == nil {
-		// The record names a process that will never be the jail. This
-		// goroutine is still locked to the launching thread, which may
-		// have pivoted into the view already: the registry is not at its
-		// path there. A new goroutine runs on another thread, which never
-		// left the host's namespace and root.
-		removeRecord(reg, name, os.Getpid())
-	}
-	return err
-}
-
-// execSupervised runs plan with a PID namespace: the record names the
-// jail's PID 1 and is removed when the jail has ended.
-func execSupervised(reg registry.Registry, name string, p *profiles.Profile, plan *views.Plan, l profiles.Loader) error {
 	rec, err := jailRecord(name, p, plan, l)
 	if err != nil {
 		return &launch.Error{Code: 125, Err: err}
 	}
-	registeredPID := 0
-	err = launch.ExecWith(plan, os.Environ(), launch.Options{
-		Started: func(pid int) error {
-			rec.PID = pid
-			if err := reg.Add(rec); err != nil {
-				return err
-			}
-			registeredPID = pid
-			return nil
-		},
+	held, err := reg.Hold()
+	if err != nil {
+		return &launch.Error{Code: 125, Err: fmt.Errorf("register jail %s: %w", name, err)}
+	}
+	defer held.Release()
+	return launch.ExecWith(plan, os.Environ(), launch.Options{
+		Register: &launch.Registration{Registry: held, Record: rec},
 		Warnings: os.Stderr,
 	})
-	if registeredPID != 0 {
-		removeRecord(reg, name, registeredPID)
-	}
-	return err
-}
-
-// removeRecord removes the record of name for pid, from a new goroutine:
-// the caller may be locked to a thread that left the host's root.
-func removeRecord(reg registry.Registry, name string, pid int) {
-	done := make(chan error)
-	go func() { done <- reg.Remove(name, pid) }()
-	if err := <-done; err != nil {
-		fmt.Fprintf(os.Stderr, "fsviews: %v\n", err)
-	}
 }
