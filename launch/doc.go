@@ -24,6 +24,28 @@
 // (privs.Plan) are shared by every path. docs/systemd.md describes the
 // process models.
 //
+// The supervised model's processes and what crosses between them, in
+// order (the one place that lists them):
+//
+//	supervisor (fsviews run)        PID 1 (fsviews __jail FD)        daemon
+//	clone(new namespaces) + exec ->
+//	register the jail (PID 1's PID)
+//	job (JSON: plan, env, ...) ---> on fd FD; builds the view
+//	                           <--- "open" on fd FD+1: signals may come
+//	                                fork -------------------------> runs the drop
+//	                                drops its own privileges          waits for
+//	                                go byte ----------------------->  the byte,
+//	                                (or the failed step + errno <---  execs
+//	                                 on a close-on-exec pipe)
+//	                           <--- "exit N" / "signal N" when the daemon ends,
+//	                                or "error CODE MESSAGE" when it never ran
+//	forwards signals to PID 1; PID 1 forwards them to the daemon and
+//	reaps every orphan; the supervisor ends as the daemon ended.
+//
+// With as_pid_1, PID 1 execs the daemon itself after the job, and its
+// status pipe closes at that execve. The notify relay (notify_linux.go)
+// is the supervisor's alone: a socket in the view, read outside.
+//
 // Contract: in place, Exec returns only on failure, and a failure leaves nothing
 // behind: every mount lives in the private namespace, which dies with the
 // process. Host-side effects are limited to creating state dirs.
