@@ -81,11 +81,14 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &spawnJob{}
-	var closers []int
+	s := &spawnJob{errPipe: -1, errRead: -1, goRead: -1, goWrite: -1}
+	ruleset := -1
 	release := func() {
-		for _, fd := range closers {
-			unix.Close(fd)
+		for _, fd := range []*int{&s.errPipe, &s.errRead, &s.goRead, &s.goWrite, &ruleset} {
+			if *fd >= 0 {
+				unix.Close(*fd)
+				*fd = -1
+			}
 		}
 	}
 	fail := func(err error) (*spawnJob, func(), error) {
@@ -95,6 +98,13 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 	add := func(what string, trap, a1, a2, a3, a4 uintptr) {
 		s.calls = append(s.calls, rawCall{trap: trap, a1: a1, a2: a2, a3: a3, a4: a4, what: what})
 	}
+
+	p := make([]int, 2)
+	if err := unix.Pipe2(p, unix.O_CLOEXEC); err != nil {
+		return fail(failed("pipe: %w", err))
+	}
+	s.errRead, s.errPipe = p[0], p[1]
+	add("close the init's end of the report pipe", unix.SYS_CLOSE, uintptr(s.errRead), 0, 0, 0)
 
 	// The caller's RLIMIT_NOFILE, which Go raised at this process's start.
 	restoreNofile()
@@ -128,19 +138,19 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 	if err := unix.Pipe2(g, unix.O_CLOEXEC); err != nil {
 		return fail(failed("pipe: %w", err))
 	}
-	closers = append(closers, g[0], g[1])
 	s.goRead, s.goWrite = g[0], g[1]
+	// The child keeps only its ends: without the write end of the go
+	// pipe, its read ends (EOF) if the init is gone.
+	add("close the init's end of the go pipe", unix.SYS_CLOSE, uintptr(s.goWrite), 0, 0, 0)
 	s.calls = append(s.calls, rawCall{trap: unix.SYS_READ, a1: uintptr(s.goRead), a2: uintptr(unsafe.Pointer(&s.goByte[0])), a3: 1,
 		what: "wait for fsviews' init to drop its privileges", one: true})
 	if conf.landlock != nil || conf.filter != nil {
 		add("prctl PR_SET_NO_NEW_PRIVS", unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0)
 	}
 	if conf.landlock != nil {
-		ruleset, err := landlockRuleset(conf.landlock, conf.abi)
-		if err != nil {
+		if ruleset, err = landlockRuleset(conf.landlock, conf.abi); err != nil {
 			return fail(failed("[landlock]: %w", err))
 		}
-		closers = append(closers, ruleset)
 		add("[landlock]: landlock_restrict_self", unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(ruleset), 0, 0, 0)
 	}
 	if conf.filter != nil {
@@ -178,12 +188,6 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 	}
 	s.envv = append(s.envv, nil)
 
-	p := make([]int, 2)
-	if err := unix.Pipe2(p, unix.O_CLOEXEC); err != nil {
-		return fail(failed("pipe: %w", err))
-	}
-	closers = append(closers, p[0], p[1])
-	s.errRead, s.errPipe = p[0], p[1]
 	return s, release, nil
 }
 
@@ -213,6 +217,7 @@ func spawn(s *spawnJob) (int, error) {
 	// Only the child may hold the write end now: its close at execve
 	// ends the read in started.
 	unix.Close(s.errPipe)
+	s.errPipe = -1
 	return pid, nil
 }
 
