@@ -3,6 +3,8 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"testing"
 )
 
@@ -31,6 +33,17 @@ func runTests(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "remove the test binary:", err)
 		}
 	}()
+	// Under nohup (or any caller that ignores them) SIGHUP and SIGINT
+	// would be ignored by every fsviews and daemon the tests start,
+	// since an ignored signal stays ignored across execve, and the
+	// signal tests would fail. A handler here, which execve resets to
+	// the default in children, gives them the default dispositions;
+	// this process goes on ignoring what it receives, as nohup asked.
+	for _, sig := range []os.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
+	}
 	os.Setenv("FSVIEWS_RUNTIME_DIR", dir)
 	os.Setenv("FSVIEWS_CHECKPOINT_DIR", dir+"/checkpoints")
 	return m.Run()
