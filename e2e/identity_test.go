@@ -77,3 +77,25 @@ echo "== state =="; stat -c '%u:%g %a' /var/lib/app; touch /var/lib/app/w && ech
 		t.Errorf("the jail changed the host's hostname")
 	}
 }
+
+// A scratch tmpfs belongs to the daemon's user, as its state dirs do: a
+// daemon that runs as nobody writes its private 0700 scratch dir (before,
+// the tmpfs was root's and the write failed with EACCES).
+func TestTmpfsOwnedByTheDaemon(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	profile := writeProfile(t, h, "scratch", base+`[[tmpfs]]
+target = "/var/cache/app"
+mode = "0700"
+[security]
+user = "nobody"
+`)
+	r := run(t, "run", "--state-dir", filepath.Join(h, "state"), profile, "--", "/bin/sh", "-c",
+		"stat -c '%u:%g %a' /var/cache/app; echo x > /var/cache/app/f && echo wrote")
+	if r.code != 0 || r.stdout != "65534:65534 700\nwrote\n" {
+		t.Errorf("want the 0700 scratch dir owned by nobody and written, got %v", r)
+	}
+	if p := run(t, "plan", "--state-dir", filepath.Join(h, "state"), profile); !strings.Contains(p.stdout, "owner=65534:65534") {
+		t.Errorf("plan does not show the tmpfs's owner:\n%s", p.stdout)
+	}
+}

@@ -121,7 +121,7 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		}
 		return root.Attach(tree, op.Target, mounts.Directory)
 	case views.Tmpfs:
-		tree, err := mounts.NewFS("tmpfs", mounts.TmpfsOptions(op.Size, uint32(op.Mode)), mounts.NoSuid|mounts.NoDev)
+		tree, err := mounts.NewFS("tmpfs", mounts.OwnedTmpfsOptions(op.Size, uint32(op.Mode), op.UID, op.GID), mounts.NoSuid|mounts.NoDev)
 		if err != nil {
 			return err
 		}

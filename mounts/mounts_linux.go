@@ -129,6 +129,20 @@ func TmpfsOptions(size int64, mode uint32) map[string]string {
 	return opts
 }
 
+// OwnedTmpfsOptions are TmpfsOptions with the tmpfs's root owned by uid
+// and gid. 0 or a negative one leaves the mounter's, which is all a
+// rootless jail can name (its user namespace maps no other id).
+func OwnedTmpfsOptions(size int64, mode uint32, uid, gid int) map[string]string {
+	opts := TmpfsOptions(size, mode)
+	if uid > 0 {
+		opts["uid"] = strconv.Itoa(uid)
+	}
+	if gid > 0 {
+		opts["gid"] = strconv.Itoa(gid)
+	}
+	return opts
+}
+
 // errnoHint adds what the user can do about the commonest errors.
 func errnoHint(err error) string {
 	switch {

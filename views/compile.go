@@ -119,9 +119,6 @@ func targetOps(p *profiles.Profile, stateDir string, opt Options, plan *Plan) []
 	for _, b := range p.Binds {
 		ops = append(ops, Op{Kind: Bind, Target: b.Target, Source: b.Source, ReadOnly: b.Mode == profiles.ReadOnly, Optional: b.Optional, Follow: b.Follow, Origin: b.Pos.String()})
 	}
-	for _, t := range p.Tmpfs {
-		ops = append(ops, Op{Kind: Tmpfs, Target: t.Target, Size: t.Size, Mode: Mode(t.Mode), Origin: t.Pos.String()})
-	}
 	uid, gid := p.Security.UID, p.Security.GID
 	switch {
 	case p.Namespaces.User:
@@ -130,6 +127,12 @@ func targetOps(p *profiles.Profile, stateDir string, opt Options, plan *Plan) []
 		uid, gid = -1, -1
 	case uid < 0:
 		uid, gid = 0, 0
+	}
+	// Scratch tmpfs belong to the daemon's user, as its state dirs do: a
+	// daemon that drops to its user could not write one of mode 0700 or
+	// 0755 owned by root.
+	for _, t := range p.Tmpfs {
+		ops = append(ops, Op{Kind: Tmpfs, Target: t.Target, Size: t.Size, Mode: Mode(t.Mode), UID: uid, GID: gid, Origin: t.Pos.String()})
 	}
 	for _, s := range p.States {
 		ops = append(ops, Op{Kind: State, Target: s.Target, Source: stateDir + s.Target, Mode: Mode(s.Mode), UID: uid, GID: gid, Origin: s.Pos.String()})

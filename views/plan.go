@@ -112,6 +112,10 @@ func (op Op) String() string {
 		if op.Optional {
 			detail = append(detail, "if present")
 		}
+	case Tmpfs:
+		if op.UID > 0 || op.GID > 0 {
+			detail = append(detail, fmt.Sprintf("owner=%d:%d", op.UID, op.GID))
+		}
 	case State:
 		if op.UID < 0 {
 			detail = append(detail, "rw", "owner=caller")
