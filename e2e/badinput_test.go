@@ -135,3 +135,22 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// seccomp-log --exe for a program that has no records, while the log
+// has records of others, says so and names them: "no records on stdin"
+// sent admins looking for a logging problem that was not there.
+func TestSeccompLogNamesOtherPrograms(t *testing.T) {
+	log := `audit: type=1326 audit(1.2:3): auid=0 uid=0 gid=0 ses=1 pid=5 comm="x" exe="/usr/bin/x" sig=0 arch=c000003e syscall=165 compat=0 ip=0x1 code=0x7ffc0000` + "\n"
+	cmd := exec.Command(fsviews(t), "seccomp-log", "--exe", "/usr/sbin/nginx")
+	cmd.Stdin = strings.NewReader(log)
+	out, err := cmd.CombinedOutput()
+	want := "# no seccomp records for /usr/sbin/nginx on stdin; there are records for other programs: /usr/bin/x (pid 5)"
+	if err != nil || !strings.Contains(string(out), want) {
+		t.Errorf("seccomp-log --exe: %v\n%s\nwant %q", err, out, want)
+	}
+	cmd = exec.Command(fsviews(t), "seccomp-log")
+	cmd.Stdin = strings.NewReader("nothing here\n")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "# no seccomp records (type=1326) on stdin") {
+		t.Errorf("seccomp-log on no records: %v\n%s", err, out)
+	}
+}

@@ -62,7 +62,7 @@ func (l Loader) Load(ref string) (*Profile, Problems) {
 		return nil, probs
 	}
 	p, more := build(src, layers)
-	probs = append(probs, more...)
+	probs = dropMisspeltMissing(append(probs, more...))
 	if l.Host != nil {
 		probs = append(probs, CheckHost(p, l.Host)...)
 	}
@@ -358,6 +358,31 @@ func unknownKeys(file string, md toml.MetaData, keys keyLines) Problems {
 		probs = append(probs, Problem{Pos: Pos{File: file, Line: line}, Key: humanKey(indexed), Msg: msg})
 	}
 	return probs
+}
+
+// dropMisspeltMissing leaves out "missing" for a key that an unknown key
+// of the same entry was probably meant to be: "sorce" in a [[bind]] is
+// reported once, as unknown with "did you mean \"source\"?", not also as
+// "source: missing".
+func dropMisspeltMissing(probs Problems) Problems {
+	meant := map[string]bool{}
+	for _, pr := range probs {
+		_, guess, ok := strings.Cut(pr.Msg, `did you mean "`)
+		if !ok || !strings.HasPrefix(pr.Msg, "unknown key") {
+			continue
+		}
+		guess, _, _ = strings.Cut(guess, `"`)
+		entry := pr.Key[:strings.LastIndexAny(pr.Key, " .")+1]
+		meant[pr.Pos.File+"\x00"+entry+guess] = true
+	}
+	kept := probs[:0:0]
+	for _, pr := range probs {
+		if strings.HasPrefix(pr.Msg, "missing") && meant[pr.Pos.File+"\x00"+pr.Key] {
+			continue
+		}
+		kept = append(kept, pr)
+	}
+	return kept
 }
 
 func keyIf(cond bool, key string) string {

@@ -49,11 +49,17 @@ var problemCases = []problemCase{
 		wants: []want{{pos: P + "1", key: "proc", msg: "expected table but found bool"}}},
 
 	// Unknown keys and tables.
+	// A misspelt key is reported once: not also as the key it was
+	// meant to be, missing.
 	{name: "unknown key suggests the closest",
 		text: lines(`[[bind]]`, `source = "/usr"`, `[[bind]]`, `sourc = "/srv/www"`),
 		wants: []want{
-			{pos: P + "3", key: "[[bind]] #2 source", msg: "missing: give an absolute host path"},
 			{pos: P + "4", key: "[[bind]] #2 sourc", msg: `unknown key "sourc"; did you mean "source"?`},
+		}},
+	{name: "a key really missing is still reported",
+		text: lines(`[[bind]]`, `source = "/usr"`, `[[bind]]`, `target = "/srv/www"`),
+		wants: []want{
+			{pos: P + "3", key: "[[bind]] #2 source", msg: "missing: give an absolute host path"},
 		}},
 	{name: "unknown top-level key",
 		text:  lines(`comand = ["/bin/sh"]`),

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/fsviews/fsviews/internal/suggest"
 )
 
 // Registry is the directory of jail records. The CLI uses
@@ -321,6 +323,13 @@ func (r Registry) add(rec Record, alive func(Record) (Health, string)) error {
 	return nil
 }
 
+// notFound is Get's answer for a name no record has: its message is for
+// people ("no jail named ..."), and errors.Is(err, fs.ErrNotExist) holds.
+type notFound string
+
+func (e notFound) Error() string { return string(e) }
+func (e notFound) Unwrap() error { return fs.ErrNotExist }
+
 // RunningError is Add's refusal of a name a live jail holds.
 type RunningError struct {
 	Name   string
@@ -492,16 +501,20 @@ func (r Registry) Get(name string) (Entry, error) {
 		return Entry{}, fmt.Errorf("jail %s: %w", name, err)
 	}
 	if !ok {
-		return Entry{}, fmt.Errorf("no jail named %q: %w (no jails are registered in %s)", name, fs.ErrNotExist, r.Dir)
+		return Entry{}, notFound(fmt.Sprintf("no jail named %q (no jails are registered in %s)", name, r.Dir))
 	}
 	defer unix.Close(dirfd)
 	e, err := r.entry(dirfd, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		known, _ := r.names(dirfd)
 		if len(known) == 0 {
-			return Entry{}, fmt.Errorf("no jail named %q: %w (no jails are registered in %s)", name, fs.ErrNotExist, r.Dir)
+			return Entry{}, notFound(fmt.Sprintf("no jail named %q (no jails are registered in %s)", name, r.Dir))
 		}
-		return Entry{}, fmt.Errorf("no jail named %q: %w (known: %s)", name, fs.ErrNotExist, strings.Join(known, ", "))
+		msg := fmt.Sprintf("no jail named %q", name)
+		if best := suggest.Closest(name, known); best != "" {
+			msg += fmt.Sprintf("; did you mean %q?", best)
+		}
+		return Entry{}, notFound(fmt.Sprintf("%s (known: %s)", msg, strings.Join(known, ", ")))
 	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("jail %s: %w", name, err)

@@ -215,6 +215,15 @@ func TestBadNames(t *testing.T) {
 	if _, err := r.Get("nope"); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no jails are registered") {
 		t.Errorf("get unknown: %v", err)
 	}
+	// A near miss is named, in words for people: no Go error text.
+	if err := r.Add(Record{Name: "web", PID: os.Getpid()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.Get("wbe")
+	want := `no jail named "wbe"; did you mean "web"? (known: web)`
+	if !errors.Is(err, fs.ErrNotExist) || err == nil || err.Error() != want {
+		t.Errorf("Get(wbe) = %v, want %q", err, want)
+	}
 }
 
 // A process alive with the recorded start time but in other namespaces

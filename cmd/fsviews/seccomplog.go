@@ -48,9 +48,14 @@ func summarizeSeccompLog(in io.Reader, out io.Writer, pid int, exe string) error
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	records := 0
+	others := map[string]bool{} // programs whose records --pid or --exe left out
 	for sc.Scan() {
 		r, ok := seccomp.ParseLogRecord(sc.Text())
-		if !ok || (pid != 0 && r.PID != pid) || (exe != "" && r.Exe != exe) {
+		if !ok {
+			continue
+		}
+		if (pid != 0 && r.PID != pid) || (exe != "" && r.Exe != exe) {
+			others[fmt.Sprintf("%s (pid %d)", r.Exe, r.PID)] = true
 			continue
 		}
 		records++
@@ -63,6 +68,16 @@ func summarizeSeccompLog(in io.Reader, out io.Writer, pid int, exe string) error
 	}
 	if err := sc.Err(); err != nil {
 		return cli.Exit(fmt.Sprintf("fsviews seccomp-log: read stdin: %v", err), 1)
+	}
+	if records == 0 && len(others) > 0 {
+		names := make([]string, 0, len(others))
+		for n := range others {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(out, "# no seccomp records for %s on stdin; there are records for other programs: %s (--exe takes the path as the jail sees it)\n",
+			selection(pid, exe), strings.Join(names, ", "))
+		return nil
 	}
 	if records == 0 {
 		fmt.Fprintln(out, "# no seccomp records (type=1326) on stdin: pipe in `journalctl -k -g type=1326` or `dmesg`")
@@ -114,4 +129,16 @@ func summarizeSeccompLog(in io.Reader, out io.Writer, pid int, exe string) error
 		}
 	}
 	return nil
+}
+
+// selection says which records --pid and --exe ask for.
+func selection(pid int, exe string) string {
+	var s []string
+	if exe != "" {
+		s = append(s, exe)
+	}
+	if pid != 0 {
+		s = append(s, fmt.Sprintf("pid %d", pid))
+	}
+	return strings.Join(s, " ")
 }
