@@ -121,9 +121,20 @@ nofile = 64
 			t.Errorf("inspect lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	if r := a.run(t, "checkpoint", "--label", "base", "supervised"); r.code != 0 {
+		t.Errorf("checkpoint of the running jail: %v", r)
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
-	if r := a.run(t, "ps"); strings.Contains(r.stdout, "supervised") {
-		t.Errorf("the supervisor left its record behind:\n%s", r.stdout)
+	// The ended jail's record stays, stale, so that diff NAME still finds
+	// its state dirs (docs/auditing.md, step 6); --prune removes it.
+	if r := a.run(t, "ps"); !strings.Contains(r.stdout, "supervised") || !strings.Contains(r.stdout, "stale") {
+		t.Errorf("an ended supervised jail should leave its record, stale:\n%s", r.stdout)
+	}
+	if r := a.run(t, "diff", "--against", "base", "supervised"); r.code != 0 || !strings.Contains(r.stderr, "not compared") {
+		t.Errorf("diff of the stopped jail by name: %v", r)
+	}
+	if r := a.run(t, "ps", "--prune"); r.code != 0 || !strings.Contains(r.stderr, "pruned supervised") {
+		t.Errorf("ps --prune: %v", r)
 	}
 }

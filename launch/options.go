@@ -27,9 +27,10 @@ type Options struct {
 // process and the launching thread's new namespaces (registry AddSelf),
 // and removed again if the launch fails before the daemon runs: once the
 // daemon replaced fsviews nothing stays to remove it, and it goes stale.
-// Supervised, it names the jail's PID 1, is written as soon as PID 1
-// exists (before PID 1 gets the job, so before any of the jail runs), and
-// is removed when the jail has ended.
+// Supervised, it names the jail's PID 1 and is written as soon as PID 1
+// exists (before PID 1 gets the job, so before any of the jail runs); it
+// is removed only when the daemon never ran: a jail that ran leaves its
+// record to go stale, as in place, for fsviews diff NAME.
 type Registration struct {
 	Registry registry.Registry
 	Record   registry.Record

@@ -59,7 +59,7 @@ func forwarded() []os.Signal {
 // forwards signals to PID 1, and when PID 1 is gone it ends the way the
 // daemon ended. PID 1 gets SIGKILL when the supervisor dies (even by
 // SIGKILL), and the kernel then kills every process of the namespace.
-func supervise(j *job, reg *Registration) error {
+func supervise(j *job, reg *Registration) (result error) {
 	jobR, jobW, err := os.Pipe()
 	if err != nil {
 		return failed("pipe: %w", err)
@@ -166,7 +166,16 @@ func supervise(j *job, reg *Registration) error {
 			limits.end(nil, j.warnings)
 			return failed("%w", err)
 		}
+		// A jail whose daemon ran keeps its record, stale once it
+		// ended, as an in-place jail's does: fsviews diff NAME still
+		// finds its state dirs through it (docs/auditing.md), and the
+		// next run of that name replaces it. A daemon that never ran
+		// leaves none.
 		defer func() {
+			var never *Error
+			if !errors.As(result, &never) {
+				return
+			}
 			if err := reg.Registry.Remove(rec.Name, rec.PID); err != nil {
 				warn(j.warnings, "%v", err)
 			}

@@ -31,9 +31,9 @@ every listing, by the PID and its start time (a reused PID has another):
            inside); the reason names them, fsviews inspect NAME shows more
   stale    gone: the PID exited or now belongs to another process
 
-The daemon replaces fsviews in place, so nothing removes the record when the
-daemon exits: its record turns stale. The next run of the same name replaces
-it; --prune deletes every stale record now. A live jail, running or drift,
+A jail that has ended keeps its record, stale, so that fsviews diff NAME
+still finds its state dirs. The next run of the same name replaces it;
+--prune deletes every stale record now. A live jail, running or drift,
 is never pruned, and no other jail may take its name while it lives.
 
 Exit status 0, or 2 when the registry cannot be read.

@@ -85,10 +85,10 @@ state_root or --state-dir say otherwise), so two jails of one profile run
 with --name web1 and --name web2 keep separate state. The jail is
 registered under its name in /run/fsviews/jails, for fsviews ps, inspect,
 checkpoint and diff. A second
-run under the name of a live jail fails before building anything. The
-supervisor removes the record when the jail ends; with pid = false the
-daemon replaces fsviews, so nothing removes it: it turns stale, ps reports
-it, the next run of that name replaces it. The name "checkpoints" is
+run under the name of a live jail fails before building anything. When
+the jail ends its record stays and turns stale (ps reports it, diff NAME
+still uses it, the next run of that name replaces it, ps --prune deletes
+it); a launch whose daemon never ran leaves none. The name "checkpoints" is
 reserved, and a state dir or read-write bind that overlaps the checkpoint
 dir or the runtime dir is refused: no jail may write the records and
 checkpoints it is audited with.`,
