@@ -279,6 +279,27 @@ func (s Store) List(jail string) ([]Checkpoint, error) {
 	return out, nil
 }
 
+// Jails lists the jails that have a directory in the store, sorted; a
+// missing store has none. A symlink or file in their place is skipped:
+// fsviews writes neither.
+func (s Store) Jails() ([]string, error) {
+	des, err := readDirStored(s.Dir, ".")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list the checkpoint store: %w", err)
+	}
+	var jails []string
+	for _, de := range des {
+		if de.Type().IsDir() {
+			jails = append(jails, de.Name())
+		}
+	}
+	slices.Sort(jails)
+	return jails, nil
+}
+
 // Latest loads the newest checkpoint of jail.
 func (s Store) Latest(jail string) (Manifest, error) {
 	cps, err := s.List(jail)

@@ -479,3 +479,54 @@ func deepTree(t *testing.T, dir string, levels int) {
 	unix.Write(leaf, []byte("deep\n"))
 	unix.Close(leaf)
 }
+
+// `fsviews checkpoints` lists what is stored, per jail and label, and
+// --json the same for tools; an empty store says so.
+func TestCheckpointsListed(t *testing.T) {
+	requireRoot(t)
+	a := newAuditEnv(t)
+	profile := writeProfile(t, hostDir(t), "listed", base+"[[state]]\ntarget = \"/var/lib/listed\"\n")
+	if r := a.run(t, "checkpoints"); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "no checkpoints in "+a.checkpoints) {
+		t.Errorf("checkpoints of an empty store: %v", r)
+	}
+	for _, label := range []string{"first", "second"} {
+		if r := a.run(t, "checkpoint", "--profile", profile, "--state-dir", a.state, "--label", label); r.code != 0 {
+			t.Fatalf("checkpoint %s: %v", label, r)
+		}
+	}
+	r := a.run(t, "checkpoints", "listed")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[1], "listed  first ") || !strings.HasPrefix(lines[2], "listed  second") {
+		t.Errorf("checkpoints listed: %v", r)
+	}
+	r = a.run(t, "checkpoints", "--json")
+	var cps []struct{ Jail, Label string }
+	if err := json.Unmarshal([]byte(r.stdout), &cps); err != nil || len(cps) != 2 || cps[0].Label != "first" || cps[1].Jail != "listed" {
+		t.Errorf("checkpoints --json: %v %v", err, r)
+	}
+}
+
+// `fsviews check --json` gives each profile's problems with file, line
+// and key, and exits as check does.
+func TestCheckJSON(t *testing.T) {
+	h := hostDir(t)
+	bad := writeProfile(t, h, "bad", base+"[[bind]]\nsorce = \"/usr\"\ntarget = \"/opt\"\n")
+	r := run(t, "check", "--json", bad, "minimal")
+	var reports []struct {
+		Profile  string
+		OK       bool
+		Problems []struct {
+			File, Key, Message string
+			Line               int
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &reports); err != nil || r.code != 1 || len(reports) != 2 {
+		t.Fatalf("check --json: %v %v", err, r)
+	}
+	if reports[0].OK || len(reports[0].Problems) != 1 || reports[0].Problems[0].Key != "[[bind]] #1 sorce" || reports[0].Problems[0].File != bad {
+		t.Errorf("the bad profile's report: %+v", reports[0])
+	}
+	if !reports[1].OK || reports[1].Profile != "minimal" {
+		t.Errorf("minimal's report: %+v", reports[1])
+	}
+}

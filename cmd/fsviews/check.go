@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 
@@ -41,13 +42,16 @@ dirs, is an error: that jail could replace the source before this
 profile's next start. Bind the shared place itself, or a path outside it.
 
 Nothing is mounted or created. Exit status 0 when no profile has an error
-(with --strict: nor a warning), 1 otherwise.
+(with --strict: nor a warning), 1 otherwise. --json prints, for tools, one
+report per profile: its name, "ok", and each problem with its file, line,
+key, message and whether it is a warning.
 
 Examples:
    fsviews check /etc/fsviews/nginx.toml
    fsviews check --strict /etc/fsviews/*.toml`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors"},
+			&cli.BoolFlag{Name: "json", Usage: "print the reports as JSON on stdout instead of lines"},
 			usernsFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -59,6 +63,7 @@ Examples:
 				return cli.Exit("fsviews check: name at least one profile: fsviews check PROFILE...", 1)
 			}
 			failed := 0
+			var reports []checkReport
 			for _, ref := range refs {
 				p, probs := loader(c).Load(ref)
 				if p != nil {
@@ -74,6 +79,17 @@ Examples:
 						p = nil
 					}
 				}
+				if c.Bool("json") {
+					rep := checkReport{Profile: ref, OK: p != nil && (len(probs.Warnings()) == 0 || !c.Bool("strict")), Problems: []checkProblem{}}
+					for _, pr := range probs {
+						rep.Problems = append(rep.Problems, checkProblem{File: pr.Pos.File, Line: pr.Pos.Line, Key: pr.Key, Message: pr.Msg, Warning: pr.Warning})
+					}
+					if !rep.OK {
+						failed++
+					}
+					reports = append(reports, rep)
+					continue
+				}
 				for _, pr := range probs {
 					fmt.Fprintln(os.Stderr, pr)
 				}
@@ -88,10 +104,32 @@ Examples:
 					fmt.Printf("%s: ok (%s, %d warning%s)\n", ref, p.Name, warns, plural(warns))
 				}
 			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(reports); err != nil {
+					return cli.Exit(fmt.Sprintf("fsviews check: %v", err), 1)
+				}
+			}
 			if failed > 0 {
 				return cli.Exit("", 1)
 			}
 			return nil
 		},
 	}
+}
+
+// checkReport is one profile's result in check --json.
+type checkReport struct {
+	Profile  string         `json:"profile"`
+	OK       bool           `json:"ok"`
+	Problems []checkProblem `json:"problems"`
+}
+
+type checkProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Message string `json:"message"`
+	Warning bool   `json:"warning,omitempty"`
 }
