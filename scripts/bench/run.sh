@@ -39,6 +39,9 @@ fi
 
 tmp=$(mktemp -d /tmp/fsviews-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# The jails the benchmark starts register in its own temp dir, not in the
+# host's registry (/run/fsviews), where they would stay as stale records.
+export FSVIEWS_RUNTIME_DIR="$tmp/run" FSVIEWS_CHECKPOINT_DIR="$tmp/checkpoints"
 
 echo "make bench: building helpers in $tmp" >&2
 CGO_ENABLED=0 go build -o "$tmp/fsbench" ./scripts/bench/fsbench
