@@ -169,3 +169,38 @@ func TestCgroupRootlessWithoutDelegation(t *testing.T) {
 		t.Errorf("want exit 125 naming the missing delegation:\n%s", r)
 	}
 }
+
+// The jail has a cgroup namespace by default, rooted at its own cgroup:
+// inside, every hierarchy shows "/" (the host's cgroup paths, which name
+// the unit and the machine's layout, are hidden), and with [cgroup] the
+// root is the jail's cgroup, made before the namespace. In both process
+// models; the jail still counts as running (no drift).
+func TestCgroupNamespaceByDefault(t *testing.T) {
+	requireRoot(t)
+	host, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostNS, _ := os.Readlink("/proc/self/ns/cgroup")
+	for name, tables := range map[string]string{
+		"inplace": "pid = false\n", // cgroupProfile's [namespaces] goes on
+		"init":    "",
+		"limited": "[cgroup]\npids = 64\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			prof := cgroupProfile(t, tables)
+			r := run(t, "run", prof, "--", "/bin/sh", "-c", "readlink /proc/self/ns/cgroup; cut -d: -f3 /proc/self/cgroup | sort -u")
+			lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+			if r.code != 0 || len(lines) != 2 || lines[0] == hostNS || lines[1] != "/" {
+				t.Errorf("want a cgroup namespace of its own where every cgroup is \"/\" (host: %s, %q), got %v", hostNS, host, r)
+			}
+			noCgroupLeft(t, prof)
+		})
+	}
+	// [namespaces] cgroup = false keeps the host's.
+	prof := cgroupProfile(t, "cgroup = false\n")
+	r := run(t, "run", prof, "--", "/bin/sh", "-c", "readlink /proc/self/ns/cgroup")
+	if r.code != 0 || strings.TrimSpace(r.stdout) != hostNS {
+		t.Errorf("cgroup = false: want the host's cgroup namespace %s, got %v", hostNS, r)
+	}
+}

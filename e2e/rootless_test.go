@@ -354,7 +354,7 @@ func TestUsernsFlagAsRoot(t *testing.T) {
 		t.Errorf("the daemon: %s", s["plan"])
 	}
 	plan := run(t, "plan", "--userns", profile)
-	if !strings.Contains(plan.stdout, "# namespaces: mnt, pid, user") {
+	if !strings.Contains(plan.stdout, "# namespaces: mnt, cgroup, pid, user") {
 		t.Errorf("plan --userns does not show the user namespace:\n%s", plan.stdout)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -89,6 +90,14 @@ func jail(jobFD int) int {
 		// Bound into the view by build, read by the supervisor: nothing
 		// started here inherits it.
 		unix.CloseOnExec(j.RelayFD)
+	}
+	// The supervisor wrote the job once this process was in the jail's
+	// cgroup (if it has one): a cgroup namespace made now is rooted
+	// there, and the jail sees its own cgroup as "/".
+	if slices.Contains(j.Plan.Unshare, "cgroup") {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return status.fail(failed("%w", unshareError([]string{"cgroup"}, err)))
+		}
 	}
 	if err := mounts.MakePrivate(); err != nil {
 		return status.fail(failed("%w", err))

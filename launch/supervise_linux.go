@@ -8,12 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/fsviews/fsviews/registry"
 )
 
 // Exited is how a supervised jail ended: the daemon's exit status, or the
@@ -98,7 +101,9 @@ func supervise(j *job, reg *Registration) (result error) {
 	}
 	cmd.ExtraFiles = files
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: uintptr(cloneFlags(j.Plan.Unshare)),
+		// Not the cgroup namespace: PID 1 makes it once it is in the
+		// jail's cgroup (see jail), so that it is rooted there.
+		Cloneflags: uintptr(cloneFlags(j.Plan.Unshare) &^ unix.CLONE_NEWCGROUP),
 		Pdeathsig:  syscall.SIGKILL,
 		// A new session for the jail, without the terminal (--tty
 		// keeps it): see detachTerminal.
@@ -128,6 +133,8 @@ func supervise(j *job, reg *Registration) (result error) {
 		signal.Notify(sigs, forwarded()...)
 		close(notified)
 	}()
+	// The namespaces the clone makes: all but cgroup (see Cloneflags).
+	cloned := slices.DeleteFunc(slices.Clone(j.Plan.Unshare), func(n string) bool { return n == "cgroup" })
 	if err := cmd.Start(); err != nil {
 		var errno syscall.Errno
 		switch {
@@ -136,10 +143,10 @@ func supervise(j *job, reg *Registration) (result error) {
 		case errors.As(err, &errno) && (errno == syscall.EPERM || errno == syscall.EINVAL):
 			// The clone that makes the namespaces failed, as unshare
 			// would in the other model: say so in the same words.
-			return failed("start the jail: %w", unshareError(j.Plan.Unshare, errno))
+			return failed("start the jail: %w", unshareError(cloned, errno))
 		}
 		limits.end(nil, j.warnings)
-		return failed("start the jail (%s): %w", strings.Join(j.Plan.Unshare, ","), err)
+		return failed("start the jail (%s): %w", strings.Join(cloned, ","), err)
 	}
 	// Until the job is written, PID 1 waits for it: nothing of the jail
 	// runs outside its cgroup.
@@ -159,6 +166,13 @@ func supervise(j *job, reg *Registration) (result error) {
 	if reg != nil {
 		rec := reg.Record
 		rec.PID = cmd.Process.Pid
+		// The record names the namespaces PID 1 has now, which are all
+		// it will have but its cgroup namespace, made after the job.
+		ns, err := registry.Namespaces(rec.PID)
+		if err == nil {
+			delete(ns, "cgroup")
+			rec.Namespaces = ns
+		}
 		if err := reg.Registry.Add(rec); err != nil {
 			jobW.Close()
 			cmd.Process.Kill()

@@ -31,7 +31,7 @@ func build(top source, layers []layer) (*Profile, Problems) {
 		Root:       Root{Mode: 0o755},
 		Env:        Env{Clear: true, Set: map[string]string{}},
 		Security:   Security{NoNewPrivs: true, UID: -1, GID: -1},
-		Namespaces: Namespaces{Net: NetHost, PID: true},
+		Namespaces: Namespaces{Net: NetHost, PID: true, Cgroup: true},
 	}}
 	for _, l := range layers {
 		b.p.FilesRead = append(b.p.FilesRead, l.src.display)

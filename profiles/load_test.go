@@ -130,7 +130,7 @@ func TestLoadDefaults(t *testing.T) {
 		Workdir: "/", Root: Root{Mode: 0o755},
 		Env:        Env{Clear: true, Set: map[string]string{}},
 		Security:   Security{NoNewPrivs: true, UID: -1, GID: -1, Caps: DefaultCaps()},
-		Namespaces: Namespaces{Net: NetHost, PID: true},
+		Namespaces: Namespaces{Net: NetHost, PID: true, Cgroup: true},
 		Seccomp:    &Seccomp{Pos: Pos{File: "library:app.toml"}, Spec: seccomp.Spec{Preset: "default"}, Implicit: true},
 	}
 	if !reflect.DeepEqual(p, want) {

@@ -224,7 +224,7 @@ func TestCommandAndNamespaces(t *testing.T) {
 	if got := Compile(p, Options{Command: []string{"/bin/sh", "-c", "ls"}}).Command; !reflect.DeepEqual(got, []string{"/bin/sh", "-c", "ls"}) {
 		t.Errorf("the command after -- does not replace the profile's: %q", got)
 	}
-	if want := []string{"mnt", "uts", "ipc", "net", "pid"}; !reflect.DeepEqual(plan.Unshare, want) {
+	if want := []string{"mnt", "uts", "ipc", "net", "cgroup", "pid"}; !reflect.DeepEqual(plan.Unshare, want) {
 		t.Errorf("namespaces = %q, want %q", plan.Unshare, want)
 	}
 	if plan.Net != "loopback" || plan.Hostname != "web1" || plan.Workdir != "/srv/www" {

@@ -27,7 +27,7 @@ func TestUserNamespaceImpliesPID(t *testing.T) {
 			if len(plan.Caps) != 0 {
 				t.Errorf("a rootless daemon keeps the default capabilities: %v", plan.Caps)
 			}
-			if !strings.Contains(plan.String(), "# namespaces: mnt, pid, user") {
+			if !strings.Contains(plan.String(), "# namespaces: mnt, cgroup, pid, user") {
 				t.Errorf("plan does not show the user namespace:\n%s", plan)
 			}
 			if p.Namespaces.PID {

@@ -213,7 +213,7 @@ func TestRestrictionsReachTheDaemon(t *testing.T) {
 		name, unit, want string
 	}{
 		{"fsviews-restricted.service", unit, "user namespace: refused"},
-		{"control-unrestricted.service", setting(t, unit, "RestrictNamespaces=mnt pid", "RestrictNamespaces=no"), "user namespace: allowed"},
+		{"control-unrestricted.service", setting(t, unit, "RestrictNamespaces=mnt cgroup pid", "RestrictNamespaces=no"), "user namespace: allowed"},
 	} {
 		h.install(t, tc.name, tc.unit)
 		h.systemctl(t, "start", tc.name)
@@ -373,7 +373,7 @@ user = "nobody"
 capabilities = ["CAP_NET_BIND_SERVICE"]
 `)
 	unit := h.unit(t, unitArgs(profile)...)
-	setting(t, unit, "RestrictNamespaces=mnt uts ipc net pid", "RestrictNamespaces=mnt uts ipc net pid")
+	setting(t, unit, "RestrictNamespaces=mnt uts ipc net cgroup pid", "RestrictNamespaces=mnt uts ipc net cgroup pid")
 	const name = "fsviews-confined.service"
 	h.install(t, name, unit)
 	h.systemctl(t, "start", name)
