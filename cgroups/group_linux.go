@@ -83,9 +83,11 @@ func (g *Group) add(l Layout, c string, lim Limits) error {
 	case "pids":
 		g.Limits.Pids = lim.Pids
 	case "memory":
-		g.Limits.Memory = lim.Memory
+		g.Limits.Memory, g.Limits.MemoryHigh, g.Limits.Swap = lim.Memory, lim.MemoryHigh, lim.Swap
 	case "cpu":
-		g.Limits.CPU = lim.CPU
+		g.Limits.CPU, g.Limits.CPUWeight = lim.CPU, lim.CPUWeight
+	case "io":
+		g.Limits.IOWeight = lim.IOWeight
 	}
 	return nil
 }
@@ -104,7 +106,7 @@ func (g *Group) dirFor(l Layout, c string) (string, int, error) {
 			return dir, 2, err
 		}
 	}
-	h, ok := l.v1For(c)
+	h, ok := l.v1For(v1Name(c))
 	if !ok {
 		where := "no cgroup2 hierarchy is mounted"
 		if l.V2 != nil {
@@ -116,6 +118,14 @@ func (g *Group) dirFor(l Layout, c string) (string, int, error) {
 	own, _ := h.Dir()
 	dir, err := g.mkdir(own)
 	return dir, 1, err
+}
+
+// v1Name is controller c's name on cgroup v1: blkio for io.
+func v1Name(c string) string {
+	if c == "io" {
+		return "blkio"
+	}
+	return c
 }
 
 // available reports whether controllers file f lists c.
@@ -178,18 +188,45 @@ func writeLimit(dir string, version int, c string, lim Limits) error {
 		ifPresent   bool // swap accounting may be off
 	}
 	var files []kv
+	n := func(v int64) string { return strconv.FormatInt(v, 10) }
 	switch {
 	case c == "pids":
-		files = []kv{{"pids.max", strconv.FormatInt(lim.Pids, 10), false}}
+		files = []kv{{"pids.max", n(lim.Pids), false}}
 	case c == "memory" && version == 2:
-		files = []kv{{"memory.max", strconv.FormatInt(lim.Memory, 10), false}, {"memory.swap.max", "0", true}}
+		if lim.Memory > 0 {
+			files = append(files, kv{"memory.max", n(lim.Memory), false}, kv{"memory.swap.max", n(lim.Swap), lim.Swap == 0})
+		}
+		if lim.MemoryHigh > 0 {
+			files = append(files, kv{"memory.high", n(lim.MemoryHigh), false})
+		}
 	case c == "memory":
-		m := strconv.FormatInt(lim.Memory, 10)
-		files = []kv{{"memory.limit_in_bytes", m, false}, {"memory.memsw.limit_in_bytes", m, true}}
+		if lim.MemoryHigh > 0 {
+			// memory.soft_limit_in_bytes acts only under global memory
+			// pressure: no stand-in for memory.high.
+			return fmt.Errorf("cgroup controller memory: memory_high needs cgroup v2 (memory.high), and this host has the memory controller on cgroup v1, which has nothing like it: remove memory_high, or boot with the unified hierarchy (systemd.unified_cgroup_hierarchy=1)")
+		}
+		files = []kv{{"memory.limit_in_bytes", n(lim.Memory), false}, {"memory.memsw.limit_in_bytes", n(lim.Memory + lim.Swap), lim.Swap == 0}}
 	case c == "cpu" && version == 2:
-		files = []kv{{"cpu.max", fmt.Sprintf("%d %d", lim.CPUQuota(), CPUPeriod), false}}
+		if lim.CPU > 0 {
+			files = append(files, kv{"cpu.max", fmt.Sprintf("%d %d", lim.CPUQuota(), CPUPeriod), false})
+		}
+		if lim.CPUWeight > 0 {
+			files = append(files, kv{"cpu.weight", n(lim.CPUWeight), false})
+		}
 	case c == "cpu":
-		files = []kv{{"cpu.cfs_period_us", strconv.Itoa(CPUPeriod), false}, {"cpu.cfs_quota_us", strconv.FormatInt(lim.CPUQuota(), 10), false}}
+		if lim.CPU > 0 {
+			files = append(files, kv{"cpu.cfs_period_us", strconv.Itoa(CPUPeriod), false}, kv{"cpu.cfs_quota_us", n(lim.CPUQuota()), false})
+		}
+		if lim.CPUWeight > 0 {
+			files = append(files, kv{"cpu.shares", n(lim.CPUShares()), false})
+		}
+	case c == "io" && version == 2:
+		files = []kv{{"io.weight", "default " + n(lim.IOWeight), false}}
+	case c == "io":
+		if _, err := os.Stat(filepath.Join(dir, "blkio.weight")); err != nil {
+			return fmt.Errorf("io_weight: this host's blkio controller (cgroup v1) has no blkio.weight, which only the CFQ and BFQ I/O schedulers provide: remove io_weight, or use cgroup v2 (io.weight)")
+		}
+		files = []kv{{"blkio.weight", n(lim.BlkioWeight()), false}}
 	default:
 		return fmt.Errorf("bug: no limit for controller %q", c)
 	}

@@ -21,25 +21,55 @@ type Limits struct {
 	// is 20% of one CPU, 1500 one and a half CPUs (cpu.max, or
 	// cpu.cfs_quota_us over cpu.cfs_period_us on v1).
 	CPU int64 `json:"cpu,omitempty"`
+	// MemoryHigh throttles the jail and reclaims its memory above this
+	// many bytes, without killing anything: memory.high (v2 only).
+	MemoryHigh int64 `json:"memory_high,omitempty"`
+	// Swap is the swap the jail may use beyond Memory, in bytes
+	// (memory.swap.max, or memory.memsw.limit_in_bytes = Memory + Swap
+	// on v1); 0, the default, refuses swap.
+	Swap int64 `json:"swap,omitempty"`
+	// CPUWeight and IOWeight are the jail's share of CPU and of block I/O
+	// against its siblings when they compete, 1 to 10000 (100 is the
+	// kernel's default): cpu.weight and io.weight, or cpu.shares and
+	// blkio.weight scaled on v1.
+	CPUWeight int64 `json:"cpu_weight,omitempty"`
+	IOWeight  int64 `json:"io_weight,omitempty"`
 }
 
 // Set reports whether any limit is set.
-func (l Limits) Set() bool { return l.Pids > 0 || l.Memory > 0 || l.CPU > 0 }
+func (l Limits) Set() bool { return len(l.Controllers()) > 0 }
 
-// Controllers names the controllers the limits need, in a fixed order.
+// Controllers names the controllers the limits need, in a fixed order;
+// "io" is the v2 name of v1's blkio.
 func (l Limits) Controllers() []string {
 	var c []string
 	if l.Pids > 0 {
 		c = append(c, "pids")
 	}
-	if l.Memory > 0 {
+	if l.Memory > 0 || l.MemoryHigh > 0 {
 		c = append(c, "memory")
 	}
-	if l.CPU > 0 {
+	if l.CPU > 0 || l.CPUWeight > 0 {
 		c = append(c, "cpu")
+	}
+	if l.IOWeight > 0 {
+		c = append(c, "io")
 	}
 	return c
 }
+
+// Bounds of the weights, as cgroup v2 and systemd take them.
+const (
+	MinWeight = 1
+	MaxWeight = 10000
+)
+
+// CPUShares is CPUWeight as cgroup v1's cpu.shares (1024 per 100, at
+// least 2), the conversion systemd makes.
+func (l Limits) CPUShares() int64 { return max(2, l.CPUWeight*1024/100) }
+
+// BlkioWeight is IOWeight as cgroup v1's blkio.weight (10 to 1000).
+func (l Limits) BlkioWeight() int64 { return min(1000, max(10, l.IOWeight/10)) }
 
 // CPUPeriod is the period of the CPU quota, in microseconds: the kernel's
 // default (100ms), as systemd's CPUQuota= uses.

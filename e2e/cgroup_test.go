@@ -204,3 +204,79 @@ func TestCgroupNamespaceByDefault(t *testing.T) {
 		t.Errorf("cgroup = false: want the host's cgroup namespace %s, got %v", hostNS, r)
 	}
 }
+
+// jailCgroupFile reads file of the running jail's own cgroup (the only
+// fsviews-NAME-* below fsviews' cgroup) in the hierarchy that has
+// controller, v2 first, waiting until the jail's supervisor made it.
+func jailCgroupFile(t *testing.T, profile, controller, v2file, v1file string) (string, int) {
+	t.Helper()
+	name := strings.TrimSuffix(filepath.Base(profile), ".toml")
+	l, err := cgroups.Discover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type place struct {
+		h    cgroups.Hierarchy
+		file string
+	}
+	var places []place
+	if l.V2 != nil {
+		places = append(places, place{*l.V2, v2file})
+	}
+	for c, h := range l.V1 {
+		if c == controller {
+			places = append(places, place{h, v1file})
+		}
+	}
+	for try := 0; try < 100; try++ {
+		for _, p := range places {
+			dir, _ := p.h.Dir()
+			if m, _ := filepath.Glob(filepath.Join(dir, "fsviews-"+name+"-*", p.file)); len(m) == 1 {
+				b, err := os.ReadFile(m[0])
+				if err == nil {
+					return strings.TrimSpace(string(b)), p.h.Version
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %s or %s of jail %s's cgroup", v2file, v1file, name)
+	return "", 0
+}
+
+// cpu_weight, swap, memory_high and io_weight reach the jail's cgroup:
+// cpu.weight or cpu.shares (1024 per 100), memory.swap.max or memsw
+// (memory + swap); memory_high and io_weight where the host can apply
+// them, and otherwise run refuses with the reason and nothing runs.
+func TestCgroupWeightsAndSwap(t *testing.T) {
+	requireRoot(t)
+	prof := cgroupProfile(t, "[cgroup]\ncpu_weight = 50\nmemory = \"32M\"\nswap = \"16M\"\n")
+	cmd := exec.Command(fsviews(t), "run", prof, "--", "/bin/sh", "-c", "sleep 30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if v, version := jailCgroupFile(t, prof, "cpu", "cpu.weight", "cpu.shares"); version == 2 && v != "50" || version == 1 && v != "512" {
+		t.Errorf("cpu_weight = 50 on cgroup v%d: got %q", version, v)
+	}
+	v, version := jailCgroupFile(t, prof, "memory", "memory.swap.max", "memory.memsw.limit_in_bytes")
+	if version == 2 && v != fmt.Sprint(16<<20) || version == 1 && v != fmt.Sprint(48<<20) {
+		t.Errorf("swap = 16M beside memory = 32M on cgroup v%d: got %q", version, v)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	noCgroupLeft(t, prof)
+
+	l, err := cgroups.Discover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, v1 := l.V1["memory"]; v1 {
+		high := cgroupProfile(t, "[cgroup]\nmemory_high = \"64M\"\n")
+		r := run(t, "run", high, "--", "/bin/true")
+		if r.code != 125 || !strings.Contains(r.stderr, "memory_high needs cgroup v2 (memory.high)") {
+			t.Errorf("memory_high on a v1 memory controller: want exit 125 and the reason, got %v", r)
+		}
+		noCgroupLeft(t, high)
+	}
+}

@@ -19,6 +19,8 @@ type Cgroup struct {
 	// asked: a layer wrote a limit, valid or not; a table without one
 	// is worth a warning.
 	asked bool
+	// swapPos is where swap was set, for the check that memory is too.
+	swapPos Pos
 }
 
 // Wall is [limits] wall: the jail is killed once it has run that long.
@@ -29,16 +31,20 @@ type Wall struct {
 
 // rawCgroup is the [cgroup] table as written; see raw.go.
 type rawCgroup struct {
-	Pids     any   `toml:"pids"`
-	Memory   any   `toml:"memory"`
-	CPU      any   `toml:"cpu"`
-	Optional *bool `toml:"optional"`
+	Pids       any   `toml:"pids"`
+	Memory     any   `toml:"memory"`
+	MemoryHigh any   `toml:"memory_high"`
+	Swap       any   `toml:"swap"`
+	CPU        any   `toml:"cpu"`
+	CPUWeight  any   `toml:"cpu_weight"`
+	IOWeight   any   `toml:"io_weight"`
+	Optional   *bool `toml:"optional"`
 }
 
 // cgroupKeys is knownKeys for [cgroup].
 func cgroupKeys(table string) []string {
 	if table == "cgroup" {
-		return []string{"pids", "memory", "cpu", "optional"}
+		return []string{"pids", "memory", "memory_high", "swap", "cpu", "cpu_weight", "io_weight", "optional"}
 	}
 	return nil
 }
@@ -65,7 +71,7 @@ func (b *builder) cgroupLayer(l layer) {
 	}
 	c := b.p.Cgroup
 	c.Pos, _ = at(l, "cgroup")
-	c.asked = c.asked || r.Pids != nil || r.Memory != nil || r.CPU != nil
+	c.asked = c.asked || r.Pids != nil || r.Memory != nil || r.CPU != nil || r.MemoryHigh != nil || r.Swap != nil || r.CPUWeight != nil || r.IOWeight != nil
 	if r.Pids != nil {
 		pos, key := at(l, "cgroup.pids")
 		n, ok := r.Pids.(int64)
@@ -94,6 +100,41 @@ func (b *builder) cgroupLayer(l layer) {
 			b.errorf(pos, key, "%v", err)
 		} else {
 			c.Limits.CPU = n
+		}
+	}
+	if r.MemoryHigh != nil {
+		pos, key := at(l, "cgroup.memory_high")
+		if n := b.size(l, "cgroup.memory_high", r.MemoryHigh); n > 0 {
+			if n < minCgroupMemory {
+				b.errorf(pos, key, "memory_high = %d bytes would throttle the jail before it starts: give at least \"1M\", e.g. memory_high = \"192M\"", n)
+			} else {
+				c.Limits.MemoryHigh = n
+			}
+		}
+	}
+	if r.Swap != nil {
+		if n := b.size(l, "cgroup.swap", r.Swap); n >= 0 {
+			c.Limits.Swap = n
+			c.swapPos, _ = at(l, "cgroup.swap")
+		}
+	}
+	for _, w := range []struct {
+		key string
+		v   any
+		set *int64
+	}{{"cpu_weight", r.CPUWeight, &c.Limits.CPUWeight}, {"io_weight", r.IOWeight, &c.Limits.IOWeight}} {
+		if w.v == nil {
+			continue
+		}
+		pos, key := at(l, "cgroup."+w.key)
+		n, ok := w.v.(int64)
+		switch {
+		case !ok:
+			b.errorf(pos, key, "bad value %v: give a share from %d to %d against the jail's siblings (100 is the kernel's default), e.g. %s = 50", w.v, cgroups.MinWeight, cgroups.MaxWeight, w.key)
+		case n < cgroups.MinWeight || n > cgroups.MaxWeight:
+			b.errorf(pos, key, "%s = %d is out of range: give %d to %d (100 is the kernel's default)", w.key, n, cgroups.MinWeight, cgroups.MaxWeight)
+		default:
+			*w.set = n
 		}
 	}
 	if r.Optional != nil {
@@ -137,6 +178,9 @@ func (b *builder) wall(l layer, v any) {
 // the PID-namespace model keeps (docs/systemd.md): either implies it.
 func (b *builder) cgroupChecks() {
 	p := b.p
+	if c := p.Cgroup; c != nil && c.Limits.Swap > 0 && c.Limits.Memory == 0 {
+		b.errorf(c.swapPos, "[cgroup] swap", "swap is what the jail may use beyond memory: set memory too (e.g. memory = \"256M\"), or remove swap")
+	}
 	if c := p.Cgroup; c != nil && !c.Limits.Set() {
 		if c.asked {
 			p.Cgroup = nil // the bad values are reported

@@ -23,11 +23,20 @@ func cgroupLines(p *profiles.Profile, line func(format string, args ...any)) {
 	}
 	if c.Limits.Memory > 0 {
 		line("MemoryMax=%s", views.FormatSize(c.Limits.Memory))
-		line("MemorySwapMax=0")
+		line("MemorySwapMax=%s", views.FormatSize(c.Limits.Swap))
+	}
+	if c.Limits.MemoryHigh > 0 {
+		line("MemoryHigh=%s", views.FormatSize(c.Limits.MemoryHigh))
 	}
 	if c.Limits.CPU > 0 {
 		// CPUQuota= is a percentage of one CPU: 1.5 CPUs is 150%.
 		line("CPUQuota=%s%%", strconv.FormatFloat(float64(c.Limits.CPU)/10, 'f', -1, 64))
+	}
+	if c.Limits.CPUWeight > 0 {
+		line("CPUWeight=%d", c.Limits.CPUWeight)
+	}
+	if c.Limits.IOWeight > 0 {
+		line("IOWeight=%d", c.Limits.IOWeight)
 	}
 	line("Delegate=yes")
 }

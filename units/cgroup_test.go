@@ -29,6 +29,11 @@ func TestCgroupLimitsInUnit(t *testing.T) {
 	if !strings.Contains(u.Text, "\nCPUQuota=1.5%\nDelegate=yes\n") || strings.Contains(u.Text, "TasksMax") {
 		t.Errorf("cpu only:\n%s", u.Text)
 	}
+	p.Cgroup.Limits = cgroups.Limits{Memory: 1 << 30, Swap: 256 << 20, MemoryHigh: 768 << 20, CPUWeight: 50, IOWeight: 200}
+	u, _ = Generate(p, Options{Executable: "/usr/bin/fsviews", Profile: "/etc/fsviews/web.toml"})
+	if want := "\nMemoryMax=1G\nMemorySwapMax=256M\nMemoryHigh=768M\nCPUWeight=50\nIOWeight=200\nDelegate=yes\n"; !strings.Contains(u.Text, want) {
+		t.Errorf("memory, swap, memory_high and the weights: want\n%s\ngot:\n%s", want, u.Text)
+	}
 	if u, _ := Generate(web(), Options{Executable: "/usr/bin/fsviews", Profile: "/etc/fsviews/web.toml"}); strings.Contains(u.Text, "Delegate") {
 		t.Errorf("a unit without [cgroup] delegates:\n%s", u.Text)
 	}

@@ -24,10 +24,19 @@ func (c *CgroupPlan) String() string {
 		d = append(d, fmt.Sprintf("pids=%d", c.Pids))
 	}
 	if c.Memory > 0 {
-		d = append(d, "memory="+FormatSize(c.Memory), "swap=0")
+		d = append(d, "memory="+FormatSize(c.Memory), "swap="+FormatSize(c.Swap))
+	}
+	if c.MemoryHigh > 0 {
+		d = append(d, "memory_high="+FormatSize(c.MemoryHigh))
 	}
 	if c.CPU > 0 {
 		d = append(d, "cpu="+strings.ReplaceAll(cgroups.FormatCPU(c.CPU), " ", ""))
+	}
+	if c.CPUWeight > 0 {
+		d = append(d, fmt.Sprintf("cpu_weight=%d", c.CPUWeight))
+	}
+	if c.IOWeight > 0 {
+		d = append(d, fmt.Sprintf("io_weight=%d", c.IOWeight))
 	}
 	if c.Optional {
 		d = append(d, "optional")
