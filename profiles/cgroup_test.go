@@ -38,7 +38,7 @@ var cgroupCases = []problemCase{
 		text:  lines(`[cgroup]`, `pids = 5`, `io_wieght = 100`),
 		wants: []want{{pos: P + "3", key: "[cgroup] io_wieght", msg: `unknown key "io_wieght"; did you mean "io_weight"?`}}},
 	{name: "cgroup weight out of range",
-		text:  lines(`[cgroup]`, `cpu_weight = 0`, `io_weight = 20000`),
+		text: lines(`[cgroup]`, `cpu_weight = 0`, `io_weight = 20000`),
 		wants: []want{{pos: P + "2", key: "[cgroup] cpu_weight", msg: "cpu_weight = 0 is out of range: give 1 to 10000"},
 			{pos: P + "3", key: "[cgroup] io_weight", msg: "io_weight = 20000 is out of range: give 1 to 10000"}}},
 	{name: "cgroup weight as a string",
