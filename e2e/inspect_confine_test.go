@@ -3,10 +3,13 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // inspect reads the seccomp mode and the rlimits a jail runs under from
@@ -137,4 +140,41 @@ nofile = 64
 	if r := a.run(t, "ps", "--prune"); r.code != 0 || !strings.Contains(r.stderr, "pruned supervised") {
 		t.Errorf("ps --prune: %v", r)
 	}
+}
+
+// inspect judges every process of the jail, not only the daemon: its
+// workers pass, and a process that holds more than the plan grants (here
+// a root shell an admin put in with nsenter, with every capability and
+// no filter) is drift, named by PID.
+func TestInspectJudgesEveryProcess(t *testing.T) {
+	requireRoot(t)
+	a := newAuditEnv(t)
+	profile := writeProfile(t, hostDir(t), "workers", base)
+	_, cmd := a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", "sleep 600 & echo ready; exec sleep 600")
+	r := a.run(t, "inspect", "workers")
+	if r.code != 0 || !strings.Contains(r.stdout, "other processes:\n  ok     pid ") || !strings.Contains(r.stdout, "0 of 1 other processes hold more than planned") {
+		t.Fatalf("inspect with one worker: %v", r)
+	}
+	ps := a.run(t, "ps", "--json")
+	var jails []struct{ PID int }
+	if err := json.Unmarshal([]byte(ps.stdout), &jails); err != nil || len(jails) != 1 {
+		t.Fatalf("ps --json: %v %v", err, ps)
+	}
+	intruder := exec.Command("nsenter", "--target", strconv.Itoa(jails[0].PID), "--pid", "--mount", "--", "/bin/sleep", "600")
+	if err := intruder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { intruder.Process.Kill(); intruder.Wait() }()
+	var out string
+	for try := 0; try < 50; try++ {
+		r = a.run(t, "inspect", "workers")
+		if out = r.stdout; strings.Contains(out, "1 of 2 other processes hold more than planned") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r.code != 1 || !strings.Contains(out, "  DRIFT  pid ") || !strings.Contains(out, "CapEff") {
+		t.Errorf("a root shell in the jail should be drift: %v", r)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
 }

@@ -26,6 +26,18 @@ type Jail struct {
 	// (registry.Record.Sources): each bind's live mount must show its
 	// recorded source, and the host must still have that source.
 	Recorded []registry.Source
+	// Others are the jail's other processes (a daemon's workers), read
+	// as the daemon is: each must hold no more than the plan grants.
+	Others []Process
+}
+
+// Process is one more process of a jail.
+type Process struct {
+	PID int
+	// Comm is the process's name as it set it (/proc/PID/comm): for
+	// people only, never judged.
+	Comm   string
+	Status ProcStatus
 }
 
 // Host is the reference the jail is set against.
@@ -71,6 +83,27 @@ func Compare(plan *views.Plan, jail Jail, host Host) Report {
 	}
 	r.Enforced = append(r.Enforced, compareNamespaces(plan.Unshare, jail.Namespaces, host)...)
 	r.Enforced = append(r.Enforced, compareLimits(plan.Limits, jail.Limits)...)
+	for _, p := range jail.Others {
+		r.Processes = append(r.Processes, compareProcess(plan, p))
+	}
+	return r
+}
+
+// compareProcess judges one more process of the jail: its capabilities
+// no more than the plan keeps, no_new_privs and the filter as planned.
+// Its identity is not judged: a daemon's workers drop to users of their
+// own.
+func compareProcess(plan *views.Plan, p Process) ProcessReport {
+	checks := compareCaps(plan.Caps, p.Status)
+	checks = append(checks, compareNoNewPrivs(plan, p.Status))
+	checks = append(checks, compareSeccomp(plan.Seccomp, p.Status)...)
+	r := ProcessReport{PID: p.PID, Comm: p.Comm, OK: true}
+	for _, c := range checks {
+		if !c.OK {
+			r.OK = false
+			r.Drift = append(r.Drift, c)
+		}
+	}
 	return r
 }
 

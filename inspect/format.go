@@ -61,10 +61,34 @@ func Format(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintln(bw, line+": "+c.Note)
 	}
+	if len(r.Processes) > 0 {
+		fmt.Fprintln(bw, "other processes:")
+	}
+	wrong := 0
+	for _, p := range r.Processes {
+		name := fmt.Sprintf("pid %d (%s)", p.PID, audit.QuoteName(p.Comm))
+		if p.OK {
+			fmt.Fprintf(bw, "  ok     %s\n", name)
+			continue
+		}
+		wrong++
+		var why []string
+		for _, c := range p.Drift {
+			s := c.Name + " " + c.Got
+			if c.Note != "" {
+				s += ": " + c.Note
+			}
+			why = append(why, s)
+		}
+		fmt.Fprintf(bw, "  DRIFT  %s: %s\n", name, strings.Join(why, "; "))
+	}
 	fmt.Fprintf(bw, "%d planned, %d changed, %d unexpected, %d missing, %d skipped mounts; %d of %d enforced properties differ",
 		counts[Planned], counts[Changed], counts[Unexpected], counts[Missing], counts[Skipped], differ, len(r.Enforced))
 	if len(r.Sources) > 0 {
 		fmt.Fprintf(bw, "; %d of %d sources replaced", swapped, len(r.Sources))
+	}
+	if len(r.Processes) > 0 {
+		fmt.Fprintf(bw, "; %d of %d other processes hold more than planned", wrong, len(r.Processes))
 	}
 	fmt.Fprintln(bw)
 	return bw.Flush()

@@ -66,6 +66,48 @@ func DaemonPID(plan *views.Plan, pid int) int {
 	return pid
 }
 
+// ReadOthers reads the jail's processes other than the daemon and
+// fsviews' init: with a PID namespace, every process in the recorded
+// PID's PID namespace; without, every process in its mount namespace.
+// Membership is the kernel's /proc/N/ns link; a process that exits
+// meanwhile is left out.
+func ReadOthers(plan *views.Plan, recorded, daemon int) []Process {
+	ns := "mnt"
+	if plan.PID {
+		ns = "pid"
+	}
+	want, err := os.Readlink("/proc/" + strconv.Itoa(recorded) + "/ns/" + ns)
+	if err != nil {
+		return nil
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var others []Process
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == recorded || pid == daemon {
+			continue
+		}
+		dir := "/proc/" + e.Name()
+		if got, err := os.Readlink(dir + "/ns/" + ns); err != nil || got != want {
+			continue
+		}
+		data, err := os.ReadFile(dir + "/status")
+		if err != nil {
+			continue
+		}
+		st, err := ParseStatus(data)
+		if err != nil {
+			continue
+		}
+		comm, _ := os.ReadFile(dir + "/comm")
+		others = append(others, Process{PID: pid, Comm: strings.TrimSpace(string(comm)), Status: st})
+	}
+	return others
+}
+
 // ReadHost reads the reference: the auditor's own mount table (where the
 // bind sources are), PID 1's namespaces and which of the /proc files a
 // view makes read-only or hides this kernel has.

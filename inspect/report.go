@@ -92,6 +92,17 @@ type Report struct {
 	// Sources are the bind, socket and [[file]] sources recorded at
 	// start against the host's now (empty for a record without them).
 	Sources []Check `json:"sources,omitempty"`
+	// Processes are the jail's processes besides the daemon and
+	// fsviews' init (its workers), each judged as the daemon is.
+	Processes []ProcessReport `json:"processes,omitempty"`
+}
+
+// ProcessReport is the verdict on one more process of the jail.
+type ProcessReport struct {
+	PID   int     `json:"pid"`
+	Comm  string  `json:"comm"`
+	OK    bool    `json:"ok"`
+	Drift []Check `json:"drift,omitempty"` // the checks that failed
 }
 
 // Drift reports whether anything differs from the plan.
@@ -103,6 +114,11 @@ func (r *Report) Drift() bool {
 	}
 	for _, c := range append(r.Enforced, r.Sources...) {
 		if !c.OK {
+			return true
+		}
+	}
+	for _, p := range r.Processes {
+		if !p.OK {
 			return true
 		}
 	}

@@ -42,6 +42,9 @@ against the plan fsviews run recorded:
             namespace the jail made. fsviews ps shows such a jail as
             "drift", alive.
 
+The jail's other processes (a daemon's workers) are judged too: no more
+capabilities than planned, no_new_privs and the filter ("other processes").
+
 Nothing runs inside the jail and nothing the jail wrote is read. NAME is the
 jail's name as fsviews ps lists it.
 
@@ -70,7 +73,8 @@ Examples:
 			if err != nil {
 				return exit2("inspect", fmt.Errorf("jail %s: its record: %w", e.Name, err))
 			}
-			jail, err := inspect.ReadJail(inspect.DaemonPID(plan, e.PID))
+			daemon := inspect.DaemonPID(plan, e.PID)
+			jail, err := inspect.ReadJail(daemon)
 			if err != nil {
 				if stillErr := stillRunning(c, "inspect", e); stillErr != nil {
 					return stillErr
@@ -82,6 +86,7 @@ Examples:
 				return exit2("inspect", err)
 			}
 			jail.Recorded, host.Sources = e.Sources, inspect.ReadSources(plan)
+			jail.Others = inspect.ReadOthers(plan, e.PID, daemon)
 			if err := stillRunning(c, "inspect", e); err != nil {
 				return err
 			}
