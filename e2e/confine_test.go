@@ -464,6 +464,27 @@ func TestFailClosed(t *testing.T) {
 			t.Errorf("want a run without both layers, each skip said: %v", r)
 		}
 	})
+	// check and plan ask the kernel too: what run would refuse is a check
+	// error, what it would leave out a warning (so check --strict fails)
+	// and a line of the plan. Under systemd-nspawn, whose filter refuses
+	// landlock_create_ruleset, check --strict used to say ok.
+	t.Run("check and plan see what the kernel lacks", func(t *testing.T) {
+		under := func(args ...string) result {
+			return runShell(t, append([]string{refuse, "landlock", "--", fsviews(t)}, args...))
+		}
+		r := under("check", layers(false))
+		if r.code != 1 || !strings.Contains(r.stderr, "[landlock]: this host cannot enforce it, so fsviews run refuses to start: the kernel's Landlock ABI is 0") {
+			t.Errorf("check of a required [landlock]: %v", r)
+		}
+		r = under("check", "--strict", layers(true))
+		if r.code != 1 || !strings.Contains(r.stderr, "warning: [landlock]: this host cannot enforce it, and fsviews run will leave it out") {
+			t.Errorf("check --strict of an optional [landlock]: %v", r)
+		}
+		r = under("plan", "--state-dir", filepath.Join(h, "state"), layers(true))
+		if r.code != 0 || !strings.Contains(r.stdout, "# [landlock] skipped (optional = true): the kernel's Landlock ABI is 0") {
+			t.Errorf("plan of an optional [landlock]: %v", r)
+		}
+	})
 	t.Run("optional layers run where the kernel has them", func(t *testing.T) {
 		r := runShell(t, []string{fsviews(t), "run", "--state-dir", filepath.Join(h, "state"), layers(true), "--", "/bin/sh", "-c", "echo > /proc/self/comm && echo proc-writable; grep '^Seccomp:' /proc/self/status"})
 		if r.code != 0 || strings.Contains(r.stdout, "proc-writable") || !strings.Contains(r.stdout, "Seccomp:\t2") || strings.Contains(r.stderr, "skipped") {

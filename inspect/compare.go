@@ -81,6 +81,10 @@ func Compare(plan *views.Plan, jail Jail, host Host) Report {
 	if l := compareLandlock(plan.Landlock); l != nil {
 		r.Enforced = append(r.Enforced, *l)
 	}
+	for _, s := range plan.Skipped {
+		r.Enforced = append(r.Enforced, Check{Name: "skipped", Got: s, OK: true,
+			Note: "left out at start: this host's kernel could not enforce it and the profile says optional = true"})
+	}
 	r.Enforced = append(r.Enforced, compareNamespaces(plan.Unshare, jail.Namespaces, host)...)
 	r.Enforced = append(r.Enforced, compareLimits(plan.Limits, jail.Limits)...)
 	for _, p := range jail.Others {

@@ -99,6 +99,25 @@ func decide(plan *views.Plan, pr probes) (layers, error) {
 	return l, nil
 }
 
+// ProbeKernel asks this kernel which confinement layers it can enforce,
+// for views.Options.Kernel: the plan then leaves out an optional layer
+// it cannot, and check reports a required one. The reasons are decide's.
+func ProbeKernel() views.Kernel {
+	var k views.Kernel
+	pr := kernelProbes()
+	why := func(plan *views.Plan) error {
+		l, _ := decide(plan, pr) // optional: never an error, a reason
+		if len(l.skipped) == 0 {
+			return nil
+		}
+		_, reason, _ := strings.Cut(l.skipped[0], "(optional = true): ")
+		return errors.New(reason)
+	}
+	k.Seccomp = why(&views.Plan{Seccomp: &views.SeccompPlan{Optional: true}})
+	k.Landlock = why(&views.Plan{Landlock: &views.LandlockPlan{Optional: true}})
+	return k
+}
+
 // confinement is what prepareConfinement decided.
 type confinement struct {
 	limits   []rlimits.Limit

@@ -30,6 +30,18 @@ type Options struct {
 	// profile does not say [namespaces] user = true (run --userns, or a
 	// caller without CAP_SYS_ADMIN): see rootless.go.
 	UserNS bool
+	// Kernel is what this host's kernel can enforce, asked before the
+	// plan is made (launch.ProbeKernel); nil plans every layer.
+	Kernel *Kernel
+}
+
+// Kernel says which confinement layers the host's kernel can enforce: a
+// nil error means it can. A layer it cannot is left out of the plan when
+// the profile marks it optional (Plan.Skipped says so); a required one
+// stays, and the launch refuses to start.
+type Kernel struct {
+	Seccomp  error
+	Landlock error
 }
 
 // DevNodes are the host device nodes a [dev] view gets.

@@ -137,12 +137,20 @@ func confinement(p *profiles.Profile, plan *Plan, opt Options) {
 			origin = "the default: no [seccomp] in " + origin
 		}
 		plan.Seccomp = &SeccompPlan{Spec: s.Spec, Optional: s.Optional, Log: opt.SeccompLog, Origin: origin}
+		if k := opt.Kernel; k != nil && k.Seccomp != nil && s.Optional {
+			plan.Seccomp = nil
+			plan.Skipped = append(plan.Skipped, fmt.Sprintf("[seccomp] skipped (optional = true): %v", k.Seccomp))
+		}
 	}
 	for _, l := range p.Limits {
 		plan.Limits = append(plan.Limits, LimitPlan{Limit: l.Limit, Origin: l.Pos.String()})
 	}
 	if p.Landlock != nil {
 		plan.Landlock = &LandlockPlan{Optional: p.Landlock.Optional, Rules: landlockRules(p)}
+		if k := opt.Kernel; k != nil && k.Landlock != nil && p.Landlock.Optional {
+			plan.Landlock = nil
+			plan.Skipped = append(plan.Skipped, fmt.Sprintf("[landlock] skipped (optional = true): %v", k.Landlock))
+		}
 	}
 	cgroupLimits(p, plan)
 }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -96,3 +97,29 @@ func TestPlanStepsOrder(t *testing.T) {
 }
 
 func rlimitNofile(n *uint64) rlimits.Limit { return rlimits.Limit{Name: "nofile", Soft: n, Hard: n} }
+
+// A layer the host's kernel cannot enforce is left out of the plan when
+// the profile marks it optional, and the plan says so; a required one
+// stays (the launch then refuses). Under systemd-nspawn, whose filter
+// refuses landlock_create_ruleset, run skipped an optional [landlock]
+// while inspect later called it ok.
+func TestKernelLeavesOutOptionalLayers(t *testing.T) {
+	noLandlock := &Kernel{Landlock: errors.New("landlock_create_ruleset: operation not permitted")}
+	p := &profiles.Profile{Name: "x", Workdir: "/", Security: profiles.Security{NoNewPrivs: true, UID: -1},
+		Landlock: &profiles.Landlock{Auto: true, Optional: true, Pos: profiles.Pos{File: "x.toml", Line: 7}}}
+	plan := Compile(p, Options{Kernel: noLandlock})
+	if plan.Landlock != nil || len(plan.Skipped) != 1 || !strings.Contains(plan.Skipped[0], "[landlock] skipped (optional = true): landlock_create_ruleset: operation not permitted") {
+		t.Errorf("optional landlock on a kernel without it: landlock %+v, skipped %q", plan.Landlock, plan.Skipped)
+	}
+	if !strings.Contains(plan.String(), "# [landlock] skipped (optional = true)") {
+		t.Errorf("plan does not say what it left out:\n%s", plan)
+	}
+	p.Landlock.Optional = false
+	if plan := Compile(p, Options{Kernel: noLandlock}); plan.Landlock == nil || len(plan.Skipped) != 0 {
+		t.Errorf("a required layer must stay in the plan: landlock %+v, skipped %q", plan.Landlock, plan.Skipped)
+	}
+	p.Landlock.Optional = true
+	if plan := Compile(p, Options{Kernel: &Kernel{}}); plan.Landlock == nil || len(plan.Skipped) != 0 {
+		t.Errorf("a kernel that enforces it: landlock %+v, skipped %q", plan.Landlock, plan.Skipped)
+	}
+}

@@ -172,6 +172,9 @@ type Plan struct {
 	Limits   []LimitPlan   `json:"limits,omitempty"`
 	Landlock *LandlockPlan `json:"landlock,omitempty"`
 	Seccomp  *SeccompPlan  `json:"seccomp,omitempty"`
+	// Skipped are the optional layers this host's kernel cannot enforce,
+	// left out of the plan, each with the reason (Options.Kernel).
+	Skipped []string `json:"skipped,omitempty"`
 	// Limits on the whole jail, enforced from outside by the supervisor
 	// (cgroup.go).
 	Cgroup *CgroupPlan `json:"cgroup,omitempty"`
@@ -209,6 +212,9 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "# process: %s\n", p.ProcessModel())
 	}
 	p.cgroupHeader(&b)
+	for _, s := range p.Skipped {
+		fmt.Fprintf(&b, "# %s\n", s)
+	}
 	n := 0
 	step := func(format string, args ...any) {
 		n++

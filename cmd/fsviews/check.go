@@ -7,7 +7,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fsviews/fsviews/launch"
 	"github.com/fsviews/fsviews/profiles"
+	"github.com/fsviews/fsviews/views"
 )
 
 func checkCommand() *cli.Command {
@@ -75,6 +77,7 @@ Examples:
 						probs = append(probs, rootlessCheck(c, p)...)
 					}
 					probs = append(probs, sourceCheck(jailRegistry(c), p, userns)...)
+					probs = append(probs, kernelCheck(p, launch.ProbeKernel())...)
 					if len(probs.Errors()) > 0 {
 						p = nil
 					}
@@ -132,4 +135,28 @@ type checkProblem struct {
 	Key     string `json:"key,omitempty"`
 	Message string `json:"message"`
 	Warning bool   `json:"warning,omitempty"`
+}
+
+// kernelCheck reports the confinement layers of p this host's kernel
+// cannot enforce: an error for a required one (run would refuse to
+// start), a warning for an optional one (run leaves it out).
+func kernelCheck(p *profiles.Profile, k views.Kernel) profiles.Problems {
+	var probs profiles.Problems
+	add := func(pos profiles.Pos, key string, optional bool, err error) {
+		if err == nil {
+			return
+		}
+		if optional {
+			probs = append(probs, profiles.Problem{Pos: pos, Key: key, Warning: true, Msg: fmt.Sprintf("this host cannot enforce it, and fsviews run will leave it out (optional = true): %v", err)})
+			return
+		}
+		probs = append(probs, profiles.Problem{Pos: pos, Key: key, Msg: fmt.Sprintf("this host cannot enforce it, so fsviews run refuses to start: %v", err)})
+	}
+	if s := p.Seccomp; s != nil {
+		add(s.Pos, "[seccomp]", s.Optional, k.Seccomp)
+	}
+	if l := p.Landlock; l != nil {
+		add(l.Pos, "[landlock]", l.Optional, k.Landlock)
+	}
+	return probs
 }

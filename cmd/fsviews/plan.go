@@ -68,7 +68,7 @@ Examples:
 				return cli.Exit(fmt.Sprintf("fsviews plan: %v", err), 1)
 			}
 			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateRoot, Command: command, SeccompLog: c.Bool("seccomp-log"),
-				TTY: c.Bool("tty"), NotifySocket: notifySocket(), UserNS: userns})
+				TTY: c.Bool("tty"), NotifySocket: notifySocket(), UserNS: userns, Kernel: kernel()})
 			if c.Bool("seccomp") {
 				return printSeccomp(positional[0], plan)
 			}

@@ -127,7 +127,10 @@ checkpoints it is audited with.`,
 				name = p.Name
 			}
 			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateDir, Command: command, SeccompLog: c.Bool("seccomp-log"),
-				TTY: c.Bool("tty"), NotifySocket: notifySocket(), UserNS: userns})
+				TTY: c.Bool("tty"), NotifySocket: notifySocket(), UserNS: userns, Kernel: kernel()})
+			for _, s := range plan.Skipped {
+				fmt.Fprintf(os.Stderr, "fsviews: %s: %s\n", plan.Name, s)
+			}
 			if err := auditDirsApart(c, plan); err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews: %s: %v; nothing was changed", positional[0], err), 125)
 			}
@@ -157,4 +160,11 @@ func notifySocket() string {
 		fmt.Fprintf(os.Stderr, "fsviews: warning: %v\n", err)
 	}
 	return socket
+}
+
+// kernel is what this host's kernel can enforce, a host fact of the plan
+// (views.Options.Kernel): run and plan leave out the same optional layers.
+func kernel() *views.Kernel {
+	k := launch.ProbeKernel()
+	return &k
 }
