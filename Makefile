@@ -4,7 +4,11 @@ BIN     := bin/fsviews
 DEMO_STATE ?= /tmp/fsviews-demo-state
 FUZZTIME ?= 20s
 
-.PHONY: build demo test fuzz bench clean
+PREFIX  ?= /usr/local
+DESTDIR ?=
+DOCS    := bin/docs
+
+.PHONY: build demo test fuzz bench clean man install
 
 # One static binary, no cgo.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
@@ -40,6 +44,22 @@ fuzz:
 # for a smoke test. Never fails on timing.
 bench: build
 	scripts/bench/run.sh $(BENCH_FLAGS)
+
+# Man pages (section 8) and the fish completion, generated from the CLI
+# definition by a -tags gendocs build; the installed binary has no generator.
+man:
+	rm -rf $(DOCS)
+	$(GO) run -tags gendocs ./cmd/fsviews __gendocs $(DOCS)
+
+# The binary, its man pages and bash, zsh and fish completions, under
+# $(DESTDIR)$(PREFIX) (default /usr/local).
+install: build man
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/fsviews
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 $(DOCS)/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -D -m 0644 completions/fsviews.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fsviews
+	install -D -m 0644 completions/_fsviews $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fsviews
+	install -D -m 0644 $(DOCS)/fsviews.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/fsviews.fish
 
 clean:
 	rm -rf bin

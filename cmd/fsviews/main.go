@@ -43,9 +43,13 @@ The profile format is documented in docs/profiles.md.`,
 			},
 		}, auditFlags()...),
 		Commands: append([]*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(),
-			psCommand(), inspectCommand(), checkpointCommand(), checkpointsCommand(), diffCommand(), seccompLogCommand(), unitCommand()}, stageCommands()...),
+			psCommand(), inspectCommand(), checkpointCommand(), checkpointsCommand(), diffCommand(), seccompLogCommand(), unitCommand()},
+			append(stageCommands(), docCommands()...)...),
 		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {},
+		// The shell completions (completions/, make install) ask the
+		// binary itself: fsviews [COMMAND] --generate-bash-completion.
+		EnableBashCompletion: true,
+		ExitErrHandler:       func(*cli.Context, error) {},
 	}
 	if err := app.Run(os.Args); err != nil {
 		os.Exit(report(err))
