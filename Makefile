@@ -8,7 +8,10 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 DOCS    := bin/docs
 
-.PHONY: build demo test fuzz bench clean man install
+DEB     ?= bin/fsviews.deb
+NFPM    := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+
+.PHONY: build demo test fuzz bench clean man install deb
 
 # One static binary, no cgo.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
@@ -60,6 +63,14 @@ install: build man
 	install -D -m 0644 completions/fsviews.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fsviews
 	install -D -m 0644 completions/_fsviews $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fsviews
 	install -D -m 0644 $(DOCS)/fsviews.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/fsviews.fish
+
+# A Debian package of the same files (packaging/nfpm.yaml), built with
+# nfpm, fetched at its pinned version through the Go module proxy.
+deb: build man
+	mkdir -p $(dir $(DEB))
+	sed -e 's|@BIN@|$(abspath $(BIN))|' -e 's|@DOCS@|$(abspath $(DOCS))|g' packaging/nfpm.yaml > $(DOCS)/nfpm.yaml
+	VERSION="0.0.0+git$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" ARCH=$$($(GO) env GOARCH) \
+	$(GO) run $(NFPM) package --config $(DOCS)/nfpm.yaml --packager deb --target $(DEB)
 
 clean:
 	rm -rf bin
