@@ -168,6 +168,18 @@ func Generate(p *profiles.Profile, o Options) (Unit, error) {
 	line("SystemCallArchitectures=native")
 	line("LockPersonality=yes")
 	line("RestrictRealtime=yes")
+	line("# Safe beside fsviews (no mount namespace of systemd's own): the clock")
+	line("# stays the host's, only pseudo devices open (fsviews' [dev] binds those")
+	line("# alone), and syscall groups neither fsviews nor a daemon needs are")
+	line("# refused for the whole unit.")
+	line("ProtectClock=yes")
+	if p.Hostname == "" {
+		// Its filter refuses sethostname even in the jail's own UTS
+		// namespace, which a profile's hostname needs.
+		line("ProtectHostname=yes")
+	}
+	line("DevicePolicy=closed")
+	line("SystemCallFilter=~@swap @reboot @module @raw-io @obsolete @cpu-emulation @debug")
 	line("")
 	line("[Install]")
 	line("WantedBy=multi-user.target")
