@@ -178,3 +178,38 @@ func TestInspectJudgesEveryProcess(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 }
+
+// ps and inspect take a PID of any process in the jail as well as its
+// name; ps --json says which process the caller started (the supervisor,
+// systemd's main PID under a unit) and the jail's cgroup. A PID in no jail
+// is an error saying so.
+func TestJailByPID(t *testing.T) {
+	requireRoot(t)
+	a := newAuditEnv(t)
+	profile := writeProfile(t, hostDir(t), "bypid", base)
+	supervisor, cmd := a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", "sleep 6011 & echo ready; exec sleep 6012")
+	defer cmd.Process.Signal(syscall.SIGTERM)
+	out, err := exec.Command("pgrep", "-f", "^sleep 6011$").Output()
+	worker, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || worker == 0 {
+		t.Fatalf("the jail's worker: %v %q", err, out)
+	}
+	r := a.run(t, "ps", "--json", strconv.Itoa(worker))
+	var rows []struct {
+		Name    string
+		MainPID int `json:"main_pid"`
+		Cgroup  string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 1 || rows[0].Name != "bypid" || rows[0].MainPID != supervisor || rows[0].Cgroup == "" {
+		t.Errorf("ps --json %d: want jail bypid, main PID %d (the supervisor) and a cgroup: %v %v", worker, supervisor, err, r)
+	}
+	if r := a.run(t, "inspect", strconv.Itoa(worker)); r.code != 0 || !strings.HasPrefix(r.stdout, "jail bypid, PID ") {
+		t.Errorf("inspect by a worker's PID: %v", r)
+	}
+	if r := a.run(t, "inspect", "1"); r.code != 2 || !strings.Contains(r.stderr, "process 1 is in no running jail") {
+		t.Errorf("inspect of a PID in no jail: %v", r)
+	}
+	if r := a.run(t, "ps", "nosuch.service"); r.code != 2 || !strings.Contains(r.stderr, "no running jail is in unit nosuch.service") {
+		t.Errorf("ps of a unit with no jail: %v", r)
+	}
+}

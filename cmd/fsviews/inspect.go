@@ -14,7 +14,7 @@ func inspectCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "inspect",
 		Usage:     "show a running jail's live mounts and privileges against its plan",
-		ArgsUsage: "NAME",
+		ArgsUsage: "NAME|PID|UNIT",
 		Description: `Reads, from outside the jail, what the kernel says about it and sets it
 against the plan fsviews run recorded:
 
@@ -45,8 +45,9 @@ against the plan fsviews run recorded:
 The jail's other processes (a daemon's workers) are judged too: no more
 capabilities than planned, no_new_privs and the filter ("other processes").
 
-Nothing runs inside the jail and nothing the jail wrote is read. NAME is the
-jail's name as fsviews ps lists it.
+Nothing runs inside the jail and nothing the jail wrote is read. The jail is
+named as fsviews ps lists it, or by the PID of any process in it, or by the
+systemd unit it runs in (fsviews-web.service).
 
 Exit status: 0 the jail matches its plan, 1 drift (a drifted jail too),
 2 trouble (unknown or stopped jail, unreadable /proc).

@@ -74,7 +74,11 @@ func exit2(cmd string, err error) error {
 // or drifted (alive with its start time, but in other namespaces than the
 // ones fsviews made for it). The audit commands must not read /proc of a
 // process that is no longer the jail; a drifted jail is still the jail.
-func runningJail(c *cli.Context, cmd, name string) (registry.Entry, error) {
+func runningJail(c *cli.Context, cmd, ref string) (registry.Entry, error) {
+	name, err := jailName(jailRegistry(c), ref)
+	if err != nil {
+		return registry.Entry{}, cli.Exit(fmt.Sprintf("fsviews %s: %v; see fsviews ps", cmd, err), 2)
+	}
 	e, err := jailRegistry(c).Get(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		hint := "see fsviews ps"
@@ -90,6 +94,50 @@ func runningJail(c *cli.Context, cmd, name string) (registry.Entry, error) {
 		return e, cli.Exit(fmt.Sprintf("fsviews %s: jail %s is not running: %s (the record is stale; fsviews ps --prune removes it)", cmd, name, e.Why), 2)
 	}
 	return e, nil
+}
+
+// jailName finds the jail ref names: a jail name as it is; a PID, the
+// live jail that process is in (its PID 1 or daemon, or any process in its
+// PID namespace, or in place in its mount namespace, by the kernel's
+// /proc/PID/ns links); a systemd unit name ("fsviews-web.service"), the
+// live jail whose process is in that unit's cgroup (/proc/PID/cgroup).
+func jailName(reg registry.Registry, ref string) (string, error) {
+	pid, isPID := strconv.Atoi(ref)
+	unit := strings.HasSuffix(ref, ".service")
+	if isPID != nil && !unit {
+		return ref, nil
+	}
+	entries, err := reg.List()
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if !e.Health.Alive() {
+			continue
+		}
+		if unit {
+			if cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", e.PID)); err == nil && (strings.Contains(string(cg), "/"+ref+"\n") || strings.Contains(string(cg), "/"+ref+"/")) {
+				return e.Name, nil
+			}
+			continue
+		}
+		if e.PID == pid {
+			return e.Name, nil
+		}
+		ns := "mnt"
+		if plan, err := inspect.ParsePlan(e.Plan); err == nil && plan.PID {
+			ns = "pid"
+		}
+		want, err1 := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", e.PID, ns))
+		got, err2 := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, ns))
+		if err1 == nil && err2 == nil && want == got {
+			return e.Name, nil
+		}
+	}
+	if unit {
+		return "", fmt.Errorf("no running jail is in unit %s", ref)
+	}
+	return "", fmt.Errorf("process %d is in no running jail", pid)
 }
 
 // stillRunning re-checks, after reading /proc, that jail e has not exited

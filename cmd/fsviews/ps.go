@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,10 +18,15 @@ import (
 
 func psCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "ps",
-		Usage: "list the jails fsviews run started, and whether each still runs",
+		Name:      "ps",
+		Usage:     "list the jails fsviews run started, and whether each still runs",
+		ArgsUsage: "[NAME|PID|UNIT...]",
 		Description: `Lists every registered jail: its name, PID, uptime, profile, the namespaces
-it does not share with the host (PID 1), and its health.
+it does not share with the host (PID 1), the systemd unit it runs in, and its
+health. Named jails only, when given: by name, by the PID of any process in
+the jail, or by unit (fsviews-web.service). --json adds the jail's cgroup and
+main_pid, the process its caller started (systemd's main PID under a unit:
+fsviews' supervisor with a PID namespace, the daemon itself in place).
 
 fsviews run registers each jail in /run/fsviews/jails (see --runtime-dir)
 before it builds the view. The record is a claim, checked against /proc on
@@ -36,7 +42,8 @@ still finds its state dirs. The next run of the same name replaces it;
 --prune deletes every stale record now. A live jail, running or drift,
 is never pruned, and no other jail may take its name while it lives.
 
-Exit status 0, or 2 when the registry cannot be read.
+Exit status 0, or 2 when the registry cannot be read or a PID or unit named
+is in no running jail.
 
 Examples:
    fsviews ps
@@ -52,10 +59,15 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if len(positional) > 0 {
-				return cli.Exit("fsviews ps: takes no arguments; fsviews inspect NAME shows one jail", 2)
-			}
 			reg := jailRegistry(c)
+			only := map[string]bool{}
+			for _, ref := range positional {
+				name, err := jailName(reg, ref)
+				if err != nil {
+					return exit2("ps", err)
+				}
+				only[name] = true
+			}
 			if c.Bool("prune") {
 				pruned, err := reg.Prune()
 				for _, e := range pruned {
@@ -70,9 +82,13 @@ Examples:
 				return exit2("ps", err)
 			}
 			host, _ := inspect.HostNamespaces()
-			rows := make([]psRow, len(entries))
-			for i, e := range entries {
-				rows[i] = newPSRow(e, host, time.Now())
+			rows := []psRow{}
+			for _, e := range entries {
+				if len(only) == 0 || only[e.Name] {
+					r := newPSRow(e, host, time.Now())
+					r.live(e)
+					rows = append(rows, r)
+				}
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(os.Stdout)
@@ -101,6 +117,50 @@ type psRow struct {
 	Namespaces    map[string]uint64 `json:"namespaces"`
 	// Private lists the namespaces whose inode differs from PID 1's.
 	Private []string `json:"private_namespaces"`
+	// Cgroup is the jail's cgroup as the host sees it (/proc/PID/cgroup:
+	// the unified hierarchy's, else the pids controller's); Unit the
+	// systemd unit it is in, if any; MainPID the process the caller
+	// started, systemd's main PID under a unit: fsviews' supervisor with
+	// a PID namespace, the daemon itself in place.
+	Cgroup  string `json:"cgroup,omitempty"`
+	Unit    string `json:"unit,omitempty"`
+	MainPID int    `json:"main_pid,omitempty"`
+}
+
+// live adds what /proc says of a live jail now: its cgroup, unit and
+// main PID.
+func (r *psRow) live(e registry.Entry) {
+	if !e.Health.Alive() {
+		return
+	}
+	r.MainPID = e.PID
+	if plan, err := inspect.ParsePlan(e.Plan); err == nil && plan.PID {
+		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", e.PID)); err == nil {
+			for _, line := range strings.Split(string(st), "\n") {
+				if v, ok := strings.CutPrefix(line, "PPid:"); ok {
+					if ppid, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && ppid > 0 {
+						r.MainPID = ppid
+					}
+				}
+			}
+		}
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", e.PID))
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		id, rest, _ := strings.Cut(line, ":")
+		ctrls, path, _ := strings.Cut(rest, ":")
+		if id == "0" && ctrls == "" || r.Cgroup == "" && slices.Contains(strings.Split(ctrls, ","), "pids") {
+			r.Cgroup = path
+		}
+	}
+	for _, part := range strings.Split(r.Cgroup, "/") {
+		if strings.HasSuffix(part, ".service") {
+			r.Unit = part
+		}
+	}
 }
 
 func newPSRow(e registry.Entry, host map[string]uint64, now time.Time) psRow {
@@ -120,7 +180,7 @@ func newPSRow(e registry.Entry, host map[string]uint64, now time.Time) psRow {
 
 func printPS(rows []psRow) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tPID\tUPTIME\tPROFILE\tNAMESPACES\tHEALTH")
+	fmt.Fprintln(tw, "NAME\tPID\tUPTIME\tPROFILE\tNAMESPACES\tUNIT\tHEALTH")
 	for _, r := range rows {
 		up := "-"
 		if r.Health.Alive() {
@@ -134,7 +194,11 @@ func printPS(rows []psRow) {
 		if r.Why != "" {
 			health += ": " + r.Why
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Name, r.PID, up, r.Profile, ns, health)
+		unit := r.Unit
+		if unit == "" {
+			unit = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.PID, up, r.Profile, ns, unit, health)
 	}
 	tw.Flush()
 	if len(rows) == 0 {

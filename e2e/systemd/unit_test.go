@@ -1,8 +1,10 @@
 package systemd
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -118,6 +120,17 @@ func TestSimpleUnitPIDNamespace(t *testing.T) {
 	h.waitJournal(t, name, "started pid=")
 	if comm := strings.TrimSpace(h.exec(t, "cat", "/proc/"+pid+"/comm")); comm != "fsviews" {
 		t.Errorf("MainPID %s is %q, want the fsviews supervisor", pid, comm)
+	}
+	// ps finds the jail by its unit's name and shows the unit and
+	// systemd's main PID.
+	ps := h.exec(t, inside+"/bin/fsviews", "ps", "--json", name)
+	var rows []struct {
+		Name    string
+		Unit    string
+		MainPID int `json:"main_pid"`
+	}
+	if err := json.Unmarshal([]byte(ps), &rows); err != nil || len(rows) != 1 || rows[0].Unit != name || strconv.Itoa(rows[0].MainPID) != pid {
+		t.Errorf("fsviews ps --json %s: want unit %s and main PID %s: %v\n%s", name, name, pid, err, ps)
 	}
 	h.systemctl(t, "reload", name)
 	h.waitJournal(t, name, "got SIGHUP")
