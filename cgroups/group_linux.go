@@ -180,13 +180,18 @@ func (g *Group) mkdir(parent string) (string, error) {
 	return "", fmt.Errorf("create cgroup %s: %w", dir, err)
 }
 
-// writeLimit writes controller c's limit into dir. The v1 memsw limit
-// must come after memory.limit_in_bytes: the kernel keeps memsw >= memory.
-func writeLimit(dir string, version int, c string, lim Limits) error {
-	type kv struct {
-		file, value string
-		ifPresent   bool // swap accounting may be off
-	}
+// kv is one limit file and the value written there.
+type kv struct {
+	file, value string
+	ifPresent   bool // swap accounting may be off
+}
+
+// limitFiles are the files controller c's limits of lim are written to on
+// a hierarchy of version (1 or 2), in the order they must be written: the
+// v1 memsw limit after memory.limit_in_bytes, which the kernel keeps
+// below it. dir is where they go, for the checks a file's presence
+// decides.
+func limitFiles(dir string, version int, c string, lim Limits) ([]kv, error) {
 	var files []kv
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
 	switch {
@@ -203,7 +208,7 @@ func writeLimit(dir string, version int, c string, lim Limits) error {
 		if lim.MemoryHigh > 0 {
 			// memory.soft_limit_in_bytes acts only under global memory
 			// pressure: no stand-in for memory.high.
-			return fmt.Errorf("cgroup controller memory: memory_high needs cgroup v2 (memory.high), and this host has the memory controller on cgroup v1, which has nothing like it: remove memory_high, or boot with the unified hierarchy (systemd.unified_cgroup_hierarchy=1)")
+			return nil, fmt.Errorf("cgroup controller memory: memory_high needs cgroup v2 (memory.high), and this host has the memory controller on cgroup v1, which has nothing like it: remove memory_high, or boot with the unified hierarchy (systemd.unified_cgroup_hierarchy=1)")
 		}
 		files = []kv{{"memory.limit_in_bytes", n(lim.Memory), false}, {"memory.memsw.limit_in_bytes", n(lim.Memory + lim.Swap), lim.Swap == 0}}
 	case c == "cpu" && version == 2:
@@ -224,11 +229,20 @@ func writeLimit(dir string, version int, c string, lim Limits) error {
 		files = []kv{{"io.weight", "default " + n(lim.IOWeight), false}}
 	case c == "io":
 		if _, err := os.Stat(filepath.Join(dir, "blkio.weight")); err != nil {
-			return fmt.Errorf("io_weight: this host's blkio controller (cgroup v1) has no blkio.weight, which only the CFQ and BFQ I/O schedulers provide: remove io_weight, or use cgroup v2 (io.weight)")
+			return nil, fmt.Errorf("io_weight: this host's blkio controller (cgroup v1) has no blkio.weight, which only the CFQ and BFQ I/O schedulers provide: remove io_weight, or use cgroup v2 (io.weight)")
 		}
 		files = []kv{{"blkio.weight", n(lim.BlkioWeight()), false}}
 	default:
-		return fmt.Errorf("bug: no limit for controller %q", c)
+		return nil, fmt.Errorf("bug: no limit for controller %q", c)
+	}
+	return files, nil
+}
+
+// writeLimit writes controller c's limit into dir.
+func writeLimit(dir string, version int, c string, lim Limits) error {
+	files, err := limitFiles(dir, version, c, lim)
+	if err != nil {
+		return err
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, f.file)
@@ -242,6 +256,78 @@ func writeLimit(dir string, version int, c string, lim Limits) error {
 		}
 	}
 	return nil
+}
+
+// LiveLimit is one limit file of a running jail's cgroup: what the plan's
+// limits put there and what it holds now.
+type LiveLimit struct {
+	File string // e.g. "/sys/fs/cgroup/pids/.../fsviews-web-123/pids.max"
+	Want string
+	Got  string // "" when it cannot be read
+	Err  error
+}
+
+// Live reads, for a process (its /proc/PID/cgroup, procCgroup), the limit
+// files lim asks for in the cgroups it is in, with what they should hold.
+// A process that is not in a cgroup fsviews made (fsviews-NAME-PID) for a
+// controller is reported in the File's Err: it was moved out.
+func (l Layout) Live(procCgroup []byte, lim Limits) []LiveLimit {
+	var out []LiveLimit
+	for _, c := range lim.Controllers() {
+		dir, version, err := l.dirOf(procCgroup, c)
+		if err != nil {
+			out = append(out, LiveLimit{File: c, Err: err})
+			continue
+		}
+		if !strings.HasPrefix(filepath.Base(dir), "fsviews-") {
+			out = append(out, LiveLimit{File: dir, Err: fmt.Errorf("the jail is no longer in a cgroup fsviews made for it (%s controller)", c)})
+			continue
+		}
+		files, err := limitFiles(dir, version, c, lim)
+		if err != nil {
+			out = append(out, LiveLimit{File: dir, Err: err})
+			continue
+		}
+		for _, f := range files {
+			p := filepath.Join(dir, f.file)
+			b, err := os.ReadFile(p)
+			if err != nil && f.ifPresent {
+				continue
+			}
+			out = append(out, LiveLimit{File: p, Want: f.value, Got: strings.TrimSpace(string(b)), Err: err})
+		}
+	}
+	return out
+}
+
+// dirOf is the directory of the cgroup a process is in for controller c
+// (from its /proc/PID/cgroup), on the v1 hierarchy that has c, else on
+// the unified one.
+func (l Layout) dirOf(procCgroup []byte, c string) (string, int, error) {
+	h, v1 := l.v1For(v1Name(c))
+	version := 1
+	if !v1 {
+		if l.V2 == nil {
+			return "", 0, fmt.Errorf("no cgroup hierarchy has the %s controller", c)
+		}
+		h, version = *l.V2, 2
+	}
+	for _, line := range strings.Split(string(procCgroup), "\n") {
+		id, rest, ok1 := strings.Cut(line, ":")
+		ctrls, p, ok2 := strings.Cut(rest, ":")
+		if !ok1 || !ok2 {
+			continue
+		}
+		if (version == 2 && id == "0" && ctrls == "") || (version == 1 && slices.Contains(strings.Split(ctrls, ","), v1Name(c))) {
+			h.Own = p
+			dir, ok := h.Dir()
+			if !ok {
+				return "", 0, fmt.Errorf("cgroup %s is not visible under %s", p, h.Mount)
+			}
+			return dir, version, nil
+		}
+	}
+	return "", 0, fmt.Errorf("the process is in no cgroup of the %s controller", c)
 }
 
 // Join moves process pid, all its threads, into the group. Its children

@@ -29,14 +29,7 @@ func noCgroupLeft(t *testing.T, profile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := []cgroups.Hierarchy{}
-	for _, h := range l.V1 {
-		hs = append(hs, h)
-	}
-	if l.V2 != nil {
-		hs = append(hs, *l.V2)
-	}
-	for _, h := range hs {
+	for _, h := range hierarchies(l) {
 		dir, _ := h.Dir()
 		if left, _ := filepath.Glob(filepath.Join(dir, "fsviews-"+name+"-*")); len(left) > 0 {
 			t.Errorf("cgroups left behind: %v", left)
@@ -279,4 +272,65 @@ func TestCgroupWeightsAndSwap(t *testing.T) {
 		}
 		noCgroupLeft(t, high)
 	}
+}
+
+// inspect reads the live limits of the jail's cgroup: as planned they
+// pass; a limit raised from outside is drift, exit 1, with the value it
+// should have.
+func TestInspectCgroupDrift(t *testing.T) {
+	requireRoot(t)
+	prof := cgroupProfile(t, "[cgroup]\npids = 64\n")
+	name := strings.TrimSuffix(filepath.Base(prof), ".toml")
+	cmd := exec.Command(fsviews(t), "run", prof, "--", "/bin/sh", "-c", "sleep 30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if v, _ := jailCgroupFile(t, prof, "pids", "pids.max", "pids.max"); v != "64" {
+		t.Fatalf("pids.max = %q", v)
+	}
+	var r result
+	for try := 0; try < 50; try++ { // until the jail is registered
+		if r = run(t, "inspect", name); r.code != 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r.code != 0 || !strings.Contains(fields(r.stdout), "ok cgroup pids.max 64") {
+		t.Fatalf("inspect of an untouched [cgroup] jail: %v", r)
+	}
+	l, err := cgroups.Discover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var maxFile string
+	for _, h := range hierarchies(l) {
+		dir, _ := h.Dir()
+		if m, _ := filepath.Glob(filepath.Join(dir, "fsviews-"+name+"-*", "pids.max")); len(m) == 1 {
+			maxFile = m[0]
+			break
+		}
+	}
+	if maxFile == "" {
+		t.Fatal("the jail's pids.max is not found")
+	}
+	if err := os.WriteFile(maxFile, []byte("100"), 0); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, "inspect", name)
+	if r.code != 1 || !strings.Contains(fields(r.stdout), "DRIFT cgroup pids.max 100 (want 64)") {
+		t.Errorf("inspect after pids.max was raised from outside: %v", r)
+	}
+}
+
+// hierarchies lists l's hierarchies, v2 first.
+func hierarchies(l cgroups.Layout) []cgroups.Hierarchy {
+	var hs []cgroups.Hierarchy
+	if l.V2 != nil {
+		hs = append(hs, *l.V2)
+	}
+	for _, h := range l.V1 {
+		hs = append(hs, h)
+	}
+	return hs
 }

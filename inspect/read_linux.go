@@ -3,11 +3,13 @@ package inspect
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
 
+	"github.com/fsviews/fsviews/cgroups"
 	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/views"
 )
@@ -106,6 +108,39 @@ func ReadOthers(plan *views.Plan, recorded, daemon int) []Process {
 		others = append(others, Process{PID: pid, Comm: strings.TrimSpace(string(comm)), Status: st})
 	}
 	return others
+}
+
+// ReadCgroup reads the live limits of the jail's cgroup (the one process
+// pid is in) and sets them against the plan's [cgroup]: a limit changed
+// from outside, or a jail moved out of the cgroup fsviews made for it, is
+// drift. Nothing without [cgroup].
+func ReadCgroup(plan *views.Plan, pid int) []Check {
+	if plan.Cgroup == nil {
+		return nil
+	}
+	fail := func(err error) []Check {
+		return []Check{{Name: "cgroup", Got: "unreadable", Note: err.Error()}}
+	}
+	l, err := cgroups.Discover()
+	if err != nil {
+		return fail(err)
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return fail(err)
+	}
+	var checks []Check
+	for _, live := range l.Live(data, plan.Cgroup.Limits) {
+		c := Check{Name: "cgroup " + filepath.Base(live.File), Want: live.Want, Got: live.Got, OK: live.Err == nil && live.Got == live.Want}
+		if live.Err != nil {
+			c.Got, c.Note = "unreadable", live.Err.Error()
+			if live.Want == "" {
+				c.Got = live.File
+			}
+		}
+		checks = append(checks, c)
+	}
+	return checks
 }
 
 // ReadHost reads the reference: the auditor's own mount table (where the

@@ -92,6 +92,7 @@ Examples:
 				return err
 			}
 			report := inspect.Compare(plan, jail, host)
+			report.Enforced = append(report.Enforced, inspect.ReadCgroup(plan, e.PID)...)
 			moved := movedNamespaces(e, jail)
 			report.Enforced = append(report.Enforced, moved...)
 			if c.Bool("json") {
