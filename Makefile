@@ -26,12 +26,15 @@ demo: build
 # Then the e2e suite once more against a position-independent build, as
 # distributions build it, and the race detector (which needs cgo) on the
 # packages that start goroutines; e2e/buildmode_test.go also runs fsviews
-# itself built with -race.
+# itself built with -race. Last, a fresh clone of the repository runs its
+# systemd tests on its own (e2e/fresh: a second container, never beside
+# the first).
 test: build
 	FSVIEWS_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
 	CGO_ENABLED=0 $(GO) build -buildmode=pie -trimpath -tags urfave_cli_no_docs -o bin/fsviews-pie ./cmd/fsviews
 	FSVIEWS_BIN=$(CURDIR)/bin/fsviews-pie $(GO) test -count=1 ./e2e
 	$(GO) test -race -count=1 ./launch ./audit ./registry ./cmd/...
+	$(GO) test -tags freshclone -count=1 ./e2e/fresh
 
 # Coverage-guided fuzzing of the parsers, FUZZTIME per target.
 fuzz:
