@@ -189,7 +189,15 @@ func TestJailByPID(t *testing.T) {
 	profile := writeProfile(t, hostDir(t), "bypid", base)
 	supervisor, cmd := a.start(t, "run", "--state-dir", a.state, profile, "--", "/bin/sh", "-c", "sleep 6011 & echo ready; exec sleep 6012")
 	defer cmd.Process.Signal(syscall.SIGTERM)
-	out, err := exec.Command("pgrep", "-f", "^sleep 6011$").Output()
+	// The shell may not have exec'd the background sleep yet.
+	var out []byte
+	var err error
+	for try := 0; try < 100; try++ {
+		if out, err = exec.Command("pgrep", "-f", "^sleep 6011$").Output(); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	worker, _ := strconv.Atoi(strings.TrimSpace(string(out)))
 	if err != nil || worker == 0 {
 		t.Fatalf("the jail's worker: %v %q", err, out)
