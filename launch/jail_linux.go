@@ -25,7 +25,7 @@ const (
 )
 
 // Stages lists the hidden stage names, for the command line.
-func Stages() []string { return []string{stageJail, stageDaemon} }
+func Stages() []string { return []string{stageJail, stageDaemon, stageEnter} }
 
 // Stage runs a hidden stage and returns the exit status it ends with.
 func Stage(name string, args []string) int {
@@ -43,6 +43,8 @@ func Stage(name string, args []string) int {
 		return jail(nums[0])
 	case name == stageDaemon && len(args) == 1:
 		return daemonStage(nums[0])
+	case name == stageEnter && len(args) == 1:
+		return enterStage(nums[0]) // fsviews exec: enter_linux.go
 	}
 	fmt.Fprintf(os.Stderr, "fsviews %s: internal stage, not for use by hand\n", name)
 	return 125

@@ -101,11 +101,13 @@ type psRow struct {
 	Namespaces    map[string]uint64 `json:"namespaces"`
 	// Private lists the namespaces whose inode differs from PID 1's.
 	Private []string `json:"private_namespaces"`
+	// Execs are the commands fsviews exec started in the jail.
+	Execs []registry.Exec `json:"execs,omitempty"`
 }
 
 func newPSRow(e registry.Entry, host map[string]uint64, now time.Time) psRow {
 	r := psRow{Name: e.Name, PID: e.PID, Health: e.Health, Why: e.Why, Started: e.Started,
-		Profile: e.ProfilePath, ProfileSHA256: e.ProfileSHA256, Namespaces: e.Namespaces, Private: []string{}}
+		Profile: e.ProfilePath, ProfileSHA256: e.ProfileSHA256, Namespaces: e.Namespaces, Private: []string{}, Execs: e.Execs}
 	if e.Health.Alive() && !e.Started.IsZero() {
 		r.UptimeSeconds = int64(now.Sub(e.Started).Seconds())
 	}
