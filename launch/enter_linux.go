@@ -1,8 +1,6 @@
 package launch
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -37,8 +36,8 @@ import (
 //     opened, the pidfd still alive after every read), then joins the
 //     jail's PID namespace on one locked thread (setns through the pidfd;
 //     it applies to the thread's next children only) and starts the
-//     enter stage from there, straight into the jail's cgroup
-//     (CLONE_INTO_CGROUP), in a new session;
+//     enter stage from there, in a new session, and moves it into the
+//     jail's cgroups before it has its job;
 //   - the enter stage is this binary, but executed from a sealed memfd
 //     copy, so that no process in the jail ever has the host's binary as
 //     its /proc/PID/exe (runc's CVE-2019-5736); it makes itself
@@ -115,6 +114,9 @@ var joinable = []struct {
 // *Error when it could not be started. Signals fsviews gets meanwhile go
 // on to the command.
 func Enter(j Jail, opt EnterOptions) error {
+	// A jail without a PID namespace sees this process: it holds the
+	// pidfd and the jail's root, which nothing of the jail may read.
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	plan, err := execPlan(j, opt)
 	if err != nil {
 		return err
@@ -266,11 +268,11 @@ type target struct {
 	jail   Jail
 	pidfd  *os.File
 	root   *os.File // the process's root directory, O_PATH
-	cgroup *os.File // its cgroup v2 directory, nil when there is none to join
+	cgroups *cgroups.Group // where it is, in every cgroup hierarchy
 }
 
 func (t *target) close() {
-	for _, f := range []*os.File{t.pidfd, t.root, t.cgroup} {
+	for _, f := range []*os.File{t.pidfd, t.root} {
 		if f != nil {
 			f.Close()
 		}
@@ -319,7 +321,7 @@ func (t *target) read() error {
 	if err != nil {
 		return failed("jail %s: read its cgroup: %w", j.Name, err)
 	}
-	t.cgroup, err = cgroupDir(j, data)
+	t.cgroups, err = jailCgroups(j, data)
 	return err
 }
 
@@ -335,45 +337,25 @@ func (t *target) alive() error {
 	return nil
 }
 
-// cgroupDir opens the cgroup v2 directory the jail's process is in, from
-// its /proc/PID/cgroup (written by the kernel, relative to fsviews' own
-// cgroup namespace). A plan with [cgroup] must be in the cgroup fsviews
-// made for it; without v2 there is nothing to join, which only a plan
-// with [cgroup] (not optional) refuses.
-func cgroupDir(j Jail, procCgroup []byte) (*os.File, error) {
-	var own string
-	found := false
-	sc := bufio.NewScanner(bytes.NewReader(procCgroup))
-	for sc.Scan() {
-		if p, ok := strings.CutPrefix(sc.Text(), "0::"); ok {
-			own, found = p, true
-		}
-	}
-	needed := j.Plan.Cgroup != nil && !j.Plan.Cgroup.Optional
+// jailCgroups finds the cgroups the jail's process is in, in every
+// hierarchy, from its /proc/PID/cgroup (written by the kernel). A plan with
+// [cgroup] must be in the group fsviews made for it (fsviews-NAME-PID).
+func jailCgroups(j Jail, procCgroup []byte) (*cgroups.Group, error) {
 	layout, err := cgroups.Discover()
-	if err != nil || layout.V2 == nil || !found {
-		if needed {
-			return nil, failed("jail %s: its [cgroup] cannot be joined: no cgroup v2 hierarchy for it (%v); fsviews exec joins cgroup v2 only", j.Name, err)
-		}
-		return nil, nil
-	}
-	if j.Plan.Cgroup != nil {
-		base := own[strings.LastIndexByte(own, '/')+1:]
-		if !strings.HasPrefix(base, "fsviews-"+j.Plan.Name+"-") {
-			return nil, failed("jail %s: its process is in cgroup %s, not in the one fsviews made for its [cgroup] (fsviews-%s-PID); refusing to enter", j.Name, own, j.Plan.Name)
-		}
-	}
-	h := *layout.V2
-	h.Own = own
-	dir, ok := h.Dir()
-	if !ok {
-		return nil, failed("jail %s: its cgroup %s is not visible under %s", j.Name, own, h.Mount)
-	}
-	f, err := os.OpenFile(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
-		return nil, failed("jail %s: open its cgroup: %w", j.Name, err)
+		return nil, failed("jail %s: find the cgroup hierarchies: %w", j.Name, err)
 	}
-	return f, nil
+	dirs, err := layout.DirsOf(procCgroup)
+	if err != nil {
+		return nil, failed("jail %s: its cgroups: %w", j.Name, err)
+	}
+	if c := j.Plan.Cgroup; c != nil {
+		prefix := "fsviews-" + j.Plan.Name + "-"
+		if !slices.ContainsFunc(dirs, func(d string) bool { return strings.HasPrefix(filepath.Base(d), prefix) }) {
+			return nil, failed("jail %s: its process is in none of the cgroups fsviews made for its [cgroup] (%s): %s; refusing to enter", j.Name, prefix+"PID", strings.Join(dirs, ", "))
+		}
+	}
+	return cgroups.Existing(dirs), nil
 }
 
 // sealedSelf copies this binary into a memfd sealed against every change:
@@ -447,10 +429,6 @@ func enterWith(t *target, exe *os.File, ej enterJob, joinPID bool, opt EnterOpti
 	// process, and in the jail's PID namespace getppid reads 0; the stage
 	// sets it itself.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: !opt.TTY}
-	if t.cgroup != nil {
-		cmd.SysProcAttr.UseCgroupFD = true
-		cmd.SysProcAttr.CgroupFD = int(t.cgroup.Fd())
-	}
 	sigs := make(chan os.Signal, 64)
 	signal.Notify(sigs, forwarded()...)
 
@@ -484,6 +462,12 @@ func enterWith(t *target, exe *os.File, ej enterJob, joinPID bool, opt EnterOpti
 	}
 	pid := cmd.Process.Pid
 	kill := func() { cmd.Process.Kill(); cmd.Wait() }
+	// Into the jail's cgroups before the stage has its job, so before it
+	// can do anything (as fsviews run's supervisor does with PID 1).
+	if err := t.cgroups.Join(pid); err != nil {
+		kill()
+		return failed("jail %s: join its cgroups: %w", t.jail.Name, err)
+	}
 	if opt.Started != nil {
 		if err := opt.Started(pid, ej.Job.Plan.UID, ej.Job.Plan.GID); err != nil {
 			kill()
