@@ -265,9 +265,9 @@ func namespacesToJoin(j Jail, own map[string]uint64) (int, error) {
 // target is the jail's process, held by a pidfd proven to be the
 // recorded one, with what was read of it through /proc meanwhile.
 type target struct {
-	jail   Jail
-	pidfd  *os.File
-	root   *os.File // the process's root directory, O_PATH
+	jail    Jail
+	pidfd   *os.File
+	root    *os.File       // the process's root directory, O_PATH
 	cgroups *cgroups.Group // where it is, in every cgroup hierarchy
 }
 
