@@ -195,7 +195,9 @@ func execPlan(j Jail, opt EnterOptions) (*views.Plan, error) {
 		plan.Caps = nil
 		plan.NoNewPriv = true
 	}
-	plan.UID, plan.GID = id.UID, id.GID
+	if opt.User != nil {
+		plan.UID, plan.GID = id.UID, id.GID
+	}
 	return &plan, nil
 }
 
@@ -469,7 +471,8 @@ func enterWith(t *target, exe *os.File, ej enterJob, joinPID bool, opt EnterOpti
 		return failed("jail %s: join its cgroups: %w", t.jail.Name, err)
 	}
 	if opt.Started != nil {
-		if err := opt.Started(pid, ej.Job.Plan.UID, ej.Job.Plan.GID); err != nil {
+		id := daemonIdentity(ej.Job.Plan)
+		if err := opt.Started(pid, id.UID, id.GID); err != nil {
 			kill()
 			return failed("%w", err)
 		}
@@ -541,6 +544,14 @@ func enterStage(fd int) int {
 		return status.fail(err)
 	}
 	pidfd.Close()
+	// A daemon that keeps its caller's user (uid = -1 in the plan) kept
+	// the supplementary groups of whoever ran fsviews run; the admin's
+	// are not those, and none is the safe "same or fewer".
+	if ej.Job.Plan.UID < 0 {
+		if err := unix.Setgroups(nil); err != nil {
+			return status.fail(failed("setgroups []: %w", err))
+		}
+	}
 	path, err := chdirAndFind(&ej.Job)
 	if err != nil {
 		return status.fail(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/fsviews/fsviews/launch"
 	"github.com/fsviews/fsviews/profiles"
 	"github.com/fsviews/fsviews/registry"
+	"github.com/fsviews/fsviews/views"
 )
 
 func execCommand() *cli.Command {
@@ -76,9 +77,11 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan, err := inspect.ParsePlan(e.Plan)
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("fsviews exec: jail %s: its record: %v", e.Name, err), 125)
+			var plan *views.Plan // none: Enter refuses the record
+			if len(e.Plan) > 0 {
+				if plan, err = inspect.ParsePlan(e.Plan); err != nil {
+					return cli.Exit(fmt.Sprintf("fsviews exec: jail %s: its record: %v", e.Name, err), 125)
+				}
 			}
 			opt := launch.EnterOptions{Command: command, TTY: c.Bool("tty"), Environ: os.Environ()}
 			if u := c.String("user"); u != "" {
