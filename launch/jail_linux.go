@@ -24,7 +24,7 @@ const (
 )
 
 // Stages lists the hidden stage names, for the command line.
-func Stages() []string { return []string{stageJail} }
+func Stages() []string { return []string{stageJail, stageEnter} }
 
 // Stage runs a hidden stage and returns the exit status it ends with;
 // an error (with status 125) when it was not started as fsviews starts it.
@@ -40,6 +40,8 @@ func Stage(name string, args []string) (int, error) {
 	switch {
 	case name == stageJail && len(args) == 1:
 		return jail(nums[0]), nil
+	case name == stageEnter && len(args) == 1:
+		return enterStage(nums[0]), nil // fsviews exec: enter_linux.go
 	}
 	return 125, fmt.Errorf("fsviews %s: internal stage, not for use by hand", name)
 }

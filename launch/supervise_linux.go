@@ -88,17 +88,7 @@ func supervise(j *job, reg *Registration) (result error) {
 	cmd := exec.Command("/proc/self/exe", stageJail, strconv.Itoa(jobFD))
 	cmd.Args[0] = "fsviews"
 	cmd.Env = []string{}
-	// stdio passes as it is; one the caller left closed becomes
-	// /dev/null (exec.Cmd's nil), as a closed fd cannot be passed on.
-	if isOpen(os.Stdin) {
-		cmd.Stdin = os.Stdin
-	}
-	if isOpen(os.Stdout) {
-		cmd.Stdout = os.Stdout
-	}
-	if isOpen(os.Stderr) {
-		cmd.Stderr = os.Stderr
-	}
+	passStdio(cmd)
 	cmd.ExtraFiles = files
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// Not the cgroup namespace: PID 1 makes it once it is in the
@@ -375,6 +365,21 @@ func outcome(ws unix.WaitStatus, report []string) error {
 		return &Exited{Signal: ws.Signal()}
 	}
 	return &Exited{Code: ws.ExitStatus()}
+}
+
+// passStdio gives cmd this process's stdio as it is; one the caller left
+// closed becomes /dev/null (exec.Cmd's nil), as a closed fd cannot be
+// passed on.
+func passStdio(cmd *exec.Cmd) {
+	if isOpen(os.Stdin) {
+		cmd.Stdin = os.Stdin
+	}
+	if isOpen(os.Stdout) {
+		cmd.Stdout = os.Stdout
+	}
+	if isOpen(os.Stderr) {
+		cmd.Stderr = os.Stderr
+	}
 }
 
 // isOpen reports whether f's descriptor is open.

@@ -72,6 +72,9 @@ type Record struct {
 	// the jail's live mounts and what the host has now, to report a
 	// source swapped since.
 	Sources []Source `json:"sources,omitempty"`
+	// Execs are the commands fsviews exec started in the jail, oldest
+	// first, the last maxExecs of them (exec_linux.go).
+	Execs []Exec `json:"execs,omitempty"`
 }
 
 // Source is one host source of a jail, by device and inode.

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fsviews/fsviews/inspect"
+	"github.com/fsviews/fsviews/registry"
 )
 
 func inspectCommand() *cli.Command {
@@ -99,13 +100,15 @@ Examples:
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
 				err = enc.Encode(struct {
-					Jail  string `json:"jail"`
-					PID   int    `json:"pid"`
-					Drift bool   `json:"drift"`
+					Jail  string          `json:"jail"`
+					PID   int             `json:"pid"`
+					Drift bool            `json:"drift"`
+					Execs []registry.Exec `json:"execs,omitempty"`
 					*inspect.Report
-				}{e.Name, e.PID, report.Drift(), &report})
+				}{e.Name, e.PID, report.Drift(), e.Execs, &report})
 			} else {
 				fmt.Printf("jail %s, PID %d, profile %s\n", e.Name, e.PID, e.ProfilePath)
+				printExecs(os.Stdout, e.Execs)
 				if len(moved) > 0 {
 					fmt.Println("drift: the jail's process has left the namespaces fsviews made for it (see the \"at start\" lines): the mounts below are those of a namespace the jail made, not the view fsviews built")
 				}

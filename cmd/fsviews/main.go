@@ -43,7 +43,7 @@ The profile format is documented in docs/profiles.md.`,
 			},
 		}, auditFlags()...),
 		Commands: append([]*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(),
-			psCommand(), inspectCommand(), checkpointCommand(), checkpointsCommand(), diffCommand(), seccompLogCommand(), unitCommand()},
+			psCommand(), inspectCommand(), execCommand(), checkpointCommand(), checkpointsCommand(), diffCommand(), seccompLogCommand(), unitCommand()},
 			append(stageCommands(), docCommands()...)...),
 		HideHelpCommand: true,
 		// The shell completions (completions/, make install) ask the

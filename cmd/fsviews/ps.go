@@ -125,6 +125,8 @@ type psRow struct {
 	Cgroup  string `json:"cgroup,omitempty"`
 	Unit    string `json:"unit,omitempty"`
 	MainPID int    `json:"main_pid,omitempty"`
+	// Execs are the commands fsviews exec started in the jail.
+	Execs []registry.Exec `json:"execs,omitempty"`
 }
 
 // live adds what /proc says of a live jail now: its cgroup, unit and
@@ -165,7 +167,7 @@ func (r *psRow) live(e registry.Entry) {
 
 func newPSRow(e registry.Entry, host map[string]uint64, now time.Time) psRow {
 	r := psRow{Name: e.Name, PID: e.PID, Health: e.Health, Why: e.Why, Started: e.Started,
-		Profile: e.ProfilePath, ProfileSHA256: e.ProfileSHA256, Namespaces: e.Namespaces, Private: []string{}}
+		Profile: e.ProfilePath, ProfileSHA256: e.ProfileSHA256, Namespaces: e.Namespaces, Private: []string{}, Execs: e.Execs}
 	if e.Health.Alive() && !e.Started.IsZero() {
 		r.UptimeSeconds = int64(now.Sub(e.Started).Seconds())
 	}
