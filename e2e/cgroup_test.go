@@ -281,21 +281,13 @@ func TestInspectCgroupDrift(t *testing.T) {
 	requireRoot(t)
 	prof := cgroupProfile(t, "[cgroup]\npids = 64\n")
 	name := strings.TrimSuffix(filepath.Base(prof), ".toml")
-	cmd := exec.Command(fsviews(t), "run", prof, "--", "/bin/sh", "-c", "sleep 30")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	a := newAuditEnv(t)
+	// "ready" once the daemon runs in its view; a.start kills it at the end.
+	a.start(t, "run", prof, "--", "/bin/sh", "-c", "echo ready; exec sleep 30")
 	if v, _ := jailCgroupFile(t, prof, "pids", "pids.max", "pids.max"); v != "64" {
 		t.Fatalf("pids.max = %q", v)
 	}
-	var r result
-	for try := 0; try < 50; try++ { // until the jail is registered
-		if r = run(t, "inspect", name); r.code != 2 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	r := a.run(t, "inspect", name)
 	if r.code != 0 || !strings.Contains(fields(r.stdout), "ok cgroup pids.max 64") {
 		t.Fatalf("inspect of an untouched [cgroup] jail: %v", r)
 	}
@@ -317,7 +309,7 @@ func TestInspectCgroupDrift(t *testing.T) {
 	if err := os.WriteFile(maxFile, []byte("100"), 0); err != nil {
 		t.Fatal(err)
 	}
-	r = run(t, "inspect", name)
+	r = a.run(t, "inspect", name)
 	if r.code != 1 || !strings.Contains(fields(r.stdout), "DRIFT cgroup pids.max 100 (want 64)") {
 		t.Errorf("inspect after pids.max was raised from outside: %v", r)
 	}
