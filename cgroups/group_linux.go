@@ -145,15 +145,51 @@ func delegate(own, c string) error {
 		return nil
 	}
 	err := os.WriteFile(ctl, []byte("+"+c), 0)
+	if errors.Is(err, unix.EBUSY) {
+		moved, leafErr := intoLeaf(own)
+		if leafErr != nil {
+			return fmt.Errorf("cgroup controller %s: %w", c, leafErr)
+		}
+		if moved {
+			err = os.WriteFile(ctl, []byte("+"+c), 0)
+		}
+	}
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, unix.EBUSY):
-		return fmt.Errorf("cgroup controller %s: cannot enable it for a child of %s, which holds processes (cgroup v2 allows controllers only in cgroups without processes of their own): start fsviews in a cgroup of its own, e.g. systemd-run --scope -p Delegate=yes, or from a unit (fsviews unit writes the limits into it)", c, own)
+		return fmt.Errorf("cgroup controller %s: cannot enable it for a child of %s, which holds other processes than fsviews (cgroup v2 allows controllers only in cgroups without processes of their own, and fsviews moves itself into a leaf only when it is alone there): start fsviews in a cgroup of its own, e.g. systemd-run --scope -p Delegate=yes, or from a unit (fsviews unit writes the limits into it)", c, own)
 	case errors.Is(err, os.ErrPermission), errors.Is(err, unix.EROFS):
 		return fmt.Errorf("cgroup controller %s: %s is not writable (%v): the cgroup is not delegated to uid %d; run as root or in a delegated subtree (a systemd user service with Delegate=yes)", c, ctl, err, os.Geteuid())
 	}
 	return fmt.Errorf("cgroup controller %s: enable it in %s: %w", c, ctl, err)
+}
+
+// intoLeaf moves the calling process out of cgroup v2 dir own into a leaf
+// of its own below it, fsviews-supervisor-PID, when it is the only
+// process in own: so a unit with Delegate=yes (systemd puts the service's
+// process in the unit's cgroup) can enable controllers for the jail's
+// cgroup beside the leaf. With other processes in own it moves nothing:
+// they would still block it. The leaf stays until the process exits;
+// systemd removes a delegated subtree with its unit.
+func intoLeaf(own string) (bool, error) {
+	b, err := os.ReadFile(filepath.Join(own, "cgroup.procs"))
+	if err != nil {
+		return false, fmt.Errorf("list the processes of %s: %w", own, err)
+	}
+	self := strconv.Itoa(os.Getpid())
+	if procs := strings.Fields(string(b)); len(procs) != 1 || procs[0] != self {
+		return false, nil
+	}
+	leaf := filepath.Join(own, "fsviews-supervisor-"+self)
+	if err := unix.Mkdir(leaf, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+		return false, fmt.Errorf("create the supervisor's leaf cgroup %s: %w", leaf, err)
+	}
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(self), 0); err != nil {
+		unix.Rmdir(leaf)
+		return false, fmt.Errorf("move fsviews (PID %s) into its leaf cgroup %s: %w", self, leaf, err)
+	}
+	return true, nil
 }
 
 // mkdir creates the group's directory below parent, once per hierarchy.
