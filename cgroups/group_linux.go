@@ -3,6 +3,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -288,6 +289,9 @@ func writeLimit(dir string, version int, c string, lim Limits) error {
 			}
 		}
 		if err := os.WriteFile(p, []byte(f.value), 0); err != nil {
+			if errors.Is(err, fs.ErrNotExist) && (strings.Contains(f.file, "swap") || strings.Contains(f.file, "memsw")) {
+				return fmt.Errorf("[cgroup] swap: %s is missing: this kernel keeps no swap accounting (boot with swapaccount=1, or CONFIG_MEMCG_SWAP); remove swap, or mark the table optional: %w", p, err)
+			}
 			return fmt.Errorf("write %s to %s: %w", f.value, p, err)
 		}
 	}
