@@ -298,6 +298,31 @@ func writeLimit(dir string, version int, c string, lim Limits) error {
 	return nil
 }
 
+// Lacks lists, for check, the limits of lim this host cannot apply from
+// the caller's cgroup: a controller no hierarchy offers, memory_high on a
+// v1 memory controller, io_weight where v1 blkio has no weight. Each error
+// says why and what to do; whether the caller may create a cgroup there
+// is for run to find out.
+func (l Layout) Lacks(lim Limits) []error {
+	var errs []error
+	for _, c := range lim.Controllers() {
+		if h, ok := l.v1For(v1Name(c)); ok {
+			own, _ := h.Dir()
+			if _, err := limitFiles(own, 1, c, lim); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		if l.V2 != nil {
+			if own, _ := l.V2.Dir(); available(filepath.Join(own, "cgroup.controllers"), c) {
+				continue
+			}
+		}
+		errs = append(errs, fmt.Errorf("cgroup controller %s is not available on this host: no cgroup v1 hierarchy has it and the caller's cgroup v2 does not list it; enable it in the kernel (cgroup_enable=%s), have it delegated, or mark [cgroup] optional = true", c, c))
+	}
+	return errs
+}
+
 // LiveLimit is one limit file of a running jail's cgroup: what the plan's
 // limits put there and what it holds now.
 type LiveLimit struct {

@@ -270,6 +270,11 @@ func TestCgroupWeightsAndSwap(t *testing.T) {
 		if r.code != 125 || !strings.Contains(r.stderr, "memory_high needs cgroup v2 (memory.high)") {
 			t.Errorf("memory_high on a v1 memory controller: want exit 125 and the reason, got %v", r)
 		}
+		// check says so first, as an error at the table's line.
+		r = run(t, "check", high)
+		if r.code != 1 || !strings.Contains(r.stderr, ".toml:10: [cgroup]: this host cannot enforce it, so fsviews run refuses to start: cgroup controller memory: memory_high needs cgroup v2") {
+			t.Errorf("check of memory_high on a v1 memory controller: %v", r)
+		}
 		noCgroupLeft(t, high)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fsviews/fsviews/cgroups"
 	"github.com/fsviews/fsviews/launch"
 	"github.com/fsviews/fsviews/profiles"
 	"github.com/fsviews/fsviews/views"
@@ -137,8 +138,8 @@ type checkProblem struct {
 	Warning bool   `json:"warning,omitempty"`
 }
 
-// kernelCheck reports the confinement layers of p this host's kernel
-// cannot enforce: an error for a required one (run would refuse to
+// kernelCheck reports the confinement layers and cgroup limits of p this
+// host cannot enforce: an error for a required one (run would refuse to
 // start), a warning for an optional one (run leaves it out).
 func kernelCheck(p *profiles.Profile, k views.Kernel) profiles.Problems {
 	var probs profiles.Problems
@@ -157,6 +158,15 @@ func kernelCheck(p *profiles.Profile, k views.Kernel) profiles.Problems {
 	}
 	if l := p.Landlock; l != nil {
 		add(l.Pos, "[landlock]", l.Optional, k.Landlock)
+	}
+	if c := p.Cgroup; c != nil {
+		if layout, err := cgroups.Discover(); err != nil {
+			add(c.Pos, "[cgroup]", c.Optional, err)
+		} else {
+			for _, err := range layout.Lacks(c.Limits) {
+				add(c.Pos, "[cgroup]", c.Optional, err)
+			}
+		}
 	}
 	return probs
 }
