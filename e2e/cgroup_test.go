@@ -293,7 +293,10 @@ func TestInspectCgroupDrift(t *testing.T) {
 		t.Fatalf("pids.max = %q", v)
 	}
 	r := a.run(t, "inspect", name)
-	if r.code != 0 || !strings.Contains(fields(r.stdout), "ok cgroup pids.max 64") {
+	// Only the cgroup lines are judged: the base profile binds /etc/passwd
+	// and /etc/group, which something else on a shared machine may
+	// replace meanwhile (drift of its own, not this test's).
+	if !strings.Contains(fields(r.stdout), "ok cgroup pids.max 64") || strings.Contains(r.stdout, "DRIFT  cgroup") {
 		t.Fatalf("inspect of an untouched [cgroup] jail: %v", r)
 	}
 	l, err := cgroups.Discover()
