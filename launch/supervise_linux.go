@@ -294,6 +294,19 @@ func superviseLoop(pid int, sigs chan os.Signal, status *os.File) (unix.WaitStat
 			switch {
 			case !ok:
 				lines = nil
+				// Signals that came before the pipe closed are waiting
+				// too, and select picks among ready cases at random: take
+				// them first, or one would meet an as_pid_1 daemon with
+				// no handler (which the kernel spares) instead of ending
+				// the jail (TestSignalDuringStartUpAsPID1 flaked so).
+				for waiting := true; waiting && !open; {
+					select {
+					case s := <-sigs:
+						queued = append(queued, s)
+					default:
+						waiting = false
+					}
+				}
 				closed()
 			case line == "open":
 				open = true
