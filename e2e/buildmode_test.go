@@ -41,19 +41,23 @@ func raceBinary(t *testing.T) string {
 // launches. With NOTIFY_SOCKET set to a socket that does not exist, the
 // launch used to delete the notify op from the plan that thread was
 // encoding: a race build reported it (2 DATA RACE warnings). The plan is
-// now decided before either thread runs and never edited. In place: a
-// cgo build cannot drop fsviews' init's privileges on every thread (see
-// launch.allThreadsError), so the race build runs the in-place model.
+// now decided before either thread runs and never edited. Every model:
+// a race build is a cgo build, where fsviews' init drops its privileges
+// on its main thread (launch.dropInitPrivs).
 func TestRunHasNoDataRace(t *testing.T) {
 	requireRoot(t)
 	race := raceBinary(t)
-	h := hostDir(t)
-	profile := writeProfile(t, h, "race", base+"[namespaces]\npid = false\n[[state]]\ntarget = \"/var/lib/race\"\n")
-	a := newAuditEnv(t)
-	cmd := exec.Command(race, "run", "--state-dir", a.state, profile, "--", "/bin/true")
-	cmd.Env = append(a.environ(), "NOTIFY_SOCKET="+filepath.Join(h, "no-such-socket"), "GORACE=halt_on_error=1 exitcode=66")
-	out, err := cmd.CombinedOutput()
-	if err != nil || strings.Contains(string(out), "DATA RACE") {
-		t.Errorf("run built with -race: %v\n%s", err, out)
+	for _, m := range models {
+		t.Run(m.name, func(t *testing.T) {
+			h := hostDir(t)
+			profile := writeProfile(t, h, "race", base+m.namespaces+"[[state]]\ntarget = \"/var/lib/race\"\n")
+			a := newAuditEnv(t)
+			cmd := exec.Command(race, "run", "--state-dir", a.state, profile, "--", "/bin/true")
+			cmd.Env = append(a.environ(), "NOTIFY_SOCKET="+filepath.Join(h, "no-such-socket"), "GORACE=halt_on_error=1 exitcode=66")
+			out, err := cmd.CombinedOutput()
+			if err != nil || strings.Contains(string(out), "DATA RACE") {
+				t.Errorf("run built with -race: %v\n%s", err, out)
+			}
+		})
 	}
 }

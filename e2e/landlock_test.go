@@ -75,8 +75,7 @@ func TestLandlockWithoutProc(t *testing.T) {
 command = ["/bin/sh"]
 [namespaces]
 net = "none"
-# In place: fsviews' init, in a PID namespace, cannot drop privileges
-# in a cgo build (launch.allThreadsError); Landlock is under test here.
+# In place: Landlock on the thread that execs is under test here.
 pid = false
 [[bind]]
 source = "`+h+`/rw"

@@ -39,17 +39,33 @@ import (
 // thread, the old slow way, so that what anyone reads stays true).
 // KEEPCAPS is left set: it only matters at a uid change, which no thread
 // can make any more without CAP_SETUID, and execve clears it.
+//
+// A binary built with cgo cannot make AllThreadsSyscall (Go cannot reach
+// the C library's threads): there the sequence runs on the main thread,
+// which /proc shows and kill(2) and ptrace(2) check, and the Go
+// runtime's other threads keep what they had; they run nothing the
+// daemon can reach (the init forwards signals to the one PID it started,
+// and reaps).
 func dropInitPrivs(j *job) error {
+	leader := unix.Gettid() == unix.Getpid()
+	threadOnly := false // a cgo build: see above
 	all := func(what string, trap, a1, a2, a3 uintptr) error {
-		_, _, e := syscall.AllThreadsSyscall(trap, a1, a2, a3)
-		return allThreadsError(what, e)
+		if !threadOnly {
+			_, _, e := syscall.AllThreadsSyscall(trap, a1, a2, a3)
+			if e != syscall.ENOTSUP || !leader {
+				return allThreadsError(what, e)
+			}
+			threadOnly = true
+		}
+		if _, _, e := unix.RawSyscall(trap, a1, a2, a3); e != 0 {
+			return fmt.Errorf("%s: %w", what, e)
+		}
+		return nil
 	}
 	prctl := func(what string, option, arg uintptr) error {
-		_, _, e := syscall.AllThreadsSyscall6(unix.SYS_PRCTL, option, arg, 0, 0, 0, 0)
-		return allThreadsError(what, e)
+		return all(what, unix.SYS_PRCTL, option, arg, 0)
 	}
 	// Bounding set first: it only shrinks while CAP_SETPCAP is held.
-	leader := unix.Gettid() == unix.Getpid()
 	for n := 0; n <= j.LastCap; n++ {
 		if n == unix.CAP_KILL {
 			continue
