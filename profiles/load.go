@@ -31,6 +31,11 @@ type Loader struct {
 	// Trust, when set, must accept every profile file, include and
 	// [[file]] source on disk before it is used (Trusted, for root).
 	Trust func(path string) error
+
+	// bare is set while find sorts the available names into those that
+	// load and those that do not: a profile of either kind may include a
+	// missing name, whose find must not sort them again.
+	bare bool
 }
 
 // source is one profile file, on disk or in the bundled library.
@@ -107,11 +112,34 @@ func (l Loader) find(ref string) (source, Problems) {
 		where = strings.Join(l.SearchDirs, ", ") + " or " + where
 	}
 	msg := fmt.Sprintf("no profile named %q in %s", ref, where)
-	if best := suggest.Closest(ref, names); best != "" {
+	if l.bare {
+		return source{}, Problems{{Pos: Pos{File: ref}, Msg: msg}}
+	}
+	// Only a profile that loads is worth suggesting: one with errors
+	// would fail next, with more to read.
+	good, broken := l.sortLoadable(names)
+	if best := suggest.Closest(ref, good); best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
 	}
-	msg += "; available: " + strings.Join(names, ", ")
+	msg += "; available: " + strings.Join(good, ", ")
+	if len(broken) > 0 {
+		msg += "; with errors (fsviews check NAME says which): " + strings.Join(broken, ", ")
+	}
 	return source{}, Problems{{Pos: Pos{File: ref}, Msg: msg}}
+}
+
+// sortLoadable splits names into the profiles that load without an error
+// and those that do not.
+func (l Loader) sortLoadable(names []string) (good, broken []string) {
+	l.bare = true
+	for _, n := range names {
+		if p, _ := l.Load(n); p != nil {
+			good = append(good, n)
+		} else {
+			broken = append(broken, n)
+		}
+	}
+	return good, broken
 }
 
 // Text returns the text of a file Load read, named as Profile.FilesRead

@@ -380,6 +380,16 @@ func TestLoadFromDisk(t *testing.T) {
 		_, probs := l.Load("minmal")
 		checkProblems(t, probs, []want{{pos: "minmal", msg: `no profile named "minmal" in ` + local + ` or the bundled library; did you mean "minimal"?; available: app, minimal, minimul`}})
 	})
+	t.Run("a profile with errors is not suggested, and is listed apart", func(t *testing.T) {
+		dir := t.TempDir()
+		// "minmal" is one letter from "minmql", two from "minimal".
+		write(t, filepath.Join(dir, "minmql.toml"), lines(`command = ["/bin/sh"]`, `comand = ["/bin/sh"]`))
+		write(t, filepath.Join(dir, "loops.toml"), lines(`include = ["loops.toml"]`))
+		l := loader
+		l.SearchDirs = []string{dir}
+		_, probs := l.Load("minmal")
+		checkProblems(t, probs, []want{{pos: "minmal", msg: `no profile named "minmal" in ` + dir + ` or the bundled library; did you mean "minimal"?; available: app, minimal; with errors (fsviews check NAME says which): loops, minmql`}})
+	})
 	t.Run("unknown bare name without search dirs", func(t *testing.T) {
 		_, probs := loader.Load("zzzzzzzzzz")
 		checkProblems(t, probs, []want{{pos: "zzzzzzzzzz", msg: `no profile named "zzzzzzzzzz" in the bundled library; available: app, minimal`}})
