@@ -120,13 +120,17 @@ func process(plan *views.Plan, g *gaps) *specs.Process {
 		Args: plan.Command,
 		Env:  environ(plan, g),
 		Cwd:  plan.Workdir,
-		// fsviews sets groups to the gid alone.
-		User:            specs.User{UID: uint32(uid), GID: uint32(gid), AdditionalGids: []uint32{uint32(gid)}},
+		User:            specs.User{UID: uint32(uid), GID: uint32(gid)},
 		NoNewPrivileges: plan.NoNewPriv,
 		// fsviews keeps the same set in all five: bounding, permitted and
 		// effective, and inheritable and ambient so that a daemon running
 		// as another user than root holds them too.
 		Capabilities: &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Inheritable: caps, Permitted: caps, Ambient: caps},
+	}
+	if plan.UID >= 0 {
+		// fsviews sets the groups to the gid alone when it changes user,
+		// and leaves them as they are otherwise.
+		p.User.AdditionalGids = []uint32{uint32(gid)}
 	}
 	for _, l := range plan.Limits {
 		soft, hard := l.Soft, l.Hard
