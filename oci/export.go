@@ -83,7 +83,7 @@ func Export(plan *views.Plan, opt Options) (*Bundle, error) {
 		// before exec, and crun reads /proc too: without a procfs they
 		// refuse to start. The process directories alone are enough.
 		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "nodev", "noexec", "subset=pid"}})
-		g.add("[proc]", "no [proc]: runtimes need /proc in the container, so the bundle mounts one with subset=pid (process directories only)")
+		g.add("[proc]", "none in the profile: runtimes need /proc in the container, so the bundle mounts one with subset=pid (process directories only)")
 	}
 	s.Linux.Namespaces = namespaces(plan, &g)
 	s.Linux.Resources = resources(plan, &g)

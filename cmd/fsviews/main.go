@@ -29,6 +29,7 @@ Start here:
    fsviews plan minimal                         what that run does, step by step
    fsviews check ./web.toml                     validate your own profile
    fsviews ps; fsviews inspect NAME             audit running jails from outside (docs/auditing.md)
+   fsviews oci redis ./redis-bundle             the profile as an OCI bundle for runc/crun (docs/scale-out.md)
 
 The profile format is documented in docs/profiles.md.`,
 		Flags: append([]cli.Flag{
