@@ -483,3 +483,47 @@ func TestOCIStrict(t *testing.T) {
 		t.Errorf("oci without a directory: %v", r)
 	}
 }
+
+// A source fsviews run would refuse is refused by fsviews oci too, before
+// anything is written; a state dir it cannot make safely removes the
+// bundle it wrote. Neither leaves anything on the host.
+func TestOCIBadSources(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	host := hostDir(t)
+	if err := os.Symlink("/etc", filepath.Join(host, "link")); err != nil {
+		t.Fatal(err)
+	}
+	state := hostDir(t)
+	dir := filepath.Join(hostDir(t), "bundle")
+	p := writeProfile(t, hostDir(t), "oci-badsource", fmt.Sprintf("command = [\"/usr/bin/env\"]\ninclude = [\"base/libc.toml\"]\n[[bind]]\nsource = %q\ntarget = \"/data\"\n[[state]]\ntarget = \"/var/lib/x\"\n", filepath.Join(host, "link")))
+	r := run(t, bundled("oci", "--state-dir", state, p, dir)...)
+	if r.code != 1 || !strings.Contains(r.stderr, "/data (") || !strings.Contains(r.stderr, "is a symlink") || !strings.Contains(r.stderr, "nothing was written") {
+		t.Errorf("oci with a symlinked source: %v", r)
+	}
+	for _, p := range []string{dir, filepath.Join(state, "oci-badsource")} {
+		if _, err := os.Lstat(p); !os.IsNotExist(err) {
+			t.Errorf("oci with a bad source left %s behind (%v)", p, err)
+		}
+	}
+
+	// A link planted where the state dir goes, as a jail could have.
+	elsewhere := hostDir(t)
+	p = writeProfile(t, hostDir(t), "oci-badstate", "command = [\"/usr/bin/env\"]\ninclude = [\"base/libc.toml\"]\n[[state]]\ntarget = \"/var/lib/x\"\n")
+	if err := os.MkdirAll(filepath.Join(state, "oci-badstate", "var"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(state, "oci-badstate", "var", "lib")); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, bundled("oci", "--state-dir", state, p, dir)...)
+	if r.code != 1 || !strings.Contains(r.stderr, "state dir /var/lib/x (") || !strings.Contains(r.stderr, "the bundle was removed") {
+		t.Errorf("oci with a link in the state dir: %v", r)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("oci wrote through the planted link into %s: %v", elsewhere, entries)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("oci left %v in %s", entries, dir)
+	}
+}

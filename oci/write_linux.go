@@ -17,18 +17,14 @@ import (
 	"github.com/fsviews/fsviews/views"
 )
 
-// HostResolve resolves bind sources as fsviews run does at start: the
+// HostSources resolves bind sources as fsviews run does at start: the
 // path opened one component at a time without following links (except
-// the last with follow), the file it leads to, and state dirs created with
-// the profile's owner and mode (mounts.OpenState, as run makes them).
-func HostResolve(plan *views.Plan) Resolve {
+// the last with follow), and the file it leads to. It changes nothing on
+// the host: state dirs resolve to their path, and MakeStateDirs creates
+// them once everything else has succeeded.
+func HostSources(plan *views.Plan) Resolve {
 	return func(op views.Op) (string, error) {
 		if op.Kind == views.State {
-			dir, err := mounts.OpenState(plan.StateDir, strings.TrimPrefix(op.Target, "/"), uint32(op.Mode), op.UID, op.GID)
-			if err != nil {
-				return "", fmt.Errorf("state dir: %w", err)
-			}
-			dir.Close()
 			return op.Source, nil
 		}
 		src, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceLinks(plan.UserNS, op.Follow))
@@ -36,12 +32,38 @@ func HostResolve(plan *views.Plan) Resolve {
 			return "", nil
 		}
 		if err != nil {
-			return "", fmt.Errorf("source: %w", err)
+			return "", err
 		}
 		defer src.Close()
 		// The path of what was opened: with follow, where the link led.
 		return os.Readlink("/proc/self/fd/" + strconv.Itoa(int(src.Fd())))
 	}
+}
+
+// MakeStateDirs creates the plan's state dirs as fsviews run does
+// (mounts.OpenState: the profile's owner and mode, no link followed below
+// the jail's directory), since a runtime does not.
+func MakeStateDirs(plan *views.Plan) error {
+	for _, op := range plan.Ops {
+		if op.Kind != views.State {
+			continue
+		}
+		dir, err := mounts.OpenState(plan.StateDir, strings.TrimPrefix(op.Target, "/"), uint32(op.Mode), op.UID, op.GID)
+		if err != nil {
+			return fmt.Errorf("state dir %s (%s): %w", op.Target, op.Origin, err)
+		}
+		dir.Close()
+	}
+	return nil
+}
+
+// Remove deletes what Write wrote into dir, for a caller whose next step
+// failed.
+func Remove(dir string) error {
+	if err := os.Remove(filepath.Join(dir, "config.json")); err != nil {
+		return err
+	}
+	return os.RemoveAll(filepath.Join(dir, "rootfs"))
 }
 
 // Write creates the bundle in dir: config.json and rootfs with the

@@ -77,7 +77,7 @@ Examples:
 // unless --strict and something is lacking.
 func exportBundle(plan *views.Plan, dir string, strict bool) error {
 	// A dry run first (nothing on the host changes): --strict must refuse
-	// before the real resolver creates state dirs.
+	// before anything is created.
 	dry, err := oci.Export(plan, oci.Options{Arch: seccomp.NativeArch(), Resolve: func(op views.Op) (string, error) { return op.Source, nil }})
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("fsviews oci: %v; nothing was written", err), 1)
@@ -88,12 +88,18 @@ func exportBundle(plan *views.Plan, dir string, strict bool) error {
 		}
 		return cli.Exit(fmt.Sprintf("fsviews oci: --strict: the bundle would not carry %d part%s of %s (above); nothing was written", len(dry.Gaps), plural(len(dry.Gaps)), plan.Profile), 1)
 	}
-	b, err := oci.Export(plan, oci.Options{Arch: seccomp.NativeArch(), Resolve: oci.HostResolve(plan)})
+	b, err := oci.Export(plan, oci.Options{Arch: seccomp.NativeArch(), Resolve: oci.HostSources(plan)})
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("fsviews oci: %v; nothing was written", err), 1)
 	}
 	if err := oci.Write(dir, b); err != nil {
 		return cli.Exit(fmt.Sprintf("fsviews oci: %v", err), 1)
+	}
+	if err := oci.MakeStateDirs(plan); err != nil {
+		if rmErr := oci.Remove(dir); rmErr != nil {
+			return cli.Exit(fmt.Sprintf("fsviews oci: %v; and removing the bundle from %s: %v", err, dir, rmErr), 1)
+		}
+		return cli.Exit(fmt.Sprintf("fsviews oci: %v; the bundle was removed", err), 1)
 	}
 	for _, g := range b.Gaps {
 		fmt.Fprintf(os.Stderr, "fsviews oci: not expressible: %s\n", g)
