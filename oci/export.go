@@ -117,9 +117,9 @@ func process(plan *views.Plan, g *gaps) *specs.Process {
 	}
 	caps := append([]string{}, plan.Caps...)
 	p := &specs.Process{
-		Args: plan.Command,
-		Env:  environ(plan, g),
-		Cwd:  plan.Workdir,
+		Args:            plan.Command,
+		Env:             environ(plan, g),
+		Cwd:             plan.Workdir,
 		User:            specs.User{UID: uint32(uid), GID: uint32(gid)},
 		NoNewPrivileges: plan.NoNewPriv,
 		// fsviews keeps the same set in all five: bounding, permitted and
