@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -233,26 +234,43 @@ func compareFacts(t *testing.T, runtime string, fsv, oci jailFacts, hasProc bool
 	if oci.limits != fsv.limits {
 		t.Errorf("%s: limits differ:\nruntime:\n%s\nfsviews:\n%s", runtime, oci.limits, fsv.limits)
 	}
-	keep := func(ms []string) []string {
-		var out []string
+	// split returns the mounts in order, and apart, sorted, those below
+	// /proc: runtimes apply readonlyPaths and maskedPaths after every
+	// mount, fsviews right after /proc's own. A hidden path is compared
+	// by its file system only: runc covers a file with /dev/null
+	// read-write and a directory with a read-only tmpfs without
+	// nosuid,nodev,noexec, fsviews both read-only, nosuid,nodev,noexec
+	// (empty either way: docs/scale-out.md).
+	split := func(ms []string) (order, proc []string) {
 		for _, m := range ms {
-			mp, opts, _ := strings.Cut(m, " ")
-			if mp == "/" {
-				if !strings.HasPrefix(opts, "ro,") {
+			f := strings.Fields(m)
+			switch {
+			case f[0] == "/":
+				if !strings.HasPrefix(f[1], "ro,") {
 					t.Errorf("%s: the root is not read-only: %s", runtime, m)
 				}
-				continue
+			case f[0] == "/proc" && !hasProc:
+			case strings.HasPrefix(f[0], "/proc/") && f[2] != "proc":
+				proc = append(proc, f[0]+" hidden by "+f[2])
+			case strings.HasPrefix(f[0], "/proc/"):
+				proc = append(proc, m)
+			default:
+				order = append(order, m)
 			}
-			if mp == "/proc" && !hasProc {
-				continue
-			}
-			out = append(out, m)
 		}
-		return out
+		slices.Sort(proc)
+		return order, proc
 	}
-	got, want := keep(oci.mounts), keep(fsv.mounts)
+	got, gotProc := split(oci.mounts)
+	want, wantProc := split(fsv.mounts)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("%s: the daemon's mounts differ from those under fsviews:\nruntime:\n  %s\nfsviews:\n  %s", runtime, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if strings.Join(gotProc, "\n") != strings.Join(wantProc, "\n") {
+		t.Errorf("%s: /proc's read-only and hidden paths differ from those under fsviews:\nruntime:\n  %s\nfsviews:\n  %s", runtime, strings.Join(gotProc, "\n  "), strings.Join(wantProc, "\n  "))
+	}
+	if hasProc && len(wantProc) < 6 {
+		t.Errorf("only %d read-only or hidden paths below /proc under fsviews: %v", len(wantProc), wantProc)
 	}
 	if len(want) < 10 {
 		t.Errorf("only %d mounts under fsviews: %v", len(want), want)
@@ -526,4 +544,49 @@ func TestOCIBadSources(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("oci left %v in %s", entries, dir)
 	}
+}
+
+// With [proc], /proc's read-only and hidden paths are the same under the
+// runtime (readonlyPaths, maskedPaths) as under fsviews.
+func TestOCIProc(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	requireTools(t, "runc")
+	state := hostDir(t)
+	p := writeProfile(t, hostDir(t), "oci-proc", `command = ["/usr/bin/sleep", "600"]
+include = ["base/libc.toml"]
+[[tmpfs]]
+target = "/tmp"
+[proc]
+[dev]
+[limits]
+nofile = 512
+[namespaces]
+net = "host"
+`)
+	d := startDaemon(t, state, p)
+	var pid int
+	retry(t, "sleep under fsviews", func() error {
+		for _, pr := range d.procs() {
+			if pr.comm == "sleep" {
+				pid = pr.pid
+				return nil
+			}
+		}
+		return fmt.Errorf("no sleep process yet")
+	})
+	fsv := readFacts(t, pid)
+	d.stop(syscall.SIGTERM)
+	if !strings.Contains(fsv.limits, "Max open files            512                  512") {
+		t.Errorf("nofile under fsviews:\n%s", fsv.limits)
+	}
+
+	bundle, stderr := exportBundle(t, state, p)
+	c := startContainer(t, []string{"runc"}, bundle, "proc")
+	compareFacts(t, "runc", fsv, readFacts(t, c.pid()), true)
+	if !strings.Contains(stderr, "fsviews' init is PID 1") {
+		t.Errorf("fsviews oci does not report the init:\n%s", stderr)
+	}
+	// sleep is PID 1 without a handler: only SIGKILL ends it.
+	c.stop(syscall.SIGKILL)
 }
