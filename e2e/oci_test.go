@@ -14,6 +14,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/moby/sys/mountinfo"
+
+	"github.com/fsviews/fsviews/cgroups"
 )
 
 // The bundles `fsviews oci` writes for the library's redis and nginx run
@@ -561,6 +565,9 @@ target = "/tmp"
 [dev]
 [limits]
 nofile = 512
+[cgroup]
+pids   = 32
+memory = "64M"
 [namespaces]
 net = "host"
 `)
@@ -576,7 +583,11 @@ net = "host"
 		return fmt.Errorf("no sleep process yet")
 	})
 	fsv := readFacts(t, pid)
+	fsvPids, fsvMem := cgroupLimit(t, pid, "pids", "pids.max", "pids.max"), cgroupLimit(t, pid, "memory", "memory.limit_in_bytes", "memory.max")
 	d.stop(syscall.SIGTERM)
+	if fsvPids != "32" || fsvMem != "67108864" {
+		t.Errorf("under fsviews: pids.max %q, memory limit %q; want 32 and 67108864", fsvPids, fsvMem)
+	}
 	if !strings.Contains(fsv.limits, "Max open files            512                  512") {
 		t.Errorf("nofile under fsviews:\n%s", fsv.limits)
 	}
@@ -584,9 +595,43 @@ net = "host"
 	bundle, stderr := exportBundle(t, state, p)
 	c := startContainer(t, []string{"runc"}, bundle, "proc")
 	compareFacts(t, "runc", fsv, readFacts(t, c.pid()), true)
+	if p, m := cgroupLimit(t, c.pid(), "pids", "pids.max", "pids.max"), cgroupLimit(t, c.pid(), "memory", "memory.limit_in_bytes", "memory.max"); p != fsvPids || m != fsvMem {
+		t.Errorf("under runc: pids.max %q, memory limit %q; under fsviews %q and %q", p, m, fsvPids, fsvMem)
+	}
 	if !strings.Contains(stderr, "fsviews' init is PID 1") {
 		t.Errorf("fsviews oci does not report the init:\n%s", stderr)
 	}
 	// sleep is PID 1 without a handler: only SIGKILL ends it.
 	c.stop(syscall.SIGKILL)
+}
+
+// cgroupLimit reads a limit of process pid's cgroup: from the v1
+// hierarchy of controller when there is one, else from the unified one.
+func cgroupLimit(t *testing.T, pid int, controller, v1file, v2file string) string {
+	t.Helper()
+	own, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cgroup"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := cgroups.ParseLayout(own, mounts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file string
+	if h, ok := l.V1[controller]; ok && slices.Contains(h.Controllers, controller) {
+		dir, _ := h.Dir()
+		file = filepath.Join(dir, v1file)
+	} else if l.V2 != nil {
+		dir, _ := l.V2.Dir()
+		file = filepath.Join(dir, v2file)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("the %s limit of process %d: %v", controller, pid, err)
+	}
+	return strings.TrimSpace(string(b))
 }
