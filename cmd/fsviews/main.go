@@ -32,6 +32,7 @@ Start here:
    fsviews plan minimal                         what that run does, step by step
    fsviews check ./web.toml                     validate your own profile
    fsviews ps; fsviews inspect NAME             audit running jails from outside (docs/auditing.md)
+   fsviews oci redis ./redis-bundle             the profile as an OCI bundle for runc/crun (docs/scale-out.md)
 
 The profile format is documented in docs/profiles.md.`,
 		Flags: append([]cli.Flag{
@@ -43,7 +44,7 @@ The profile format is documented in docs/profiles.md.`,
 			},
 		}, auditFlags()...),
 		Commands: append([]*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(),
-			psCommand(), inspectCommand(), execCommand(), checkpointCommand(), checkpointsCommand(), diffCommand(), seccompLogCommand(), unitCommand()},
+			psCommand(), inspectCommand(), execCommand(), checkpointCommand(), checkpointsCommand(), diffCommand(), seccompLogCommand(), unitCommand(), ociCommand()},
 			append(stageCommands(), docCommands()...)...),
 		HideHelpCommand: true,
 		// The shell completions (completions/, make install) ask the
