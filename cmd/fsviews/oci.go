@@ -7,7 +7,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fsviews/fsviews/oci"
-	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/seccomp"
 	"github.com/fsviews/fsviews/views"
 )
@@ -57,15 +56,9 @@ Examples:
 			if err != nil {
 				return err
 			}
-			name := c.String("name")
-			if name != "" {
-				if err := registry.ValidName(name); err != nil {
-					return cli.Exit(fmt.Sprintf("fsviews oci: --name: %v", err), 1)
-				}
-			}
-			stateRoot, err := stateRootFor(c, p)
+			name, stateRoot, err := nameAndStateRoot(c, "oci", p)
 			if err != nil {
-				return cli.Exit(fmt.Sprintf("fsviews oci: %v", err), 1)
+				return err
 			}
 			plan := views.Compile(p, views.Options{Name: name, StateRoot: stateRoot, Command: command})
 			return exportBundle(plan, positional[1], c.Bool("strict"))

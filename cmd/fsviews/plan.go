@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fsviews/fsviews/profiles"
 	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/views"
 )
@@ -53,17 +54,11 @@ Examples:
 			if err != nil {
 				return err
 			}
-			name := c.String("name")
-			if name != "" {
-				if err := registry.ValidName(name); err != nil {
-					return cli.Exit(fmt.Sprintf("fsviews plan: --name: %v", err), 1)
-				}
+			name, stateRoot, err := nameAndStateRoot(c, "plan", p)
+			if err != nil {
+				return err
 			}
 			userns, err := wantUserNS(c, p)
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("fsviews plan: %v", err), 1)
-			}
-			stateRoot, err := stateRootFor(c, p)
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews plan: %v", err), 1)
 			}
@@ -81,4 +76,21 @@ Examples:
 			return nil
 		},
 	}
+}
+
+// nameAndStateRoot reads --name (checked) and the state root as run would
+// use them, for the commands that compile a plan without running it;
+// errors exit 1.
+func nameAndStateRoot(c *cli.Context, cmd string, p *profiles.Profile) (string, string, error) {
+	name := c.String("name")
+	if name != "" {
+		if err := registry.ValidName(name); err != nil {
+			return "", "", cli.Exit(fmt.Sprintf("fsviews %s: --name: %v", cmd, err), 1)
+		}
+	}
+	stateRoot, err := stateRootFor(c, p)
+	if err != nil {
+		return "", "", cli.Exit(fmt.Sprintf("fsviews %s: %v", cmd, err), 1)
+	}
+	return name, stateRoot, nil
 }
