@@ -228,7 +228,10 @@ func racerDir(t *testing.T) string {
 // reach the commands once they run in the jail (ptrace-ok), which shows
 // that it could have. The racer runs without a seccomp filter: the
 // attacker at its strongest, short of CAP_SYS_PTRACE (exec refuses
-// such jails).
+// such jails). Until the stage's first instruction it is dumpable, and
+// only that capability guards it then: the held execs show it (with the
+// refusal taken out, the racer reads the memfd, the host's root and the
+// pidfd of a held stage).
 func TestExecRacerGetsNothing(t *testing.T) {
 	requireRoot(t)
 	racer := racerDir(t)
@@ -237,6 +240,10 @@ func TestExecRacerGetsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := bin.Sys().(*syscall.Stat_t)
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Fatal("the exec race test holds the enter stage with strace: apt-get install strace")
+	}
 	for _, m := range execModels {
 		t.Run(m.name, func(t *testing.T) {
 			a := newAuditEnv(t)
@@ -268,11 +275,27 @@ preset = "none"
 				b, _ := os.ReadFile(filepath.Join(out, "report"))
 				seen = strings.Count(string(b), "seen-stage ")
 			}
+			// The stage held, freshly executed, before its first
+			// instruction (strace delays the return of every execve):
+			// what the racer reaches then, it reaches however fast
+			// the stage makes itself non-dumpable.
+			before := seen
+			for i := 0; i < 3; i++ {
+				cmd := exec.Command(strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=execve",
+					"-e", "inject=execve:delay_exit=100000", fsviews(t), "exec", "execrace", "--", "/bin/sh", "-c", "echo done", tag)
+				cmd.Env = env
+				if out, err := cmd.CombinedOutput(); err != nil || string(out) != "done\n" {
+					t.Fatalf("held exec %d under attack: %v\n%s", i, err, out)
+				}
+			}
 			b, err := os.ReadFile(filepath.Join(out, "report"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			report := string(b)
+			if held := strings.Count(report, "seen-stage ") - before; held < 3 {
+				t.Errorf("the racer caught a held stage only %d times in 3 held execs", held)
+			}
 			for _, l := range strings.Split(report, "\n") {
 				if strings.HasPrefix(l, "LEAK") {
 					t.Errorf("the racer got at the entering process: %s", l)

@@ -75,6 +75,24 @@ static int host_exe(const char *link)
 	return strstr(link, "memfd:") != NULL || strstr(link, "fsviews") != NULL;
 }
 
+/* still_stage says whether PID is still the enter stage after an access
+ * to it worked. An execve is one-way: if it still is, the access reached
+ * the stage. If not, the stage may have become the command in between,
+ * which the jail may reach by design, and only what the access returned
+ * tells whether it was the stage's. */
+static int still_stage(int pid)
+{
+	char cmd[64];
+	return cmdline(pid, cmd, sizeof cmd) == 0 && strncmp(cmd, "fsviews __enter ", 16) == 0;
+}
+
+/* jail_root says whether fd is the racer's own root: the jail's. */
+static int jail_root(int fd)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void attack(int pid, int stage)
 {
 	char p[128], link[512];
@@ -83,13 +101,13 @@ static void attack(int pid, int stage)
 	snprintf(p, sizeof p, "/proc/%d/exe", pid);
 	n = readlink(p, link, sizeof link - 1);
 	link[n > 0 ? n : 0] = 0;
-	if (n > 0 && (stage || host_exe(link)))
+	if (n > 0 && (host_exe(link) || (stage && still_stage(pid))))
 		say("LEAK exe-link %d %s", pid, link);
 
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		struct stat st;
-		if (fstat(fd, &st) == 0 && ((st.st_dev == exedev && st.st_ino == exeino) || stage || host_exe(link)))
+		if (fstat(fd, &st) == 0 && ((st.st_dev == exedev && st.st_ino == exeino) || host_exe(link) || (stage && still_stage(pid))))
 			say("LEAK exe-open %d %s", pid, link);
 		close(fd);
 	}
@@ -99,7 +117,7 @@ static void attack(int pid, int stage)
 	snprintf(p, sizeof p, "/proc/%d/root", pid);
 	int root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root >= 0) {
-		if (stage)
+		if (!jail_root(root) || (stage && still_stage(pid)))
 			say("LEAK root-open %d", pid);
 		if (faccessat(root, hostmark + 1, F_OK, 0) == 0)
 			say("LEAK root-host %d", pid);
@@ -116,7 +134,7 @@ static void attack(int pid, int stage)
 			if (env[i] == 0)
 				env[i] = '\n';
 		env[n > 0 ? n : 0] = 0;
-		if (stage || strstr(env, "FSVIEWS_EXEC_SECRET") != NULL)
+		if (strstr(env, "FSVIEWS_EXEC_SECRET") != NULL || (stage && still_stage(pid)))
 			say("LEAK environ %d", pid);
 	}
 
@@ -149,7 +167,7 @@ static void attack(int pid, int stage)
 		n = readlink(p, link, sizeof link - 1);
 		link[n > 0 ? n : 0] = 0;
 		/* A stage may have become the command since it was seen. */
-		if (n > 0 && host_exe(link))
+		if ((n > 0 && host_exe(link)) || (stage && still_stage(pid)))
 			say("LEAK ptrace %d %s", pid, link);
 		else
 			say("ptrace-ok %d %s", pid, link);
