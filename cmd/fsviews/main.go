@@ -40,7 +40,7 @@ The profile format is documented in docs/profiles.md.`,
 			},
 		}, auditFlags()...),
 		Commands: append([]*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(),
-			psCommand(), inspectCommand(), checkpointCommand(), diffCommand(), seccompLogCommand(), unitCommand()}, stageCommands()...),
+			psCommand(), inspectCommand(), checkpointCommand(), diffCommand(), seccompLogCommand(), unitCommand(), learnCommand()}, stageCommands()...),
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 	}
