@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -27,10 +29,10 @@ func ExecStage(args []string) int {
 }
 
 func execStage(args []string) error {
-	if len(args) < 2 {
-		return fmt.Errorf("%w: the exec stage takes a workdir and a command", bug(os.ErrInvalid))
+	if len(args) < 3 {
+		return fmt.Errorf("%w: the exec stage takes a workdir, UID:GID or \"\" and a command", bug(os.ErrInvalid))
 	}
-	workdir, argv := args[0], args[1:]
+	workdir, ids, argv := args[0], args[1], args[2:]
 	if workdir == "" {
 		workdir = "/"
 	}
@@ -40,6 +42,11 @@ func execStage(args []string) error {
 	}
 	if err := unix.Chdir(workdir); err != nil {
 		return &os.PathError{Op: "chdir (the daemon's working directory)", Path: workdir, Err: err}
+	}
+	if ids != "" {
+		if err := becomeUser(ids); err != nil {
+			return err
+		}
 	}
 	// The jail sets no_new_privs; learn under it too.
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -56,4 +63,25 @@ func execStage(args []string) error {
 	}
 	err := syscall.Exec(argv[0], argv, Environ)
 	return &os.PathError{Op: "execve", Path: argv[0], Err: err}
+}
+
+// becomeUser switches to "UID:GID" with that group alone, as a profile's
+// [security] user does. The Go runtime applies set*id to every thread.
+func becomeUser(ids string) error {
+	u, g, _ := strings.Cut(ids, ":")
+	uid, err1 := strconv.Atoi(u)
+	gid, err2 := strconv.Atoi(g)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("%w: bad UID:GID %q", bug(os.ErrInvalid), ids)
+	}
+	if err := syscall.Setgroups([]int{gid}); err != nil {
+		return fmt.Errorf("setgroups([%d]): %w", gid, err)
+	}
+	if err := syscall.Setgid(gid); err != nil {
+		return fmt.Errorf("setgid(%d): %w", gid, err)
+	}
+	if err := syscall.Setuid(uid); err != nil {
+		return fmt.Errorf("setuid(%d): %w", uid, err)
+	}
+	return nil
 }

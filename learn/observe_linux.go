@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -19,6 +20,9 @@ import (
 type Options struct {
 	Command []string // the daemon and its arguments
 	Workdir string   // its working directory; "" is /
+	// User runs the daemon as this user (name or number) and its primary
+	// group; "" runs it as root.
+	User string
 	// Duration bounds the run; 0 runs until the daemon exits or fsviews
 	// learn is interrupted (SIGINT, SIGTERM).
 	Duration time.Duration
@@ -57,6 +61,11 @@ func Observe(opt Options) (*Observations, error) {
 			return nil, fmt.Errorf("learn: %w", err)
 		}
 		opt.Command = append([]string{path}, opt.Command[1:]...)
+	}
+	if opt.User != "" {
+		if _, err := lookupUser(opt.User); err != nil {
+			return nil, fmt.Errorf("learn: --user %s: %w", opt.User, err)
+		}
 	}
 	if opt.Self == "" {
 		opt.Self = "/proc/self/exe"
@@ -113,6 +122,17 @@ func lookPath(name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s is not in PATH (%s): give its absolute path", name, strings.TrimPrefix(Environ[0], "PATH="))
+}
+
+// lookupUser resolves a user name or number to "UID:GID".
+func lookupUser(name string) (string, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		if u, err = user.LookupId(name); err != nil {
+			return "", fmt.Errorf("no such user on this host: %w", err)
+		}
+	}
+	return u.Uid + ":" + u.Gid, nil
 }
 
 // bug marks an impossible state.

@@ -66,7 +66,13 @@ func viewStage(args []string) error {
 	}
 	defer unix.Close(fan)
 
-	cmd := exec.Command(opt.Self, append([]string{"learn", StageExec, opt.Workdir}, opt.Command...)...)
+	ids := ""
+	if opt.User != "" {
+		if ids, err = lookupUser(opt.User); err != nil {
+			return fmt.Errorf("user %s: %w", opt.User, err)
+		}
+	}
+	cmd := exec.Command(opt.Self, append([]string{"learn", StageExec, opt.Workdir, ids}, opt.Command...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start the daemon's stage: %w", err)

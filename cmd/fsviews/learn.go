@@ -1,26 +1,75 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/urfave/cli/v2"
 
 	"github.com/fsviews/fsviews/learn"
+	"github.com/fsviews/fsviews/profiles"
+	"github.com/fsviews/fsviews/seccomp"
 )
 
 func learnCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "learn",
 		Usage:     "run a daemon once, watch what it uses, and write a profile for it",
-		ArgsUsage: "[--out FILE] [--duration D] -- COMMAND ARGS...",
+		ArgsUsage: "[--out FILE] [--duration D] [--verify] -- COMMAND ARGS...",
+		Description: `Runs COMMAND once in a learning view, watches what it does, and writes a
+profile that confines it to that: the files it read (as read-only binds of
+the directories holding them, with the bundled base/libc, base/net and
+base/tls included where they fit), what it wrote ([[state]] dirs kept on
+the host, [[tmpfs]] for scratch under /tmp, /var/tmp and /run), /proc and
+/dev if it used them, its network (net = "host" when it opened IP sockets,
+else "none"), the user its main process ended as, the capabilities its
+calls needed (ports below 1024, set*id calls, chown, chroot, signals to
+other users, files its user could not read), and the syscalls it made (the
+"daemon" seccomp preset plus an allow line for the others). Every section
+has a comment saying what was seen.
+
+THE DAEMON RUNS AS ROOT while learning, on the host's files, with the
+host's network: learning is not confinement. Run only programs you trust
+this far. The host's files are read-only to it: the host's root file
+system is the lower layer of an overlay whose upper layer is a tmpfs, in a
+private mount and PID namespace; whatever the daemon writes vanishes with
+that namespace. /proc and a minimal /dev are its own; other mounts of the
+host (/run as a tmpfs, /home on its own disk, ...) are not in the view.
+
+The run ends when the daemon exits, when --duration has passed, or when
+fsviews learn gets SIGINT (Ctrl-C) or SIGTERM: it then sends the daemon
+SIGTERM (--stop-signal), waits up to 10 seconds, and kills what is left.
+Exercise the daemon while it learns (connect its clients, make it write
+its data, stop it cleanly): what it does not do then is not in the profile.
+
+The profile goes to --out (or stdout) and is checked as "fsviews check
+--strict" would. --verify then runs the daemon under it, enforcing, for
+--duration (or until Ctrl-C) and reports what it was refused: syscalls the
+filter refused (logged, not refused, with --seccomp-log) and the messages
+the daemon printed.
+
+Examples:
+   fsviews learn --out /etc/fsviews/redis.toml -- redis-server --port 6380
+   fsviews learn --duration 30s --out web.toml -- busybox httpd -f -p 8080 -h /srv/www
+   fsviews learn --user redis --out redis.toml -- /usr/bin/redis-server /etc/redis/redis.conf
+
+See docs/learn.md.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "write the profile to `FILE` (default: stdout)"},
-			&cli.DurationFlag{Name: "duration", Usage: "stop the daemon after `D` (default: when it exits or on Ctrl-C / SIGTERM)"},
+			&cli.StringFlag{Name: "name", Usage: "the profile's `NAME` (default: the --out file's name, else the command's)"},
+			&cli.DurationFlag{Name: "duration", Usage: "stop the daemon after `D`, e.g. 30s (default: when it exits, or on Ctrl-C / SIGTERM)"},
+			&cli.StringFlag{Name: "stop-signal", Value: "TERM", Usage: "the `SIGNAL` that stops the daemon at the end of the run: TERM, INT, QUIT"},
+			&cli.StringFlag{Name: "user", Usage: "run the daemon as `USER` while learning (default: root)"},
 			&cli.StringFlag{Name: "observations", Usage: "also write what was observed, as JSON, to `FILE`"},
 		},
 		Subcommands: []*cli.Command{
@@ -32,19 +81,115 @@ func learnCommand() *cli.Command {
 			}},
 		},
 		Action: func(c *cli.Context) error {
-			_, command, err := learnArgs(c)
+			positional, command, err := learnArgs(c)
 			if err != nil {
 				return err
 			}
-			obs, err := learn.Observe(learn.Options{Command: command, Duration: c.Duration("duration"), StopSignal: syscall.SIGTERM, Grace: 10 * time.Second})
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("fsviews: %v", err), 1)
+			if len(positional) != 0 || len(command) == 0 {
+				return cli.Exit("fsviews learn: give the daemon after --: fsviews learn [--out FILE] -- COMMAND ARGS...", 2)
 			}
-			b, _ := json.MarshalIndent(obs, "", " ")
-			os.Stdout.Write(b)
-			return nil
+			sig, ok := stopSignals[strings.TrimPrefix(strings.ToUpper(c.String("stop-signal")), "SIG")]
+			if !ok {
+				return cli.Exit(fmt.Sprintf("fsviews learn: --stop-signal %s: not one of TERM, INT, QUIT, HUP, USR1", c.String("stop-signal")), 2)
+			}
+			name := c.String("name")
+			switch {
+			case name != "":
+			case c.String("out") != "":
+				name = strings.TrimSuffix(filepath.Base(c.String("out")), ".toml")
+			default:
+				name = filepath.Base(command[0])
+			}
+			bases, err := libraryBases()
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("fsviews learn: %v", err), 1)
+			}
+			fmt.Fprintf(os.Stderr, "fsviews learn: running %s as %s on the host's files (read-only, through an overlay) with the host's network; nothing it writes reaches the host\n",
+				strings.Join(command, " "), userOr(c.String("user")))
+			obs, err := learn.Observe(learn.Options{Command: command, User: c.String("user"), Duration: c.Duration("duration"), StopSignal: sig, Grace: 10 * time.Second})
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("fsviews %v", err), 1)
+			}
+			if p := c.String("observations"); p != "" {
+				b, _ := json.MarshalIndent(obs, "", "  ")
+				if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
+					return cli.Exit(fmt.Sprintf("fsviews learn: --observations: %v", err), 1)
+				}
+			}
+			text := learn.Synthesize(learn.Input{Obs: obs, Name: name, Host: learn.OSHost{}, Bases: bases, Seccomp: seccompFit})
+			out := c.String("out")
+			if out == "" {
+				fmt.Print(text)
+				return nil
+			}
+			if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+				return cli.Exit(fmt.Sprintf("fsviews learn: --out: %v", err), 1)
+			}
+			fmt.Fprintf(os.Stderr, "fsviews learn: wrote %s (%s)\n", out, obs.Ended)
+			return checkLearned(c, out)
 		},
 	}
+}
+
+var stopSignals = map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "HUP": syscall.SIGHUP, "USR1": syscall.SIGUSR1}
+
+func userOr(u string) string {
+	if u == "" {
+		return "root"
+	}
+	return u
+}
+
+// checkLearned runs fsviews check --strict on the written profile, so
+// that its verdict is exactly check's.
+func checkLearned(c *cli.Context, out string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("fsviews learn: %v", err), 1)
+	}
+	cmd := exec.Command(self, "check", "--strict", out)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return cli.Exit(fmt.Sprintf("fsviews learn: %s does not pass fsviews check --strict (above): edit it, or learn again", out), 1)
+	}
+	return nil
+}
+
+// seccompFit is learn.SeccompFit for this machine's architecture.
+func seccompFit(preset string, names []string) []string {
+	return seccomp.Spec{Preset: preset}.Refused(seccomp.NativeArch(), names)
+}
+
+// libraryBases describes the bundled base fragments for learn: what each
+// shows, from the fragment itself.
+func libraryBases() ([]learn.Base, error) {
+	var bases []learn.Base
+	for _, name := range []string{"base/libc.toml", "base/net.toml", "base/tls.toml"} {
+		b, err := fs.ReadFile(profiles.Library(), name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: bundled %s: %v", os.ErrNotExist, name, err)
+		}
+		var frag struct {
+			Bind    []struct{ Source, Target string }
+			Symlink []struct{ Target string }
+			File    []struct{ Target string }
+		}
+		if _, err := toml.Decode(string(b), &frag); err != nil {
+			return nil, fmt.Errorf("bug: bundled %s: %w", name, err)
+		}
+		base := learn.Base{Include: name}
+		for _, x := range frag.Bind {
+			base.Shows = append(base.Shows, cmp.Or(x.Target, x.Source))
+		}
+		for _, x := range frag.Symlink {
+			base.Shows = append(base.Shows, x.Target)
+		}
+		for _, x := range frag.File {
+			base.Shows = append(base.Shows, x.Target)
+		}
+		bases = append(bases, base)
+	}
+	return bases, nil
 }
 
 // learnArgs is splitArgs for learn, whose "--" may come before any
