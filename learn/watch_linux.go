@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -165,6 +167,15 @@ func (w *watcher) note(req *seccompNotif) {
 			w.kill = true
 		}
 	}
+	if arg, ok := pathCalls[name]; ok {
+		dirfd := int64(unix.AT_FDCWD)
+		if arg.dirfd >= 0 {
+			dirfd = int64(int32(a[arg.dirfd]))
+		}
+		if p := readPath(pid, dirfd, a[arg.path]); p != "" {
+			w.touched(p)
+		}
+	}
 	if n, ok := setIDCalls[name]; ok {
 		ids := make([]string, n)
 		for i := range n {
@@ -175,6 +186,57 @@ func (w *watcher) note(req *seccompNotif) {
 		}
 		w.setIDs[name+"("+strings.Join(ids, ", ")+")"] = true
 	}
+}
+
+// pathCalls are the calls that change a path without opening it (nginx
+// chowns the temp dirs the host already has, a daemon removes its pid
+// file): where the path argument is, and the dirfd argument (-1: none).
+var pathCalls = map[string]struct{ dirfd, path int }{
+	"mkdir": {-1, 0}, "mkdirat": {0, 1}, "chown": {-1, 0}, "lchown": {-1, 0}, "fchownat": {0, 1},
+	"chmod": {-1, 0}, "fchmodat": {0, 1}, "fchmodat2": {0, 1}, "unlink": {-1, 0}, "unlinkat": {0, 1},
+	"rmdir": {-1, 0}, "rename": {-1, 1}, "renameat": {2, 3}, "renameat2": {2, 3},
+	"symlink": {-1, 1}, "symlinkat": {1, 2}, "link": {-1, 1}, "linkat": {2, 3}, "mknod": {-1, 0}, "mknodat": {0, 1},
+}
+
+// touched notes a path the daemon changed without opening it.
+func (w *watcher) touched(p string) {
+	u := w.files[p]
+	u.Write = true
+	w.files[p] = u
+}
+
+// readPath reads a path argument from the caller's memory and makes it
+// absolute in the view, from the caller's cwd or dirfd as the kernel
+// would; "" when it cannot.
+func readPath(pid int, dirfd int64, addr uint64) string {
+	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		return ""
+	}
+	defer mem.Close()
+	b := make([]byte, unix.PathMax)
+	n, _ := mem.ReadAt(b, int64(addr))
+	b = b[:n]
+	i := slices.Index(b, 0)
+	if i <= 0 {
+		return ""
+	}
+	p := string(b[:i])
+	if !filepath.IsAbs(p) {
+		base := fmt.Sprintf("/proc/%d/cwd", pid)
+		if dirfd != unix.AT_FDCWD {
+			base = fmt.Sprintf("/proc/%d/fd/%d", pid, dirfd)
+		}
+		dir, err := os.Readlink(base)
+		if err != nil || !under(dir, merged) {
+			return ""
+		}
+		p = filepath.Join(strings.TrimPrefix(dir, merged), p)
+		if !filepath.IsAbs(p) {
+			p = "/" + p
+		}
+	}
+	return filepath.Clean(p)
 }
 
 // readSockaddr reads a bind address from the caller's memory.

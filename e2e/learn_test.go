@@ -1,0 +1,327 @@
+package e2e
+
+// fsviews learn, for real (issue #18): each daemon is learned while its
+// real client exercises it, then runs under the learned profile and
+// passes the same client test as its library profile. Learning leaves the
+// host as it was (mount table, and every file below the places the
+// daemon used, hashed before and after), and a host file the daemon never
+// touched is not in the learned view.
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// startLearn runs `fsviews learn --out OUT -- COMMAND...` in the background,
+// as startDaemon runs `fsviews run`.
+func startLearn(t *testing.T, out string, flags []string, command ...string) *daemon {
+	t.Helper()
+	args := append(append(bundled(append([]string{"learn", "--out", out}, flags...)...), "--"), command...)
+	d := &daemon{t: t, name: "learn " + filepath.Base(command[0]), cmd: exec.Command(fsviews(t), args...), out: &lockedBuffer{}, done: make(chan struct{})}
+	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.err = d.cmd.Wait(); close(d.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-d.done:
+		default:
+			d.kill()
+			<-d.done
+		}
+	})
+	return d
+}
+
+// finishLearn interrupts learn (which stops the daemon), and fails unless
+// it wrote a profile that passed check --strict.
+func finishLearn(t *testing.T, d *daemon, out string) string {
+	t.Helper()
+	log := d.stop(syscall.SIGINT)
+	if d.err != nil || !strings.Contains(log, ": ok (") {
+		t.Fatalf("fsviews learn: %v\n%s", d.err, log)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("learned %s:\n%s", out, b)
+	return string(b)
+}
+
+// treeSum hashes every entry below the given host paths: path, type,
+// mode, owner, size, link target and file content. A missing path hashes
+// as missing.
+func treeSum(t *testing.T, roots ...string) string {
+	t.Helper()
+	h := sha256.New()
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				fmt.Fprintf(h, "%s: %v\n", p, err)
+				return nil
+			}
+			fi, err := os.Lstat(p)
+			if err != nil {
+				return err
+			}
+			st := fi.Sys().(*syscall.Stat_t)
+			fmt.Fprintf(h, "%s %v %d:%d %d %d\n", p, fi.Mode(), st.Uid, st.Gid, fi.Size(), st.Mtim.Nano())
+			switch {
+			case fi.Mode()&fs.ModeSymlink != 0:
+				l, _ := os.Readlink(p)
+				fmt.Fprintln(h, l)
+			case fi.Mode().IsRegular():
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				h.Write(b)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// hostUnchanged takes the host's mount table and a hash of roots now, and
+// returns a check that they are the same later.
+func hostUnchanged(t *testing.T, roots ...string) func() {
+	t.Helper()
+	mounts, sum := mountTable(t, "self"), treeSum(t, roots...)
+	return func() {
+		t.Helper()
+		sameMounts(t, "after learning", mounts, mountTable(t, "self"))
+		if got := treeSum(t, roots...); got != sum {
+			t.Errorf("learning changed the host below %s", strings.Join(roots, ", "))
+		}
+	}
+}
+
+// untouched are host files none of the learned daemons opens, in
+// directories they do use: absent from every learned view.
+var untouched = []string{"/etc/debian_version", "/etc/issue", "/etc/shadow", "/root", "/var/lib/fsviews"}
+
+func TestLearnRedis(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	requireProfile(t, "redis")
+	requireTools(t, "redis-cli")
+	dir, state, port := hostDir(t), hostDir(t), freePort(t)
+	cmd := append(libraryCommand(t, "redis"), "--port", strconv.Itoa(port))
+	cli := []string{"redis-cli", "-h", "127.0.0.1", "-p", strconv.Itoa(port)}
+	out := filepath.Join(dir, "redis-learned.toml")
+	same := hostUnchanged(t, "/etc/redis", "/var/lib/redis", "/run", "/tmp/fsviews-learn-absent")
+
+	l := startLearn(t, out, []string{"--user", "redis"}, cmd...)
+	l.waitTCP(port)
+	if got := strings.TrimSpace(client(t, "", append(cli, "SET", "fsviews:learned", "while learning")...)); got != "OK" {
+		t.Errorf("SET while learning: %q", got)
+	}
+	profile := finishLearn(t, l, out)
+	same()
+	for _, want := range []string{`user         = "redis"`, "[[state]]\ntarget = \"/var/lib/redis\"", `source = "/etc/redis"`, `net = "host"`, `include = ["base/libc.toml"]`} {
+		if !strings.Contains(profile, want) {
+			t.Errorf("the learned profile lacks %q", want)
+		}
+	}
+
+	// The library's client test, under the learned profile.
+	d := startDaemon(t, state, out)
+	d.waitTCP(port)
+	d.runsAs("redis-server", "redis")
+	if got := strings.TrimSpace(client(t, "", append(cli, "SET", "fsviews:key", "kept across restarts")...)); got != "OK" {
+		t.Errorf("SET: %q", got)
+	}
+	d.stop(syscall.SIGTERM)
+	exists(t, filepath.Join(state, "redis-learned/var/lib/redis/dump.rdb"))
+	d = startDaemon(t, state, out)
+	d.waitTCP(port)
+	if got := strings.TrimSpace(client(t, "", append(cli, "GET", "fsviews:key")...)); got != "kept across restarts" {
+		t.Errorf("GET after a restart: %q", got)
+	}
+	d.stop(syscall.SIGTERM)
+	confined(t, out, state, append(untouched, canary(t), "/etc/nginx", "/var/lib/postgresql")...)
+}
+
+func TestLearnNginx(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	requireProfile(t, "nginx")
+	requireTools(t, "curl")
+	dir, state, port := hostDir(t), hostDir(t), freePort(t)
+	conf := filepath.Join(dir, "conf", "nginx.conf")
+	mustWrite(t, conf, fmt.Sprintf(`user www-data;
+worker_processes 2;
+pid /run/nginx.pid;
+error_log /var/log/nginx/error.log;
+events { worker_connections 64; }
+http {
+  include /etc/nginx/mime.types;
+  access_log /var/log/nginx/access.log;
+  server { listen 127.0.0.1:%d; root /var/www/html; index index.html index.nginx-debian.html; }
+}
+`, port))
+	out := filepath.Join(dir, "nginx-learned.toml")
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	same := hostUnchanged(t, "/etc/nginx", "/var/lib/nginx", "/var/log/nginx", "/var/www", "/run")
+
+	l := startLearn(t, out, []string{"--stop-signal", "QUIT"}, "/usr/sbin/nginx", "-c", conf, "-g", "daemon off;")
+	l.waitTCP(port)
+	client(t, "", "curl", "-sSf", "-o", "/dev/null", url)
+	client(t, "", "curl", "-sS", "-o", "/dev/null", url+"no-such-page")
+	profile := finishLearn(t, l, out)
+	same()
+	for _, want := range []string{`target = "/var/log/nginx"`, `target = "/var/lib/nginx"`, `source = "/var/www"`, `"SETUID"`, `"SETGID"`} {
+		if !strings.Contains(profile, want) {
+			t.Errorf("the learned profile lacks %q", want)
+		}
+	}
+
+	d := startDaemon(t, state, out)
+	d.waitTCP(port)
+	if got := client(t, "", "curl", "-sS", "-w", "%{http_code}", url); !strings.Contains(got, "Welcome to nginx") || !strings.HasSuffix(got, "200") {
+		t.Errorf("GET / under the learned profile: %s", got)
+	}
+	if got := client(t, "", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url+"no-such-page"); got != "404" {
+		t.Errorf("GET /no-such-page: status %s, want 404", got)
+	}
+	d.runsAs("nginx", "www-data")
+	d.stop(syscall.SIGQUIT)
+	d = startDaemon(t, state, out)
+	d.waitTCP(port)
+	client(t, "", "curl", "-sSf", "-o", "/dev/null", url)
+	d.stop(syscall.SIGQUIT)
+	b, err := os.ReadFile(filepath.Join(state, "nginx-learned/var/log/nginx/access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "curl/"); n != 3 {
+		t.Errorf("access log in the state dir has %d requests, want 3:\n%s", n, b)
+	}
+	confined(t, out, state, append(untouched, canary(t), "/etc/redis", "/var/lib/redis")...)
+}
+
+func TestLearnMosquitto(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	requireProfile(t, "mosquitto")
+	requireTools(t, "mosquitto_pub", "mosquitto_sub")
+	dir, state, port := hostDir(t), hostDir(t), freePort(t)
+	conf := filepath.Join(dir, "conf", "mosquitto.conf")
+	mustWrite(t, conf, fmt.Sprintf(`pid_file /run/mosquitto/mosquitto.pid
+persistence true
+persistence_location /var/lib/mosquitto/
+log_dest file /var/log/mosquitto/mosquitto.log
+listener %d 127.0.0.1
+allow_anonymous true
+`, port))
+	out := filepath.Join(dir, "mosquitto-learned.toml")
+	p := strconv.Itoa(port)
+	same := hostUnchanged(t, "/etc/mosquitto", "/var/lib/mosquitto", "/var/log/mosquitto", "/run")
+
+	l := startLearn(t, out, nil, "/usr/sbin/mosquitto", "-c", conf)
+	l.waitTCP(port)
+	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/learn", "-m", "while learning")
+	profile := finishLearn(t, l, out)
+	same()
+	for _, want := range []string{`user         = "mosquitto"`, `target = "/var/lib/mosquitto"`, `target = "/var/log/mosquitto"`} {
+		if !strings.Contains(profile, want) {
+			t.Errorf("the learned profile lacks %q", want)
+		}
+	}
+
+	d := startDaemon(t, state, out)
+	d.waitTCP(port)
+	d.runsAs("mosquitto", "mosquitto")
+	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/e2e", "-m", "retained across restarts")
+	d.stop(syscall.SIGTERM)
+	exists(t, filepath.Join(state, "mosquitto-learned/var/lib/mosquitto/mosquitto.db"))
+	d = startDaemon(t, state, out)
+	d.waitTCP(port)
+	if got := client(t, "", "mosquitto_sub", "-h", "127.0.0.1", "-p", p, "-t", "fsviews/e2e", "-C", "1", "-W", "20"); strings.TrimSpace(got) != "retained across restarts" {
+		t.Errorf("subscribe after a restart: %q, want the retained message", got)
+	}
+	d.stop(syscall.SIGTERM)
+	confined(t, out, state, append(untouched, canary(t), "/etc/nginx", "/var/lib/redis")...)
+}
+
+// busybox httpd has no library profile: learning is how it gets one.
+func TestLearnBusyboxHTTPD(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	requireTools(t, "busybox", "curl")
+	dir, state, port := hostDir(t), hostDir(t), freePort(t)
+	site := filepath.Join(hostDir(t), "www")
+	mustWrite(t, filepath.Join(site, "index.html"), "learned and served\n")
+	mustWrite(t, filepath.Join(site, "later.txt"), "not fetched while learning\n")
+	out := filepath.Join(dir, "httpd-learned.toml")
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	same := hostUnchanged(t, site, "/etc", "/run")
+
+	l := startLearn(t, out, nil, "busybox", "httpd", "-f", "-p", "127.0.0.1:"+strconv.Itoa(port), "-h", site)
+	l.waitTCP(port)
+	if got := client(t, "", "curl", "-sSf", url+"index.html"); got != "learned and served\n" {
+		t.Errorf("GET while learning: %q", got)
+	}
+	profile := finishLearn(t, l, out)
+	same()
+	if !strings.Contains(profile, `net = "host"`) || !strings.Contains(profile, "busybox") {
+		t.Errorf("the learned profile does not serve the host's network with busybox")
+	}
+
+	d := startDaemon(t, state, out)
+	d.waitTCP(port)
+	if got := client(t, "", "curl", "-sSf", url+"index.html"); got != "learned and served\n" {
+		t.Errorf("GET under the learned profile: %q", got)
+	}
+	// Its site is bound whole, as a person would: a file added later is served.
+	if got := client(t, "", "curl", "-sSf", url+"later.txt"); got != "not fetched while learning\n" {
+		t.Errorf("GET later.txt: %q", got)
+	}
+	if got, err := clientErr("", "curl", "-sSf", url+"../../etc/debian_version"); err == nil {
+		t.Errorf("the jail served a host file outside its site: %q", got)
+	}
+	d.stop(syscall.SIGTERM)
+	confined(t, out, state, append(untouched, canary(t), "/etc/nginx", "/var/lib/redis")...)
+}
+
+// Bad input changes nothing and says what to do.
+func TestLearnBadInput(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	dir := hostDir(t)
+	out := filepath.Join(dir, "never.toml")
+	same := hostUnchanged(t, dir)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"learn", "--out", out}, "give the daemon after --"},
+		{[]string{"learn", "--out", out, "--", "no-such-daemon-fsviews"}, "no-such-daemon-fsviews is not in PATH"},
+		{[]string{"learn", "--out", out, "--user", "no-such-user-fsviews", "--", "/bin/true"}, "--user no-such-user-fsviews: no such user"},
+		{[]string{"learn", "--out", out, "--stop-signal", "BOGUS", "--", "/bin/true"}, "--stop-signal BOGUS: not one of"},
+	} {
+		r := run(t, tc.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("fsviews %s: want a failure saying %q, got %v", strings.Join(tc.args, " "), tc.want, r)
+		}
+	}
+	same()
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a failed learn wrote %s", out)
+	}
+}

@@ -1,0 +1,162 @@
+package learn
+
+import (
+	"encoding/json"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fakeHost is a host made of a few paths, with owners and modes.
+type fakeHost map[string]fakeFile
+
+type fakeFile struct {
+	dir      bool
+	mode     fs.FileMode
+	uid, gid int
+}
+
+type fakeInfo struct {
+	name string
+	f    fakeFile
+}
+
+func (i fakeInfo) Name() string { return filepath.Base(i.name) }
+func (i fakeInfo) Size() int64  { return 0 }
+func (i fakeInfo) Mode() fs.FileMode {
+	if i.f.dir {
+		return i.f.mode | fs.ModeDir
+	}
+	return i.f.mode
+}
+func (i fakeInfo) ModTime() time.Time { return time.Time{} }
+func (i fakeInfo) IsDir() bool        { return i.f.dir }
+func (i fakeInfo) Sys() any           { return nil }
+
+func (h fakeHost) Lstat(p string) (fs.FileInfo, error) {
+	f, ok := h[p]
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	return fakeInfo{p, f}, nil
+}
+
+func (h fakeHost) Owner(p string) (int, int, bool) {
+	f, ok := h[p]
+	return f.uid, f.gid, ok
+}
+
+func (fakeHost) UserName(uid int) string {
+	return map[int]string{0: "root", 33: "www-data", 104: "redis", 107: "mosquitto"}[uid]
+}
+
+func (fakeHost) GroupName(gid int) string { return fakeHost{}.UserName(gid) }
+
+var testHost = fakeHost{
+	"/etc/nginx":                    {dir: true, mode: 0o755},
+	"/etc/nginx/nginx.conf":         {mode: 0o644},
+	"/etc/ssl":                      {dir: true, mode: 0o755},
+	"/etc/ssl/openssl.cnf":          {mode: 0o644},
+	"/etc/mime.types":               {mode: 0o644},
+	"/etc/shadow":                   {mode: 0o640, gid: 42},
+	"/var/www":                      {dir: true, mode: 0o755},
+	"/var/www/html/index.html":      {mode: 0o644},
+	"/var/log/nginx":                {dir: true, mode: 0o750, uid: 33, gid: 4},
+	"/etc/redis":                    {dir: true, mode: 0o2775, uid: 104, gid: 104},
+	"/etc/redis/redis.conf":         {mode: 0o640, uid: 104, gid: 104},
+	"/etc/mosquitto":                {dir: true, mode: 0o755},
+	"/etc/mosquitto/mosquitto.conf": {mode: 0o644},
+	"/var/lib/mosquitto":            {dir: true, mode: 0o700, uid: 107, gid: 107},
+}
+
+var testBases = []Base{
+	{Include: "base/libc.toml", Shows: []string{"/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/localtime"}},
+	{Include: "base/net.toml", Shows: []string{"/etc/resolv.conf", "/etc/hosts", "/etc/services"}},
+	{Include: "base/tls.toml", Shows: []string{"/etc/ssl/certs"}},
+}
+
+// fakeFit refuses the calls the daemon preset refuses among those the
+// fixtures use.
+func fakeFit(preset string, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n == "mount" || n == "ptrace" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func TestSynthesizeGolden(t *testing.T) {
+	for _, name := range []string{"nginx", "redis", "mosquitto", "filter"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var obs Observations
+			if err := json.Unmarshal(b, &obs); err != nil {
+				t.Fatal(err)
+			}
+			got := Synthesize(Input{Obs: &obs, Name: name, Host: testHost, Bases: testBases, Seccomp: fakeFit})
+			golden := filepath.Join("testdata", name+".toml.golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("profile for %s differs from %s (go test ./learn -update rewrites it):\n%s", name, golden, got)
+			}
+		})
+	}
+}
+
+func TestCollapse(t *testing.T) {
+	for p, want := range map[string]string{
+		"/etc/nginx/sites-enabled/default": "/etc/nginx",
+		"/etc/mime.types":                  "/etc/mime.types",
+		"/var/www/html/index.html":         "/var/www",
+		"/var/lib/redis/dump.rdb":          "/var/lib/redis",
+		"/var/log/nginx/access.log":        "/var/log/nginx",
+		"/srv/www/a/b":                     "/srv/www",
+		"/data/x/y":                        "/data",
+		"/usr/local/lib/x.so":              "/usr/local/lib",
+	} {
+		if got := collapse(p); got != want {
+			t.Errorf("collapse(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+func TestOutermost(t *testing.T) {
+	got := outermost([]string{"/var/lib/a/b", "/run", "/var/lib/a", "/run/x", "/var/lib/ab"})
+	if want := []string{"/run", "/var/lib/a", "/var/lib/ab"}; !slices.Equal(got, want) {
+		t.Errorf("outermost = %q, want %q", got, want)
+	}
+}
+
+func TestScratchOf(t *testing.T) {
+	for w, want := range map[string]string{
+		"/tmp/x":                  "/tmp",
+		"/run/nginx.pid":          "/run",
+		"/run/mosquitto/m.pid":    "/run/mosquitto",
+		"/var/tmp/a/b":            "/var/tmp",
+		"/var/lib/redis/dump.rdb": "",
+		"/runner/x":               "",
+	} {
+		if got := scratchOf(w); got != want {
+			t.Errorf("scratchOf(%q) = %q, want %q", w, got, want)
+		}
+	}
+}
