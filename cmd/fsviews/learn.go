@@ -25,7 +25,7 @@ func learnCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "learn",
 		Usage:     "run a daemon once, watch what it uses, and write a profile for it",
-		ArgsUsage: "[--out FILE] [--duration D] [--verify] -- COMMAND ARGS...",
+		ArgsUsage: "[--out FILE] [--duration D] -- COMMAND ARGS...",
 		Description: `Runs COMMAND once in a learning view, watches what it does, and writes a
 profile that confines it to that: the files it read (as read-only binds of
 the directories holding them, with the bundled base/libc, base/net and
@@ -53,10 +53,11 @@ Exercise the daemon while it learns (connect its clients, make it write
 its data, stop it cleanly): what it does not do then is not in the profile.
 
 The profile goes to --out (or stdout) and is checked as "fsviews check
---strict" would. --verify then runs the daemon under it, enforcing, for
---duration (or until Ctrl-C) and reports what it was refused: syscalls the
-filter refused (logged, not refused, with --seccomp-log) and the messages
-the daemon printed.
+--strict" would. Then verify it: run the daemon under it with its
+clients, with the filter logging instead of refusing, and read what it
+would have refused (docs/learn.md):
+   fsviews run --seccomp-log ./redis.toml
+   journalctl -k -g type=1326 | fsviews seccomp-log --exe /usr/bin/redis-server
 
 Examples:
    fsviews learn --out /etc/fsviews/redis.toml -- redis-server --port 6380
