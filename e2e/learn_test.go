@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,22 +24,17 @@ import (
 func startLearn(t *testing.T, out string, flags []string, command ...string) *daemon {
 	t.Helper()
 	args := append(append(bundled(append([]string{"learn", "--out", out}, flags...)...), "--"), command...)
-	d := &daemon{t: t, name: "learn " + filepath.Base(command[0]), cmd: exec.Command(fsviews(t), args...), out: &lockedBuffer{}, done: make(chan struct{})}
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.err = d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-d.done:
-		default:
-			d.kill()
-			<-d.done
+	return startBackground(t, "learn "+filepath.Base(command[0]), args)
+}
+
+// wantInProfile fails for each piece the learned profile lacks.
+func wantInProfile(t *testing.T, profile string, pieces ...string) {
+	t.Helper()
+	for _, p := range pieces {
+		if !strings.Contains(profile, p) {
+			t.Errorf("the learned profile lacks %q", p)
 		}
-	})
-	return d
+	}
 }
 
 // finishLearn interrupts learn (which stops the daemon), and fails unless
@@ -133,11 +127,7 @@ func TestLearnRedis(t *testing.T) {
 	}
 	profile := finishLearn(t, l, out)
 	same()
-	for _, want := range []string{`user         = "redis"`, "[[state]]\ntarget = \"/var/lib/redis\"", `source = "/etc/redis"`, `net = "host"`, `include = ["base/libc.toml"]`} {
-		if !strings.Contains(profile, want) {
-			t.Errorf("the learned profile lacks %q", want)
-		}
-	}
+	wantInProfile(t, profile, `user         = "redis"`, "[[state]]\ntarget = \"/var/lib/redis\"", `source = "/etc/redis"`, `net = "host"`, `include = ["base/libc.toml"]`)
 
 	// The library's client test, under the learned profile.
 	d := startDaemon(t, state, out)
@@ -164,17 +154,7 @@ func TestLearnNginx(t *testing.T) {
 	requireTools(t, "curl")
 	dir, state, port := hostDir(t), hostDir(t), freePort(t)
 	conf := filepath.Join(dir, "conf", "nginx.conf")
-	mustWrite(t, conf, fmt.Sprintf(`user www-data;
-worker_processes 2;
-pid /run/nginx.pid;
-error_log /var/log/nginx/error.log;
-events { worker_connections 64; }
-http {
-  include /etc/nginx/mime.types;
-  access_log /var/log/nginx/access.log;
-  server { listen 127.0.0.1:%d; root /var/www/html; index index.html index.nginx-debian.html; }
-}
-`, port))
+	mustWrite(t, conf, nginxConf(port))
 	out := filepath.Join(dir, "nginx-learned.toml")
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	same := hostUnchanged(t, "/etc/nginx", "/var/lib/nginx", "/var/log/nginx", "/var/www", "/run")
@@ -185,11 +165,7 @@ http {
 	client(t, "", "curl", "-sS", "-o", "/dev/null", url+"no-such-page")
 	profile := finishLearn(t, l, out)
 	same()
-	for _, want := range []string{`target = "/var/log/nginx"`, `target = "/var/lib/nginx"`, `source = "/var/www"`, `"SETUID"`, `"SETGID"`} {
-		if !strings.Contains(profile, want) {
-			t.Errorf("the learned profile lacks %q", want)
-		}
-	}
+	wantInProfile(t, profile, `target = "/var/log/nginx"`, `target = "/var/lib/nginx"`, `source = "/var/www"`, `"SETUID"`, `"SETGID"`)
 
 	d := startDaemon(t, state, out)
 	d.waitTCP(port)
@@ -225,12 +201,7 @@ func TestLearnMosquitto(t *testing.T) {
 	// No pid_file: mosquitto writes it after dropping to its user, into
 	// /run/mosquitto, which systemd makes (RuntimeDirectory), not the
 	// package; the host may lack it, and so would the learning view.
-	mustWrite(t, conf, fmt.Sprintf(`persistence true
-persistence_location /var/lib/mosquitto/
-log_dest file /var/log/mosquitto/mosquitto.log
-listener %d 127.0.0.1
-allow_anonymous true
-`, port))
+	mustWrite(t, conf, mosquittoConf(port))
 	out := filepath.Join(dir, "mosquitto-learned.toml")
 	p := strconv.Itoa(port)
 	same := hostUnchanged(t, "/etc/mosquitto", "/var/lib/mosquitto", "/var/log/mosquitto", "/run")
@@ -240,11 +211,7 @@ allow_anonymous true
 	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/learn", "-m", "while learning")
 	profile := finishLearn(t, l, out)
 	same()
-	for _, want := range []string{`user         = "mosquitto"`, `target = "/var/lib/mosquitto"`, `target = "/var/log/mosquitto"`} {
-		if !strings.Contains(profile, want) {
-			t.Errorf("the learned profile lacks %q", want)
-		}
-	}
+	wantInProfile(t, profile, `user         = "mosquitto"`, `target = "/var/lib/mosquitto"`, `target = "/var/log/mosquitto"`)
 
 	d := startDaemon(t, state, out)
 	d.waitTCP(port)
@@ -281,9 +248,7 @@ func TestLearnBusyboxHTTPD(t *testing.T) {
 	}
 	profile := finishLearn(t, l, out)
 	same()
-	if !strings.Contains(profile, `net = "host"`) || !strings.Contains(profile, "busybox") {
-		t.Errorf("the learned profile does not serve the host's network with busybox")
-	}
+	wantInProfile(t, profile, `net = "host"`, `command = ["/usr/bin/busybox", "httpd"`)
 
 	d := startDaemon(t, state, out)
 	d.waitTCP(port)

@@ -84,6 +84,33 @@ func variant(t *testing.T, dir, name, text string) string {
 	return p
 }
 
+// nginxConf is an nginx configuration with Debian's paths that listens on
+// 127.0.0.1:port.
+func nginxConf(port int) string {
+	return fmt.Sprintf(`user www-data;
+worker_processes 2;
+pid /run/nginx.pid;
+error_log /var/log/nginx/error.log;
+events { worker_connections 64; }
+http {
+  include /etc/nginx/mime.types;
+  access_log /var/log/nginx/access.log;
+  server { listen 127.0.0.1:%d; root /var/www/html; index index.html index.nginx-debian.html; }
+}
+`, port)
+}
+
+// mosquittoConf is a mosquitto configuration with Debian's paths and a
+// listener on 127.0.0.1:port.
+func mosquittoConf(port int) string {
+	return fmt.Sprintf(`persistence true
+persistence_location /var/lib/mosquitto/
+log_dest file /var/log/mosquitto/mosquitto.log
+listener %d 127.0.0.1
+allow_anonymous true
+`, port)
+}
+
 func TestLibraryNginx(t *testing.T) {
 	requireRoot(t)
 	t.Parallel()
@@ -96,18 +123,8 @@ func TestLibraryNginx(t *testing.T) {
 [[file]]
 target  = "/etc/nginx-e2e.conf"
 content = """
-user www-data;
-worker_processes 2;
-pid /run/nginx.pid;
-error_log /var/log/nginx/error.log;
-events { worker_connections 64; }
-http {
-  include /etc/nginx/mime.types;
-  access_log /var/log/nginx/access.log;
-  server { listen 127.0.0.1:%d; root /var/www/html; index index.html index.nginx-debian.html; }
-}
-"""
-`, port))
+%s"""
+`, nginxConf(port)))
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	accessLog := filepath.Join(state, "nginx-e2e/var/log/nginx/access.log")
 
@@ -391,13 +408,8 @@ func TestLibraryMosquitto(t *testing.T) {
 target  = "/etc/mosquitto-e2e.conf"
 content = """
 pid_file /run/mosquitto/mosquitto.pid
-persistence true
-persistence_location /var/lib/mosquitto/
-log_dest file /var/log/mosquitto/mosquitto.log
-listener %d 127.0.0.1
-allow_anonymous true
-"""
-`, port))
+%s"""
+`, mosquittoConf(port)))
 	p := strconv.Itoa(port)
 
 	d := startDaemon(t, state, profile)
