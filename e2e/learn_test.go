@@ -118,7 +118,7 @@ func TestLearnRedis(t *testing.T) {
 	cmd := append(libraryCommand(t, "redis"), "--port", strconv.Itoa(port))
 	cli := []string{"redis-cli", "-h", "127.0.0.1", "-p", strconv.Itoa(port)}
 	out := filepath.Join(dir, "redis-learned.toml")
-	same := hostUnchanged(t, "/etc/redis", "/var/lib/redis", "/run", "/tmp/fsviews-learn-absent")
+	same := hostUnchanged(t, "/etc/redis", "/var/lib/redis", "/run")
 
 	l := startLearn(t, out, []string{"--user", "redis"}, cmd...)
 	l.waitTCP(port)
@@ -130,20 +130,7 @@ func TestLearnRedis(t *testing.T) {
 	wantInProfile(t, profile, `user         = "redis"`, "[[state]]\ntarget = \"/var/lib/redis\"", `source = "/etc/redis"`, `net = "host"`, `include = ["base/libc.toml"]`)
 
 	// The library's client test, under the learned profile.
-	d := startDaemon(t, state, out)
-	d.waitTCP(port)
-	d.runsAs("redis-server", "redis")
-	if got := strings.TrimSpace(client(t, "", append(cli, "SET", "fsviews:key", "kept across restarts")...)); got != "OK" {
-		t.Errorf("SET: %q", got)
-	}
-	d.stop(syscall.SIGTERM)
-	exists(t, filepath.Join(state, "redis-learned/var/lib/redis/dump.rdb"))
-	d = startDaemon(t, state, out)
-	d.waitTCP(port)
-	if got := strings.TrimSpace(client(t, "", append(cli, "GET", "fsviews:key")...)); got != "kept across restarts" {
-		t.Errorf("GET after a restart: %q", got)
-	}
-	d.stop(syscall.SIGTERM)
+	serveRedis(t, state, out, "redis-learned", port, nil, func(d *daemon) { d.runsAs("redis-server", "redis") })
 	confined(t, out, state, append(untouched, canary(t), "/etc/nginx", "/var/lib/postgresql")...)
 }
 
@@ -167,27 +154,7 @@ func TestLearnNginx(t *testing.T) {
 	same()
 	wantInProfile(t, profile, `target = "/var/log/nginx"`, `target = "/var/lib/nginx"`, `source = "/var/www"`, `"SETUID"`, `"SETGID"`)
 
-	d := startDaemon(t, state, out)
-	d.waitTCP(port)
-	if got := client(t, "", "curl", "-sS", "-w", "%{http_code}", url); !strings.Contains(got, "Welcome to nginx") || !strings.HasSuffix(got, "200") {
-		t.Errorf("GET / under the learned profile: %s", got)
-	}
-	if got := client(t, "", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url+"no-such-page"); got != "404" {
-		t.Errorf("GET /no-such-page: status %s, want 404", got)
-	}
-	d.runsAs("nginx", "www-data")
-	d.stop(syscall.SIGQUIT)
-	d = startDaemon(t, state, out)
-	d.waitTCP(port)
-	client(t, "", "curl", "-sSf", "-o", "/dev/null", url)
-	d.stop(syscall.SIGQUIT)
-	b, err := os.ReadFile(filepath.Join(state, "nginx-learned/var/log/nginx/access.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(b), "curl/"); n != 3 {
-		t.Errorf("access log in the state dir has %d requests, want 3:\n%s", n, b)
-	}
+	serveNginx(t, state, out, "nginx-learned", port, func(d *daemon) { d.runsAs("nginx", "www-data") })
 	confined(t, out, state, append(untouched, canary(t), "/etc/redis", "/var/lib/redis")...)
 }
 
@@ -213,18 +180,7 @@ func TestLearnMosquitto(t *testing.T) {
 	same()
 	wantInProfile(t, profile, `user         = "mosquitto"`, `target = "/var/lib/mosquitto"`, `target = "/var/log/mosquitto"`)
 
-	d := startDaemon(t, state, out)
-	d.waitTCP(port)
-	d.runsAs("mosquitto", "mosquitto")
-	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/e2e", "-m", "retained across restarts")
-	d.stop(syscall.SIGTERM)
-	exists(t, filepath.Join(state, "mosquitto-learned/var/lib/mosquitto/mosquitto.db"))
-	d = startDaemon(t, state, out)
-	d.waitTCP(port)
-	if got := client(t, "", "mosquitto_sub", "-h", "127.0.0.1", "-p", p, "-t", "fsviews/e2e", "-C", "1", "-W", "20"); strings.TrimSpace(got) != "retained across restarts" {
-		t.Errorf("subscribe after a restart: %q, want the retained message", got)
-	}
-	d.stop(syscall.SIGTERM)
+	serveMosquitto(t, state, out, "mosquitto-learned", port, func(d *daemon) { d.runsAs("mosquitto", "mosquitto") })
 	confined(t, out, state, append(untouched, canary(t), "/etc/nginx", "/var/lib/redis")...)
 }
 

@@ -111,6 +111,87 @@ allow_anonymous true
 `, port)
 }
 
+// serveNginx is the nginx client test, for the library's profile and a
+// learned one: GET / and a 404 with curl, running(d) while it serves,
+// then a restart, and the access log in the state dir of jail name
+// counts all three requests.
+func serveNginx(t *testing.T, state, profile, name string, port int, running func(d *daemon)) {
+	t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	accessLog := filepath.Join(state, name, "var/log/nginx/access.log")
+
+	d := startDaemon(t, state, profile)
+	d.waitTCP(port)
+	if out := client(t, "", "curl", "-sS", "-w", "%{http_code}", url); !strings.Contains(out, "Welcome to nginx") || !strings.HasSuffix(out, "200") {
+		t.Errorf("GET / from the jail's nginx: %s", out)
+	}
+	if out := client(t, "", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url+"no-such-page"); out != "404" {
+		t.Errorf("GET /no-such-page: status %s, want 404", out)
+	}
+	running(d)
+	d.stop(syscall.SIGQUIT)
+
+	d = startDaemon(t, state, profile)
+	d.waitTCP(port)
+	client(t, "", "curl", "-sSf", "-o", "/dev/null", url)
+	d.stop(syscall.SIGQUIT)
+	b, err := os.ReadFile(accessLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "curl/"); n != 3 {
+		t.Errorf("access log in the state dir has %d requests, want 3 (2 before the restart, 1 after):\n%s", n, b)
+	}
+}
+
+// serveRedis is the redis client test, for the library's profile and a
+// learned one: SET, running(d), a stop that saves dump.rdb in the state
+// dir of jail name, and GET after a restart.
+func serveRedis(t *testing.T, state, profile, name string, port int, command []string, running func(d *daemon)) {
+	t.Helper()
+	cli := []string{"redis-cli", "-h", "127.0.0.1", "-p", strconv.Itoa(port)}
+	d := startDaemon(t, state, profile, command...)
+	d.waitTCP(port)
+	running(d)
+	if out := client(t, "", append(cli, "SET", "fsviews:key", "kept across restarts")...); strings.TrimSpace(out) != "OK" {
+		t.Errorf("SET: %q", out)
+	}
+	d.stop(syscall.SIGTERM) // redis saves dump.rdb on shutdown
+	exists(t, filepath.Join(state, name, "var/lib/redis/dump.rdb"))
+
+	d = startDaemon(t, state, profile, command...)
+	d.waitTCP(port)
+	if out := client(t, "", append(cli, "GET", "fsviews:key")...); strings.TrimSpace(out) != "kept across restarts" {
+		t.Errorf("GET after a restart: %q, want the value set before", out)
+	}
+	d.stop(syscall.SIGTERM)
+}
+
+// serveMosquitto is the mosquitto client test, for the library's profile
+// and a learned one: a retained message published, running(d), and
+// received after a restart from mosquitto.db in the state dir of jail
+// name, whose log there shows both runs.
+func serveMosquitto(t *testing.T, state, profile, name string, port int, running func(d *daemon)) {
+	t.Helper()
+	p := strconv.Itoa(port)
+	d := startDaemon(t, state, profile)
+	d.waitTCP(port)
+	running(d)
+	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/e2e", "-m", "retained across restarts")
+	d.stop(syscall.SIGTERM) // mosquitto saves mosquitto.db on exit
+	exists(t, filepath.Join(state, name, "var/lib/mosquitto/mosquitto.db"))
+
+	d = startDaemon(t, state, profile)
+	d.waitTCP(port)
+	if out := client(t, "", "mosquitto_sub", "-h", "127.0.0.1", "-p", p, "-t", "fsviews/e2e", "-C", "1", "-W", "20"); strings.TrimSpace(out) != "retained across restarts" {
+		t.Errorf("subscribe after a restart: %q, want the retained message", out)
+	}
+	d.stop(syscall.SIGTERM)
+	if b, _ := os.ReadFile(filepath.Join(state, name, "var/log/mosquitto/mosquitto.log")); strings.Count(string(b), "running") != 2 {
+		t.Errorf("the log in the state dir does not show both runs:\n%s", b)
+	}
+}
+
 func TestLibraryNginx(t *testing.T) {
 	requireRoot(t)
 	t.Parallel()
@@ -125,40 +206,18 @@ target  = "/etc/nginx-e2e.conf"
 content = """
 %s"""
 `, nginxConf(port)))
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	accessLog := filepath.Join(state, "nginx-e2e/var/log/nginx/access.log")
-
-	d := startDaemon(t, state, profile)
-	d.waitTCP(port)
-	if out := client(t, "", "curl", "-sS", "-w", "%{http_code}", url); !strings.Contains(out, "Welcome to nginx") || !strings.HasSuffix(out, "200") {
-		t.Errorf("GET / from the jail's nginx: %s", out)
-	}
-	if out := client(t, "", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url+"no-such-page"); out != "404" {
-		t.Errorf("GET /no-such-page: status %s, want 404", out)
-	}
-	// The master keeps its four capabilities; the workers, which served
-	// the requests above, run as www-data with none. (A worker not yet
-	// switched is still root with the master's set, which the first
-	// check allows.)
-	d.runsAs("nginx", "root", "CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID")
-	d.runsAs("nginx", "www-data")
-	// The master gave the workers its temp dir.
-	if fi := exists(t, filepath.Join(state, "nginx-e2e/var/lib/nginx/body")); fi.Sys().(*syscall.Stat_t).Uid != 33 {
-		t.Errorf("var/lib/nginx/body is owned by uid %d, want www-data (33)", fi.Sys().(*syscall.Stat_t).Uid)
-	}
-	d.stop(syscall.SIGQUIT)
-
-	d = startDaemon(t, state, profile)
-	d.waitTCP(port)
-	client(t, "", "curl", "-sSf", "-o", "/dev/null", url)
-	d.stop(syscall.SIGQUIT)
-	b, err := os.ReadFile(accessLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(b), "curl/"); n != 3 {
-		t.Errorf("access log in the state dir has %d requests, want 3 (2 before the restart, 1 after):\n%s", n, b)
-	}
+	serveNginx(t, state, profile, "nginx-e2e", port, func(d *daemon) {
+		// The master keeps its four capabilities; the workers, which
+		// served the requests, run as www-data with none. (A worker not
+		// yet switched is still root with the master's set, which the
+		// first check allows.)
+		d.runsAs("nginx", "root", "CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID")
+		d.runsAs("nginx", "www-data")
+		// The master gave the workers its temp dir.
+		if fi := exists(t, filepath.Join(state, "nginx-e2e/var/lib/nginx/body")); fi.Sys().(*syscall.Stat_t).Uid != 33 {
+			t.Errorf("var/lib/nginx/body is owned by uid %d, want www-data (33)", fi.Sys().(*syscall.Stat_t).Uid)
+		}
+	})
 	confined(t, profile, state, append(hostSecrets(t, canary(t)), otherData("/var/lib/nginx", "/var/log/nginx", "/etc/nginx")...)...)
 }
 
@@ -170,23 +229,8 @@ func TestLibraryRedis(t *testing.T) {
 	state, port := hostDir(t), freePort(t)
 	// Options on redis-server's command line override redis.conf.
 	cmd := append(libraryCommand(t, "redis"), "--port", strconv.Itoa(port))
-	cli := []string{"redis-cli", "-h", "127.0.0.1", "-p", strconv.Itoa(port)}
 
-	d := startDaemon(t, state, "redis", cmd...)
-	d.waitTCP(port)
-	d.runsAs("redis-server", "redis")
-	if out := client(t, "", append(cli, "SET", "fsviews:key", "kept across restarts")...); strings.TrimSpace(out) != "OK" {
-		t.Errorf("SET: %q", out)
-	}
-	d.stop(syscall.SIGTERM) // redis saves dump.rdb on shutdown
-	exists(t, filepath.Join(state, "redis/var/lib/redis/dump.rdb"))
-
-	d = startDaemon(t, state, "redis", cmd...)
-	d.waitTCP(port)
-	if out := client(t, "", append(cli, "GET", "fsviews:key")...); strings.TrimSpace(out) != "kept across restarts" {
-		t.Errorf("GET after a restart: %q, want the value set before", out)
-	}
-	d.stop(syscall.SIGTERM)
+	serveRedis(t, state, "redis", "redis", port, cmd, func(d *daemon) { d.runsAs("redis-server", "redis") })
 	confined(t, "redis", state, append(hostSecrets(t, canary(t)), otherData("/var/lib/redis", "/etc/redis")...)...)
 }
 
@@ -410,24 +454,7 @@ content = """
 pid_file /run/mosquitto/mosquitto.pid
 %s"""
 `, mosquittoConf(port)))
-	p := strconv.Itoa(port)
-
-	d := startDaemon(t, state, profile)
-	d.waitTCP(port)
-	d.runsAs("mosquitto", "mosquitto")
-	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/e2e", "-m", "retained across restarts")
-	d.stop(syscall.SIGTERM) // mosquitto saves mosquitto.db on exit
-	exists(t, filepath.Join(state, "mosquitto-e2e/var/lib/mosquitto/mosquitto.db"))
-
-	d = startDaemon(t, state, profile)
-	d.waitTCP(port)
-	if out := client(t, "", "mosquitto_sub", "-h", "127.0.0.1", "-p", p, "-t", "fsviews/e2e", "-C", "1", "-W", "20"); strings.TrimSpace(out) != "retained across restarts" {
-		t.Errorf("subscribe after a restart: %q, want the retained message", out)
-	}
-	d.stop(syscall.SIGTERM)
-	if b, _ := os.ReadFile(filepath.Join(state, "mosquitto-e2e/var/log/mosquitto/mosquitto.log")); strings.Count(string(b), "running") != 2 {
-		t.Errorf("the log in the state dir does not show both runs:\n%s", b)
-	}
+	serveMosquitto(t, state, profile, "mosquitto-e2e", port, func(d *daemon) { d.runsAs("mosquitto", "mosquitto") })
 	confined(t, profile, state, append(hostSecrets(t, canary(t)), otherData("/var/lib/mosquitto", "/var/log/mosquitto", "/etc/mosquitto")...)...)
 }
 
