@@ -237,6 +237,9 @@ func TestLearnBadInput(t *testing.T) {
 		{[]string{"learn", "--out", out, "--", "no-such-daemon-fsviews"}, "no-such-daemon-fsviews is not in PATH"},
 		{[]string{"learn", "--out", out, "--user", "no-such-user-fsviews", "--", "/bin/true"}, "--user no-such-user-fsviews: no such user"},
 		{[]string{"learn", "--out", out, "--stop-signal", "BOGUS", "--", "/bin/true"}, "--stop-signal BOGUS: not one of"},
+		{[]string{"learn", "--out", out, "--", "/etc/passwd"}, "/etc/passwd did not start (the message above says why); nothing was learned"},
+		{[]string{"learn", "--out", out, "no-such-profile-fsviews"}, `no profile named "no-such-profile-fsviews"`},
+		{[]string{"learn", "--out", out, "a.toml", "b.toml"}, "name at most one profile to extend"},
 	} {
 		r := run(t, tc.args...)
 		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
@@ -246,5 +249,54 @@ func TestLearnBadInput(t *testing.T) {
 	same()
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("a failed learn wrote %s", out)
+	}
+}
+
+// learn PROFILE extends a profile that is almost right: here one for
+// busybox httpd that lacks its site.
+func TestLearnExtendsAProfile(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	requireTools(t, "busybox", "curl")
+	dir, state, port := hostDir(t), hostDir(t), freePort(t)
+	site := filepath.Join(hostDir(t), "www")
+	mustWrite(t, filepath.Join(site, "index.html"), "served by the extension\n")
+	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
+	partial := writeProfile(t, dir, "httpd", fmt.Sprintf(`include = ["base/libc.toml"]
+command = ["/usr/bin/busybox", "httpd", "-f", "-p", "127.0.0.1:%d", "-h", %q]
+[namespaces]
+net = "host"
+[seccomp]
+preset = "daemon"
+`, port, site))
+	// The partial profile's view has no site: httpd cannot start.
+	if r := run(t, "run", "--state-dir", state, partial); r.code == 0 || !strings.Contains(r.stderr, "can't change directory") {
+		t.Fatalf("the partial profile: want httpd to fail without its site, got %v", r)
+	}
+
+	out := filepath.Join(dir, "httpd-more.toml")
+	same := hostUnchanged(t, site, "/etc", "/run")
+	l := startBackground(t, "learn "+partial, bundled("learn", "--out", out, partial))
+	l.waitTCP(port)
+	client(t, "", "curl", "-sSf", url)
+	profile := finishLearn(t, l, out)
+	same()
+	wantInProfile(t, profile, fmt.Sprintf("include = [%q]", partial), fmt.Sprintf("source = %q", filepath.Dir(site)))
+	for _, absent := range []string{"command =", "[[state]]", "net =", "capabilities", "[landlock]", `"base/libc.toml"`} {
+		if strings.Contains(profile, absent) {
+			t.Errorf("the extension repeats what %s has: %q", partial, absent)
+		}
+	}
+
+	d := startDaemon(t, state, out)
+	d.waitTCP(port)
+	if got := client(t, "", "curl", "-sSf", url); got != "served by the extension\n" {
+		t.Errorf("GET under the extended profile: %q", got)
+	}
+	d.stop(syscall.SIGTERM)
+
+	// Extending a profile into itself would make it include itself.
+	if r := run(t, "learn", "--out", partial, partial); r.code == 0 || !strings.Contains(r.stderr, "is the profile it extends") {
+		t.Errorf("learn --out PROFILE PROFILE: %v", r)
 	}
 }

@@ -41,6 +41,27 @@ type Input struct {
 	Host    Host
 	Bases   []Base
 	Seccomp SeccompFit
+	// Extends is the profile being extended (fsviews learn PROFILE): the
+	// result includes it and adds only what it lacks. nil: a whole profile.
+	Extends *Existing
+}
+
+// Existing is what an extended profile already gives the daemon.
+type Existing struct {
+	Include string // how the learned profile names it in include
+	// Command is true when the run's command is the profile's own, so
+	// that the learned profile need not repeat it.
+	Command  bool
+	Shows    []string // view paths it shows: binds, tmpfs, state, dirs, symlinks, files
+	Writable []string // its state dirs, tmpfs and read-write binds
+	Proc     bool
+	Dev      bool
+	HostNet  bool   // net = "host"
+	User     string // "" or "root" for root
+	Caps     []string
+	// Refused says which of the names its seccomp filter refuses; nil
+	// when it has no filter.
+	Refused func(names []string) []string
 }
 
 // containers are the directories a bind, state dir or tmpfs is never made
@@ -131,6 +152,11 @@ func listed(ps []string, max int) string {
 // is asked only through in.Host.
 func Synthesize(in Input) string {
 	o := in.Obs
+	ext := in.Extends
+	if ext == nil {
+		ext = &Existing{}
+	}
+	extending := in.Extends != nil
 	var t profileText
 	var notes []string // what the profile leaves out, for the header
 
@@ -166,10 +192,13 @@ func Synthesize(in Input) string {
 
 	// Writable places: scratch tmpfs, or state that persists.
 	user, uid, gid := chooseUser(o, in.Host)
-	var tmpfs, state, dropped []string
+	var tmpfs, state, dropped, readOnly []string
 	for _, w := range writes {
 		switch {
-		case under(w, "/dev") || under(w, "/proc") || under(w, "/sys"):
+		case under(w, "/dev") || under(w, "/proc") || under(w, "/sys") || underAny(w, ext.Writable):
+			continue
+		case underAny(w, ext.Shows):
+			readOnly = append(readOnly, w)
 			continue
 		case under(w, "/usr"):
 			dropped = append(dropped, w)
@@ -194,6 +223,9 @@ func Synthesize(in Input) string {
 	if len(dropped) > 0 {
 		notes = append(notes, "not writable here, though written while learning: "+listed(outermost(dropped), 4))
 	}
+	if len(readOnly) > 0 {
+		notes = append(notes, fmt.Sprintf("written while learning, but %s shows it read-only (make it writable there if the daemon must write it): %s", ext.Include, listed(outermost(readOnly), 4)))
+	}
 
 	// Includes: a fragment is wanted when a path it marks was used.
 	var includes, shows []string
@@ -202,12 +234,12 @@ func Synthesize(in Input) string {
 		if len(marks) == 0 {
 			marks = b.Shows
 		}
-		if slices.ContainsFunc(reads, func(r string) bool { return underAny(r, marks) }) {
+		if slices.ContainsFunc(reads, func(r string) bool { return underAny(r, marks) && !underAny(r, ext.Shows) }) {
 			includes = append(includes, b.Include)
 			shows = append(shows, b.Shows...)
 		}
 	}
-	covered := func(p string) bool { return underAny(p, shows) }
+	covered := func(p string) bool { return underAny(p, shows) || underAny(p, ext.Shows) }
 
 	// Read-only binds, collapsed to the directories a person would name.
 	var binds, secrets, wholes []string
@@ -246,7 +278,11 @@ func Synthesize(in Input) string {
 	}
 
 	// Header.
-	t.line("# %s: learned by fsviews learn from one run of:", in.Name)
+	if extending {
+		t.line("# %s: %s, with what one run of the command below used that it lacks:", in.Name, ext.Include)
+	} else {
+		t.line("# %s: learned by fsviews learn from one run of:", in.Name)
+	}
 	t.line("#   %s", strings.Join(o.Command, " "))
 	if o.Ended != "" {
 		t.line("# The run ended: %s.", o.Ended)
@@ -257,16 +293,23 @@ func Synthesize(in Input) string {
 		t.line("# Note: %s.", n)
 	}
 	t.line("")
+	if extending {
+		includes = append([]string{ext.Include}, includes...)
+	}
 	if len(includes) > 0 {
 		t.line("include = %s", quoteAll(includes))
 	}
-	t.line("command = %s", quoteAll(o.Command))
-	if o.Workdir != "" && o.Workdir != "/" {
+	if !ext.Command {
+		t.line("command = %s", quoteAll(o.Command))
+	}
+	if o.Workdir != "" && o.Workdir != "/" && !extending {
 		t.line("workdir = %s", quote(o.Workdir))
 	}
-	t.line("")
-	t.line("[root]")
-	t.line("size = \"1M\"")
+	if !extending {
+		t.line("")
+		t.line("[root]")
+		t.line("size = \"1M\"")
+	}
 
 	if len(binds) > 0 {
 		t.line("")
@@ -302,7 +345,7 @@ func Synthesize(in Input) string {
 		}
 		t.line("mode   = %s", quote(mode))
 	}
-	if len(procPaths) > 0 {
+	if len(procPaths) > 0 && !ext.Proc {
 		t.line("")
 		t.line("# It read %s.", listed(procPaths, 3))
 		t.line("[proc]")
@@ -310,7 +353,7 @@ func Synthesize(in Input) string {
 			t.line("subset = \"pid\" # only process directories were read")
 		}
 	}
-	if len(devPaths) > 0 {
+	if len(devPaths) > 0 && !ext.Dev {
 		t.line("")
 		t.line("# It opened %s.", listed(devPaths, 3))
 		t.line("[dev]")
@@ -318,41 +361,51 @@ func Synthesize(in Input) string {
 
 	// Identity and capabilities.
 	caps, why := capabilities(o, in.Host, uid, gid, reads, writable)
-	t.line("")
-	t.line("[security]")
-	if len(o.SetIDs) > 0 {
-		t.line("# It changed identity: %s.", listed(o.SetIDs, 4))
+	if extending {
+		extensionSecurity(&t, ext, user, caps, why, o)
+	} else {
+		t.line("")
+		t.line("[security]")
+		if len(o.SetIDs) > 0 {
+			t.line("# It changed identity: %s.", listed(o.SetIDs, 4))
+		}
+		t.line("# Its main process ran as %s.", user)
+		t.line("user         = %s", quote(user))
+		for _, w := range why {
+			t.line("# %s", w)
+		}
+		t.line("capabilities = %s", quoteAll(caps))
 	}
-	t.line("# Its main process ran as %s.", user)
-	t.line("user         = %s", quote(user))
-	for _, w := range why {
-		t.line("# %s", w)
-	}
-	t.line("capabilities = %s", quoteAll(caps))
 
 	// Network.
-	t.line("")
-	t.line("[namespaces]")
-	t.line("pid = true")
-	t.line("ipc = true")
-	t.line("uts = true")
+	inet := slices.Contains(o.Families, "inet") || slices.Contains(o.Families, "inet6")
 	switch {
-	case slices.Contains(o.Families, "inet") || slices.Contains(o.Families, "inet6"):
+	case extending && inet && !ext.HostNet:
+		t.line("")
+		t.line("[namespaces]")
 		t.line("# It opened %s sockets%s: it serves (or reaches) the host's network.", strings.Join(o.Families, ", "), bindText(o.Binds))
 		t.line("net = \"host\"")
-	case len(o.Families) > 0:
-		t.line("# It opened only %s sockets: no network.", strings.Join(o.Families, ", "))
-		t.line("net = \"none\"")
+	case extending:
 	default:
-		t.line("# It opened no socket: no network.")
-		t.line("net = \"none\"")
+		t.line("")
+		t.line("[namespaces]")
+		t.line("pid = true")
+		t.line("ipc = true")
+		t.line("uts = true")
+		switch {
+		case inet:
+			t.line("# It opened %s sockets%s: it serves (or reaches) the host's network.", strings.Join(o.Families, ", "), bindText(o.Binds))
+			t.line("net = \"host\"")
+		case len(o.Families) > 0:
+			t.line("# It opened only %s sockets: no network.", strings.Join(o.Families, ", "))
+			t.line("net = \"none\"")
+		default:
+			t.line("# It opened no socket: no network.")
+			t.line("net = \"none\"")
+		}
 	}
 
 	// Syscalls.
-	t.line("")
-	t.line("[seccomp]")
-	t.line("# It made %d different syscalls; the daemon preset allows all but those named below.", len(o.Syscalls))
-	t.line("preset = \"daemon\"")
 	var known, unknown []string
 	for _, s := range o.Syscalls {
 		if strings.HasPrefix(s, "syscall ") {
@@ -361,6 +414,21 @@ func Synthesize(in Input) string {
 			known = append(known, s)
 		}
 	}
+	if extending {
+		if ext.Refused != nil {
+			if extra := ext.Refused(known); len(extra) > 0 {
+				t.line("")
+				t.line("[seccomp]")
+				t.line("# It made these syscalls, which the filter of %s refuses.", ext.Include)
+				t.line("allow = %s", quoteAll(extra))
+			}
+		}
+		return t.b.String()
+	}
+	t.line("")
+	t.line("[seccomp]")
+	t.line("# It made %d different syscalls; the daemon preset allows all but those named below.", len(o.Syscalls))
+	t.line("preset = \"daemon\"")
 	if in.Seccomp != nil {
 		if extra := in.Seccomp("daemon", known); len(extra) > 0 {
 			t.line("allow  = %s", quoteAll(extra))
@@ -468,12 +536,12 @@ func chooseUser(o *Observations, h Host) (name string, uid, gid int) {
 
 // capabilities infers the smallest set from the calls seen: ports below
 // 1024, identity changes, chown, chroot, signals to other uids, and files
-// the user could not open by their modes alone.
+// the user could not open by their modes alone. why[i] says why caps[i].
 func capabilities(o *Observations, h Host, uid, gid int, reads, writable []string) (caps, why []string) {
+	reasons := map[string]string{}
 	add := func(c, reason string) {
-		if !slices.Contains(caps, c) {
-			caps = append(caps, c)
-			why = append(why, c+": "+reason)
+		if _, ok := reasons[c]; !ok {
+			reasons[c] = reason
 		}
 	}
 	for _, b := range o.Binds {
@@ -508,8 +576,13 @@ func capabilities(o *Observations, h Host, uid, gid int, reads, writable []strin
 			add("DAC_READ_SEARCH", fmt.Sprintf("it read %s, which the modes alone do not let uid %d read", r, uid))
 		}
 	}
+	for c := range reasons {
+		caps = append(caps, c)
+	}
 	sort.Strings(caps)
-	sort.Strings(why)
+	for _, c := range caps {
+		why = append(why, c+": "+reasons[c])
+	}
 	return caps, why
 }
 
@@ -532,4 +605,47 @@ func mayRead(h Host, p string, uid, gid int) bool {
 		return perm&0o040 != 0
 	}
 	return perm&0o004 != 0
+}
+
+// extensionSecurity writes the [security] an extension needs: the user
+// when the daemon settled on another than the profile's, and the
+// profile's capabilities with those it lacks, when it lacks any.
+func extensionSecurity(t *profileText, ext *Existing, user string, caps, why []string, o *Observations) {
+	had := cmpUser(ext.User)
+	var lines []string
+	if user != had {
+		lines = append(lines, fmt.Sprintf("# Its main process ran as %s, not %s.", user, had))
+		lines = append(lines, fmt.Sprintf("user         = %s", quote(user)))
+	}
+	all := slices.Clone(ext.Caps)
+	var added []string
+	for i, c := range caps {
+		if !slices.Contains(all, c) {
+			all = append(all, c)
+			added = append(added, "# "+why[i])
+		}
+	}
+	if len(added) > 0 {
+		sort.Strings(all)
+		lines = append(lines, added...)
+		lines = append(lines, fmt.Sprintf("capabilities = %s # %s's and those it lacked", quoteAll(all), ext.Include))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	t.line("")
+	t.line("[security]")
+	if len(o.SetIDs) > 0 {
+		t.line("# It changed identity: %s.", listed(o.SetIDs, 4))
+	}
+	for _, l := range lines {
+		t.line("%s", l)
+	}
+}
+
+func cmpUser(u string) string {
+	if u == "" {
+		return "root"
+	}
+	return u
 }

@@ -122,6 +122,40 @@ func TestSynthesizeGolden(t *testing.T) {
 	}
 }
 
+// An extension of a profile adds only what the profile lacks.
+func TestSynthesizeExtension(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "nginx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obs Observations
+	if err := json.Unmarshal(b, &obs); err != nil {
+		t.Fatal(err)
+	}
+	ext := &Existing{
+		Include: "nginx.toml", Command: true,
+		Shows:    []string{"/usr", "/bin", "/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/nginx", "/var/www", "/var/lib/nginx", "/run"},
+		Writable: []string{"/var/lib/nginx", "/run"},
+		Dev:      true, HostNet: true,
+		Caps:    []string{"NET_BIND_SERVICE", "SETGID", "SETUID"},
+		Refused: func(names []string) []string { return fakeFit("daemon", names) },
+	}
+	got := Synthesize(Input{Obs: &obs, Name: "nginx-more", Host: testHost, Bases: testBases, Seccomp: fakeFit, Extends: ext})
+	golden := filepath.Join("testdata", "nginx-extension.toml.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("extension of nginx.toml differs from %s (go test ./learn -update rewrites it):\n%s", golden, got)
+	}
+}
+
 func TestCollapse(t *testing.T) {
 	for p, want := range map[string]string{
 		"/etc/nginx/sites-enabled/default": "/etc/nginx",

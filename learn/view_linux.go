@@ -132,6 +132,9 @@ func viewStage(args []string) error {
 	wg.Wait()
 	unix.Close(listener)
 
+	if !w.didStart() {
+		return fmt.Errorf("%s did not start (the message above says why); nothing was learned", opt.Command[0])
+	}
 	changes, err := upperChanges(lower)
 	if err != nil {
 		return err

@@ -21,8 +21,9 @@ import (
 // watcher gathers what the two event sources report.
 type watcher struct {
 	mu      sync.Mutex
-	main    int  // the exec stage's pid, the daemon's once it execs
-	started bool // the exec stage called execve: what follows is the daemon's
+	main    int    // the exec stage's pid, the daemon's once it execs
+	self    string // fsviews' own executable, which the exec stage runs
+	started bool   // the exec stage called execve: what follows is the daemon's
 	files   map[string]Use
 	sys     map[string]bool
 	fams    map[string]bool
@@ -36,8 +37,16 @@ type watcher struct {
 }
 
 func newWatcher(main int) *watcher {
-	return &watcher{main: main, files: map[string]Use{}, sys: map[string]bool{}, fams: map[string]bool{},
+	self, _ := os.Readlink("/proc/self/exe")
+	return &watcher{main: main, self: self, files: map[string]Use{}, sys: map[string]bool{}, fams: map[string]bool{},
 		binds: map[Bind]bool{}, setIDs: map[string]bool{}}
+}
+
+// didStart reports whether the exec stage reached the daemon's execve.
+func (w *watcher) didStart() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.started
 }
 
 func (w *watcher) ended(why string) {
@@ -129,11 +138,17 @@ func (w *watcher) note(req *seccompNotif) {
 	defer w.mu.Unlock()
 	if !w.started {
 		// The exec stage's own calls between its filter and execve are
-		// fsviews', not the daemon's.
-		if pid != w.main || name != "execve" {
+		// fsviews', not the daemon's; so are those after an execve that
+		// failed. Its first call from another program than fsviews is
+		// the daemon's first.
+		if pid != w.main {
+			return
+		}
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == w.self || exe == "" {
 			return
 		}
 		w.started = true
+		w.sys["execve"] = true
 	}
 	w.sys[name] = true
 	a := req.Data.Args

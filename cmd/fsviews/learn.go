@@ -25,7 +25,7 @@ func learnCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "learn",
 		Usage:     "run a daemon once, watch what it uses, and write a profile for it",
-		ArgsUsage: "[--out FILE] [--duration D] -- COMMAND ARGS...",
+		ArgsUsage: "[--out FILE] [--duration D] [PROFILE] [-- COMMAND ARGS...]",
 		Description: `Runs COMMAND once in a learning view, watches what it does, and writes a
 profile that confines it to that: the files it read (as read-only binds of
 the directories holding them, with the bundled base/libc, base/net and
@@ -52,6 +52,13 @@ SIGTERM (--stop-signal), waits up to 10 seconds, and kills what is left.
 Exercise the daemon while it learns (connect its clients, make it write
 its data, stop it cleanly): what it does not do then is not in the profile.
 
+With PROFILE (a path or a name, as for run), learn extends that profile:
+it runs the profile's command (or the one after --) as the profile's user,
+and writes a profile that includes PROFILE and adds only what it lacked:
+binds, state dirs, tmpfs, /proc or /dev, the capabilities (its list and
+the new ones), net = "host", and an allow line for syscalls its filter
+refuses. Use it when a profile is almost right.
+
 The profile goes to --out (or stdout) and is checked as "fsviews check
 --strict" would. Then verify it: run the daemon under it with its
 clients, with the filter logging instead of refusing, and read what it
@@ -63,6 +70,7 @@ Examples:
    fsviews learn --out /etc/fsviews/redis.toml -- redis-server --port 6380
    fsviews learn --duration 30s --out web.toml -- busybox httpd -f -p 8080 -h /srv/www
    fsviews learn --user redis --out redis.toml -- /usr/bin/redis-server /etc/redis/redis.conf
+   fsviews learn --out /etc/fsviews/web-more.toml /etc/fsviews/web.toml
 
 See docs/learn.md.`,
 		Flags: []cli.Flag{
@@ -86,10 +94,34 @@ See docs/learn.md.`,
 			if err != nil {
 				return err
 			}
-			if len(positional) != 0 || len(command) == 0 {
-				return cli.Exit("fsviews learn: give the daemon after --: fsviews learn [--out FILE] -- COMMAND ARGS...", 2)
+			var extends *learn.Existing
+			opt := learn.Options{User: c.String("user"), Duration: c.Duration("duration"), Grace: 10 * time.Second}
+			switch {
+			case len(positional) > 1:
+				return cli.Exit("fsviews learn: name at most one profile to extend: fsviews learn [--out FILE] [PROFILE] [-- COMMAND ARGS...]", 2)
+			case len(positional) == 1:
+				p, err := loadProfile(c, positional[0], 1)
+				if err != nil {
+					return err
+				}
+				if out := c.String("out"); out != "" && sameFile(out, p.Origin.File) {
+					return cli.Exit(fmt.Sprintf("fsviews learn: --out %s is the profile it extends, which the learned profile includes: write it to another file", out), 2)
+				}
+				extends = existing(p, len(command) == 0)
+				if len(command) == 0 {
+					command = p.Command
+				}
+				if opt.User == "" {
+					opt.User = p.Security.User
+				}
+				opt.Workdir = p.Workdir
 			}
-			sig, ok := stopSignals[strings.TrimPrefix(strings.ToUpper(c.String("stop-signal")), "SIG")]
+			if len(command) == 0 {
+				return cli.Exit("fsviews learn: give the daemon after --, or a profile with a command: fsviews learn [--out FILE] [PROFILE] [-- COMMAND ARGS...]", 2)
+			}
+			opt.Command = command
+			var ok bool
+			opt.StopSignal, ok = stopSignals[strings.TrimPrefix(strings.ToUpper(c.String("stop-signal")), "SIG")]
 			if !ok {
 				return cli.Exit(fmt.Sprintf("fsviews learn: --stop-signal %s: not one of TERM, INT, QUIT, HUP, USR1", c.String("stop-signal")), 2)
 			}
@@ -106,8 +138,8 @@ See docs/learn.md.`,
 				return cli.Exit(fmt.Sprintf("fsviews learn: %v", err), 1)
 			}
 			fmt.Fprintf(os.Stderr, "fsviews learn: running %s as %s on the host's files (read-only, through an overlay) with the host's network; nothing it writes reaches the host\n",
-				strings.Join(command, " "), userOr(c.String("user")))
-			obs, err := learn.Observe(learn.Options{Command: command, User: c.String("user"), Duration: c.Duration("duration"), StopSignal: sig, Grace: 10 * time.Second})
+				strings.Join(command, " "), userOr(opt.User))
+			obs, err := learn.Observe(opt)
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews %v", err), 1)
 			}
@@ -117,7 +149,7 @@ See docs/learn.md.`,
 					return cli.Exit(fmt.Sprintf("fsviews learn: --observations: %v", err), 1)
 				}
 			}
-			text := learn.Synthesize(learn.Input{Obs: obs, Name: name, Host: learn.OSHost{}, Bases: bases, Seccomp: seccompFit})
+			text := learn.Synthesize(learn.Input{Obs: obs, Name: name, Host: learn.OSHost{}, Bases: bases, Seccomp: seccompFit, Extends: extends})
 			out := c.String("out")
 			if out == "" {
 				fmt.Print(text)
@@ -130,6 +162,55 @@ See docs/learn.md.`,
 			return checkLearned(c, out)
 		},
 	}
+}
+
+// existing is what learn needs of a profile it extends; sameCommand is
+// true when the run uses the profile's command.
+func existing(p *profiles.Profile, sameCommand bool) *learn.Existing {
+	e := &learn.Existing{Include: p.Origin.File, Command: sameCommand, Proc: p.Proc != nil, Dev: p.Dev != nil,
+		HostNet: p.Namespaces.Net == profiles.NetHost, User: p.Security.User}
+	if lib, ok := strings.CutPrefix(p.Origin.File, "library:"); ok {
+		e.Include = lib // found in the bundled library from any directory
+	} else if abs, err := filepath.Abs(p.Origin.File); err == nil {
+		e.Include = abs
+	}
+	for _, b := range p.Binds {
+		e.Shows = append(e.Shows, b.Target)
+		if b.Mode == profiles.ReadWrite {
+			e.Writable = append(e.Writable, b.Target)
+		}
+	}
+	for _, x := range p.Tmpfs {
+		e.Shows, e.Writable = append(e.Shows, x.Target), append(e.Writable, x.Target)
+	}
+	for _, x := range p.States {
+		e.Shows, e.Writable = append(e.Shows, x.Target), append(e.Writable, x.Target)
+	}
+	for _, x := range p.Dirs {
+		e.Shows = append(e.Shows, x.Target)
+	}
+	for _, x := range p.Symlinks {
+		e.Shows = append(e.Shows, x.Target)
+	}
+	for _, x := range p.Files {
+		e.Shows = append(e.Shows, x.Target)
+	}
+	e.Shows = append(e.Shows, p.Logging.Sockets()...)
+	for _, c := range p.Security.Caps {
+		e.Caps = append(e.Caps, strings.TrimPrefix(c, "CAP_"))
+	}
+	if p.Seccomp != nil {
+		spec := p.Seccomp.Spec
+		e.Refused = func(names []string) []string { return spec.Refused(seccomp.NativeArch(), names) }
+	}
+	return e
+}
+
+// sameFile reports whether two paths name one existing file.
+func sameFile(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
 
 var stopSignals = map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "HUP": syscall.SIGHUP, "USR1": syscall.SIGUSR1}
