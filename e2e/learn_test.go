@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // startLearn runs `fsviews learn --out OUT -- COMMAND...` in the background,
@@ -298,5 +299,57 @@ preset = "daemon"
 	// Extending a profile into itself would make it include itself.
 	if r := run(t, "learn", "--out", partial, partial); r.code == 0 || !strings.Contains(r.stderr, "is the profile it extends") {
 		t.Errorf("learn --out PROFILE PROFILE: %v", r)
+	}
+}
+
+// waitOutput waits until the output of d holds want n times, failing if d
+// exits first or readyTimeout passes.
+func waitOutput(t *testing.T, d *daemon, want string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(readyTimeout)
+	for strings.Count(d.out.String(), want) < n {
+		if d.exited() {
+			t.Fatalf("%s exited before printing %q %d times: %v\n%s", d.name, want, n, d.err, d.out)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not print %q %d times within %v:\n%s", d.name, want, n, readyTimeout, d.out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// learn --verify runs the learned profile and names the syscalls its
+// filter would have refused: here one the daemon makes only after
+// learning, when a host file tells it to.
+func TestLearnVerify(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	requireTools(t, "unshare")
+	dir := hostDir(t)
+	flag := filepath.Join(hostDir(t), "flag")
+	mustWrite(t, flag, "wait\n")
+	out := filepath.Join(dir, "looper.toml")
+	script := `echo started-$((1+1)); while :; do if [ "$(cat ` + flag + `)" = go ]; then unshare -U sleep 1; echo unshared-$((2+2)); fi; sleep 0.1; done`
+
+	l := startBackground(t, "learn looper", bundled("learn", "--verify", "--out", out, "--", "/bin/sh", "-c", script))
+	waitOutput(t, l, "started-2", 1)
+	l.cmd.Process.Signal(syscall.SIGINT) // ends learning; verifying starts
+	waitOutput(t, l, "started-2", 2)
+	if !strings.Contains(l.out.String(), "verifying: running looper under "+out) {
+		t.Errorf("learn does not say it verifies:\n%s", l.out)
+	}
+	mustWrite(t, flag, "go\n")
+	waitOutput(t, l, "unshared-4", 1)
+	log := l.stop(syscall.SIGINT)
+	if l.err == nil {
+		t.Errorf("learn --verify exited 0 though the filter would have refused a syscall:\n%s", log)
+	}
+	for _, want := range []string{"would have refused these syscalls", "unshare", `allow = ["unshare"]`, "needs changes"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("learn --verify does not report %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "ended by itself") {
+		t.Errorf("learn --verify reports its own stop as the daemon's end:\n%s", log)
 	}
 }

@@ -16,6 +16,8 @@
 //     noting its name and, for socket, bind and the set*id family, its
 //     arguments; the upper layer, walked once the daemon is gone, lists
 //     what it created, changed and deleted. The result is Observations.
+//   - Verify runs a learned profile with fsviews run --seccomp-log and
+//     collects the kernel's seccomp records of the jail's processes.
 //   - Synthesize is pure: Observations plus what the host and the bundled
 //     library look like in, profile text out. Unit tests pin it with golden
 //     files in testdata/.

@@ -288,7 +288,7 @@ func Synthesize(in Input) string {
 		t.line("# The run ended: %s.", o.Ended)
 	}
 	t.line("# It shows only what the daemon used in that run: exercise every feature")
-	t.line("# while learning, then verify it with fsviews run --seccomp-log (docs/learn.md).")
+	t.line("# while learning, then verify it (fsviews learn --verify, docs/learn.md).")
 	for _, n := range notes {
 		t.line("# Note: %s.", n)
 	}

@@ -25,7 +25,7 @@ func learnCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "learn",
 		Usage:     "run a daemon once, watch what it uses, and write a profile for it",
-		ArgsUsage: "[--out FILE] [--duration D] [PROFILE] [-- COMMAND ARGS...]",
+		ArgsUsage: "[--out FILE [--verify]] [--duration D] [PROFILE] [-- COMMAND ARGS...]",
 		Description: `Runs COMMAND once in a learning view, watches what it does, and writes a
 profile that confines it to that: the files it read (as read-only binds of
 the directories holding them, with the bundled base/libc, base/net and
@@ -60,11 +60,14 @@ the new ones), net = "host", and an allow line for syscalls its filter
 refuses. Use it when a profile is almost right.
 
 The profile goes to --out (or stdout) and is checked as "fsviews check
---strict" would. Then verify it: run the daemon under it with its
-clients, with the filter logging instead of refusing, and read what it
-would have refused (docs/learn.md):
-   fsviews run --seccomp-log ./redis.toml
-   journalctl -k -g type=1326 | fsviews seccomp-log --exe /usr/bin/redis-server
+--strict" would. --verify (with --out) then runs the daemon again under
+it with fsviews run --seccomp-log: every layer enforced but the syscall
+filter, which logs what it would refuse and lets it through. Exercise the
+daemon again and stop it as before (Ctrl-C, SIGTERM or --duration); learn
+then lists the syscalls it would have refused, with the allow line, and
+exits 1 when there were any or the daemon failed (its messages, printed
+as it runs, say what was missing: a file, a permission). State dirs of the
+verifying run go to a temporary state root, removed afterwards.
 
 Examples:
    fsviews learn --out /etc/fsviews/redis.toml -- redis-server --port 6380
@@ -79,6 +82,7 @@ See docs/learn.md.`,
 			&cli.DurationFlag{Name: "duration", Usage: "stop the daemon after `D`, e.g. 30s (default: when it exits, or on Ctrl-C / SIGTERM)"},
 			&cli.StringFlag{Name: "stop-signal", Value: "TERM", Usage: "the `SIGNAL` that stops the daemon at the end of the run: TERM, INT, QUIT"},
 			&cli.StringFlag{Name: "user", Usage: "run the daemon as `USER` while learning (default: root)"},
+			&cli.BoolFlag{Name: "verify", Usage: "then run the daemon under the learned profile (syscall filter logging) and report what it would have refused"},
 			&cli.StringFlag{Name: "observations", Usage: "also write what was observed, as JSON, to `FILE`"},
 		},
 		Subcommands: []*cli.Command{
@@ -133,6 +137,9 @@ See docs/learn.md.`,
 			default:
 				name = filepath.Base(command[0])
 			}
+			if c.Bool("verify") && c.String("out") == "" {
+				return cli.Exit("fsviews learn: --verify runs the profile learn writes: give --out FILE too", 2)
+			}
 			bases, err := libraryBases()
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("fsviews learn: %v", err), 1)
@@ -159,7 +166,10 @@ See docs/learn.md.`,
 				return cli.Exit(fmt.Sprintf("fsviews learn: --out: %v", err), 1)
 			}
 			fmt.Fprintf(os.Stderr, "fsviews learn: wrote %s (%s)\n", out, obs.Ended)
-			return checkLearned(c, out)
+			if err := checkLearned(c, out); err != nil || !c.Bool("verify") {
+				return err
+			}
+			return verifyLearned(out, name, opt)
 		},
 	}
 }
@@ -220,6 +230,38 @@ func userOr(u string) string {
 		return "root"
 	}
 	return u
+}
+
+// verifyLearned runs the learned profile with the syscall filter logging
+// and reports what it would have refused.
+func verifyLearned(out, name string, opt learn.Options) error {
+	self, err := os.Executable()
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("fsviews learn: %v", err), 1)
+	}
+	fmt.Fprintf(os.Stderr, "fsviews learn: verifying: running %s under %s, enforcing all but the syscall filter, which logs; exercise it again, then stop it (Ctrl-C)\n", name, out)
+	v, err := learn.Verify(learn.VerifyOptions{Self: self, Profile: out, Name: name, Duration: opt.Duration, StopSignal: opt.StopSignal, Out: os.Stderr})
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("fsviews learn: %v", err), 1)
+	}
+	failed := false
+	switch {
+	case v.Code >= 125 && v.Code <= 127:
+		fmt.Fprintf(os.Stderr, "fsviews learn: verify: the daemon did not start under %s (exit status %d, the message above says why)\n", out, v.Code)
+		failed = true
+	case v.Exit != nil && !v.Stopped:
+		fmt.Fprintf(os.Stderr, "fsviews learn: verify: the daemon ended by itself under %s: %v\n", out, v.Exit)
+	}
+	if len(v.Records) > 0 {
+		fmt.Fprintf(os.Stderr, "fsviews learn: verify: the filter of %s would have refused these syscalls:\n", out)
+		summarizeSeccompLog(strings.NewReader(strings.Join(v.Records, "\n")), os.Stderr, 0, "")
+		failed = true
+	}
+	if failed {
+		return cli.Exit(fmt.Sprintf("fsviews learn: verify: %s needs changes (above)", out), 1)
+	}
+	fmt.Fprintf(os.Stderr, "fsviews learn: verify: %s: nothing refused\n", out)
+	return nil
 }
 
 // checkLearned runs fsviews check --strict on the written profile, so
