@@ -197,6 +197,13 @@ func TestLearnBusyboxHTTPD(t *testing.T) {
 	out := filepath.Join(dir, "httpd-learned.toml")
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	same := hostUnchanged(t, site, "/etc", "/run")
+	// Reading a file whose access time is older than its change time
+	// writes a new one on a relatime mount: learning must not, even
+	// for the files the daemon reads.
+	index, old := filepath.Join(site, "index.html"), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(index, old, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 
 	l := startLearn(t, out, nil, "busybox", "httpd", "-f", "-p", "127.0.0.1:"+strconv.Itoa(port), "-h", site)
 	l.waitTCP(port)
@@ -204,6 +211,11 @@ func TestLearnBusyboxHTTPD(t *testing.T) {
 		t.Errorf("GET while learning: %q", got)
 	}
 	profile := finishLearn(t, l, out)
+	// (before same(), which reads the file)
+	var st syscall.Stat_t
+	if err := syscall.Stat(index, &st); err != nil || time.Unix(st.Atim.Unix()).UTC() != old {
+		t.Errorf("learning changed the access time of %s to %v (%v)", index, time.Unix(st.Atim.Unix()).UTC(), err)
+	}
 	same()
 	wantInProfile(t, profile, `net = "host"`, `command = ["/usr/bin/busybox", "httpd"`)
 

@@ -21,6 +21,7 @@ import (
 // file system itself, which shows /tmp as it is on the host.
 const (
 	scratch = "/tmp"
+	lowerAt = scratch + "/lower"
 	upper   = scratch + "/upper"
 	work    = scratch + "/work"
 	merged  = scratch + "/view"
@@ -161,9 +162,18 @@ func buildView() (lower int, err error) {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return -1, &os.PathError{Op: "make / rprivate", Path: "/", Err: err}
 	}
+	// The lower layer is a copy of the root mount alone, read-only and
+	// noatime: overlayfs never writes to a lower layer, and with this
+	// the mount it reads the host through could not either (no access
+	// times, no writes).
 	lower, err = unix.OpenTree(unix.AT_FDCWD, "/", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
 	if err != nil {
 		return -1, &os.PathError{Op: "open_tree", Path: "/", Err: err}
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOATIME | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV,
+		Attr_clr: unix.MOUNT_ATTR__ATIME}
+	if err := unix.MountSetattr(lower, "", unix.AT_EMPTY_PATH, attr); err != nil {
+		return -1, &os.PathError{Op: "mount_setattr ro,noatime", Path: "/", Err: err}
 	}
 	// This PID namespace's own /proc, for /proc/PID/mem and status.
 	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
@@ -172,14 +182,17 @@ func buildView() (lower int, err error) {
 	if err := unix.Mount("fsviews-learn", scratch, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0700"); err != nil {
 		return -1, &os.PathError{Op: "mount tmpfs", Path: scratch, Err: err}
 	}
-	for _, d := range []string{upper, work, merged} {
+	for _, d := range []string{lowerAt, upper, work, merged} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			return -1, err
 		}
 	}
+	if err := unix.MoveMount(lower, "", unix.AT_FDCWD, lowerAt, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return -1, &os.PathError{Op: "move_mount (the overlay's lower layer)", Path: lowerAt, Err: err}
+	}
 	// index, redirect_dir and metacopy off: the upper layer then holds
 	// plain copies, and overlayfs writes no xattr anywhere but upper.
-	data := "lowerdir=/,upperdir=" + upper + ",workdir=" + work + ",index=off,redirect_dir=off,metacopy=off"
+	data := "lowerdir=" + lowerAt + ",upperdir=" + upper + ",workdir=" + work + ",index=off,redirect_dir=off,metacopy=off"
 	if err := unix.Mount("overlay", merged, "overlay", 0, data); err != nil {
 		return -1, &os.PathError{Op: "mount overlay (" + data + ")", Path: merged, Err: err}
 	}
