@@ -8,10 +8,14 @@ package e2e
 // touched is not in the learned view.
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -363,5 +367,58 @@ func TestLearnVerify(t *testing.T) {
 	}
 	if strings.Contains(log, "ended by itself") {
 		t.Errorf("learn --verify reports its own stop as the daemon's end:\n%s", log)
+	}
+}
+
+// A filter learned from one run: the smallest preset that fits (stdio),
+// no network, nothing writable; it decodes other input byte for byte
+// under the learned profile, and sees no host file it did not use.
+func TestLearnFilter(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	dir, state := hostDir(t), hostDir(t)
+	out := filepath.Join(dir, "gunzip.toml")
+	gz := func(payload []byte) []byte {
+		var b bytes.Buffer
+		w := gzip.NewWriter(&b)
+		w.Write(payload)
+		w.Close()
+		return b.Bytes()
+	}
+	first := bytes.Repeat([]byte("learned from this\n"), 1000)
+	cmd := exec.Command(fsviews(t), bundled("learn", "--out", out, "--", "gzip", "-dc")...)
+	cmd.Stdin = bytes.NewReader(gz(first))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || !bytes.Equal(stdout.Bytes(), first) {
+		t.Fatalf("gzip -dc while learning: %v, %d bytes out of %d\n%s", err, stdout.Len(), len(first), stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile := string(b)
+	wantInProfile(t, profile, `preset = "stdio"`, `net = "none"`, `capabilities = []`)
+	for _, absent := range []string{"[[state]]", "[[tmpfs]]", "[[bind]]", "[dev]"} {
+		if strings.Contains(profile, absent) {
+			t.Errorf("the learned filter profile has %s, though gzip -dc used none:\n%s", absent, profile)
+		}
+	}
+
+	second := make([]byte, 1<<20)
+	rand.Read(second[:len(second)/2])
+	jail := exec.Command(fsviews(t), bundled("run", "--state-dir", state, out)...)
+	jail.Stdin = bytes.NewReader(gz(second))
+	stdout.Reset()
+	stderr.Reset()
+	jail.Stdout, jail.Stderr = &stdout, &stderr
+	if err := jail.Run(); err != nil || !bytes.Equal(stdout.Bytes(), second) {
+		t.Errorf("gzip -dc under the learned profile: %v, %d bytes out of %d\n%s", err, stdout.Len(), len(second), stderr.String())
+	}
+	for _, p := range append(untouched, canary(t)) {
+		r := run(t, bundled("run", "--state-dir", state, out, "--", "/usr/bin/gzip", "-dc", p)...)
+		if r.code == 0 || !strings.Contains(r.stderr, "No such file") {
+			t.Errorf("gzip -dc %s in the learned view: want No such file, got %v", p, r)
+		}
 	}
 }

@@ -33,6 +33,9 @@ type Options struct {
 	// Self is the fsviews binary, re-executed for the learning stages
 	// ("/proc/self/exe" when empty).
 	Self string
+	// Stdout is the daemon's stdout; nil is fsviews' stderr (its stderr
+	// always is), when fsviews' stdout carries the profile.
+	Stdout *os.File `json:"-"`
 }
 
 // Stage names: the hidden commands fsviews re-executes itself as.
@@ -44,8 +47,8 @@ const (
 )
 
 // Observe runs the daemon once in the learning view (see the package
-// documentation) and returns what it saw. The daemon's stdout and stderr
-// go to fsviews' stderr. SIGINT and SIGTERM to the caller end the run
+// documentation) and returns what it saw. The daemon's stdin and stderr
+// are fsviews', its stdout opt.Stdout. SIGINT and SIGTERM to the caller end the run
 // gracefully: they are passed on as opt.StopSignal.
 func Observe(opt Options) (*Observations, error) {
 	if len(opt.Command) == 0 {
@@ -80,7 +83,10 @@ func Observe(opt Options) (*Observations, error) {
 	}
 	defer r.Close()
 	cmd := exec.Command(opt.Self, "learn", StageView, string(cfg))
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stderr, os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, opt.Stdout, os.Stderr
+	if opt.Stdout == nil {
+		cmd.Stdout = os.Stderr
+	}
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// A mount namespace for the overlay, a PID namespace so that the

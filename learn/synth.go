@@ -425,14 +425,18 @@ func Synthesize(in Input) string {
 		}
 		return t.b.String()
 	}
+	preset, extra := fitPreset(in.Seccomp, known, len(o.Families) > 0 || len(writes) > 0)
 	t.line("")
 	t.line("[seccomp]")
-	t.line("# It made %d different syscalls; the daemon preset allows all but those named below.", len(o.Syscalls))
-	t.line("preset = \"daemon\"")
-	if in.Seccomp != nil {
-		if extra := in.Seccomp("daemon", known); len(extra) > 0 {
-			t.line("allow  = %s", quoteAll(extra))
-		}
+	switch {
+	case len(extra) > 0:
+		t.line("# It made %d different syscalls; the %s preset allows all but those named below.", len(o.Syscalls), preset)
+	default:
+		t.line("# It made %d different syscalls, all of which the %s preset allows.", len(o.Syscalls), preset)
+	}
+	t.line("preset = %s", quote(preset))
+	if len(extra) > 0 {
+		t.line("allow  = %s", quoteAll(extra))
 	}
 	if len(unknown) > 0 {
 		t.line("# Numbers newer than fsviews' syscall table, refused: %s.", strings.Join(unknown, ", "))
@@ -441,6 +445,24 @@ func Synthesize(in Input) string {
 	t.line("# Landlock: the kernel refuses writes outside the view's writable mounts.")
 	t.line("[landlock]")
 	return t.b.String()
+}
+
+// fitPreset picks the smallest allowlist preset that allows every
+// syscall by name: strict, then stdio, then daemon with an allow line for
+// the rest. strict and stdio refuse writing opens and sockets by their
+// arguments, so a program that wrote files or opened sockets gets daemon.
+func fitPreset(fit SeccompFit, names []string, wrote bool) (preset string, extra []string) {
+	if fit == nil {
+		return "daemon", nil
+	}
+	if !wrote {
+		for _, p := range []string{"strict", "stdio"} {
+			if len(fit(p, names)) == 0 {
+				return p, nil
+			}
+		}
+	}
+	return "daemon", fit("daemon", names)
 }
 
 // scratchOf is the tmpfs for a write in a scratch place, "" for others.

@@ -43,7 +43,9 @@ host's network: learning is not confinement. Run only programs you trust
 this far. The host's files are read-only to it: the host's root file
 system is the lower layer of an overlay whose upper layer is a tmpfs, in a
 private mount and PID namespace; whatever the daemon writes vanishes with
-that namespace. /proc and a minimal /dev are its own; other mounts of the
+that namespace. Its stdin and stderr are learn's, and so is its stdout
+with --out (without, stdout carries the profile, and the daemon's goes
+to stderr). /proc and a minimal /dev are its own; other mounts of the
 host (/run as a tmpfs, /home on its own disk, ...) are not in the view.
 
 The run ends when the daemon exits, when --duration has passed, or when
@@ -124,6 +126,9 @@ See docs/learn.md.`,
 				return cli.Exit("fsviews learn: give the daemon after --, or a profile with a command: fsviews learn [--out FILE] [PROFILE] [-- COMMAND ARGS...]", 2)
 			}
 			opt.Command = command
+			if c.String("out") != "" {
+				opt.Stdout = os.Stdout // stdout carries no profile: the daemon's output is its own
+			}
 			var ok bool
 			opt.StopSignal, ok = stopSignals[strings.TrimPrefix(strings.ToUpper(c.String("stop-signal")), "SIG")]
 			if !ok {
