@@ -93,6 +93,9 @@ func Observe(opt Options) (*Observations, error) {
 		// whole daemon dies with the watcher, its PID 1.
 		Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWPID,
 		Pdeathsig:  syscall.SIGKILL,
+		// Its own process group: Ctrl-C reaches fsviews learn alone,
+		// and the daemon gets the stop signal only.
+		Setpgid: true,
 	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

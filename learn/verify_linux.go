@@ -67,6 +67,9 @@ func Verify(opt VerifyOptions) (*Verdict, error) {
 
 	cmd := exec.Command(opt.Self, "run", "--seccomp-log", "--state-dir", state, "--name", opt.Name, opt.Profile)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, opt.Out, opt.Out
+	// Its own process group: Ctrl-C reaches fsviews learn alone, and the
+	// daemon gets the stop signal only.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
