@@ -98,38 +98,10 @@ func fakeFit(preset string, names []string) []string {
 	return out
 }
 
-func TestSynthesizeGolden(t *testing.T) {
-	for _, name := range []string{"nginx", "redis", "mosquitto", "filter"} {
-		t.Run(name, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var obs Observations
-			if err := json.Unmarshal(b, &obs); err != nil {
-				t.Fatal(err)
-			}
-			got := Synthesize(Input{Obs: &obs, Name: name, Host: testHost, Bases: testBases, Seccomp: fakeFit})
-			golden := filepath.Join("testdata", name+".toml.golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("profile for %s differs from %s (go test ./learn -update rewrites it):\n%s", name, golden, got)
-			}
-		})
-	}
-}
-
-// An extension of a profile adds only what the profile lacks.
-func TestSynthesizeExtension(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "nginx.json"))
+// observed reads testdata/NAME.json.
+func observed(t *testing.T, name string) *Observations {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,16 +109,14 @@ func TestSynthesizeExtension(t *testing.T) {
 	if err := json.Unmarshal(b, &obs); err != nil {
 		t.Fatal(err)
 	}
-	ext := &Existing{
-		Include: "nginx.toml", Command: true,
-		Shows:    []string{"/usr", "/bin", "/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/nginx", "/var/www", "/var/lib/nginx", "/run"},
-		Writable: []string{"/var/lib/nginx", "/run"},
-		Dev:      true, HostNet: true,
-		Caps:    []string{"NET_BIND_SERVICE", "SETGID", "SETUID"},
-		Refused: func(names []string) []string { return fakeFit("daemon", names) },
-	}
-	got := Synthesize(Input{Obs: &obs, Name: "nginx-more", Host: testHost, Bases: testBases, Seccomp: fakeFit, Extends: ext})
-	golden := filepath.Join("testdata", "nginx-extension.toml.golden")
+	return &obs
+}
+
+// matchGolden compares got with testdata/NAME.toml.golden, which -update
+// rewrites.
+func matchGolden(t *testing.T, name, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".toml.golden")
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -157,8 +127,30 @@ func TestSynthesizeExtension(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got != string(want) {
-		t.Errorf("extension of nginx.toml differs from %s (go test ./learn -update rewrites it):\n%s", golden, got)
+		t.Errorf("the profile differs from %s (go test ./learn -update rewrites it):\n%s", golden, got)
 	}
+}
+
+func TestSynthesizeGolden(t *testing.T) {
+	for _, name := range []string{"nginx", "redis", "mosquitto", "filter"} {
+		t.Run(name, func(t *testing.T) {
+			matchGolden(t, name, Synthesize(Input{Obs: observed(t, name), Name: name, Host: testHost, Bases: testBases, Seccomp: fakeFit}))
+		})
+	}
+}
+
+// An extension of a profile adds only what the profile lacks.
+func TestSynthesizeExtension(t *testing.T) {
+	ext := &Existing{
+		Include: "nginx.toml", Command: true,
+		Shows:    []string{"/usr", "/bin", "/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/nginx", "/var/www", "/var/lib/nginx", "/run"},
+		Writable: []string{"/var/lib/nginx", "/run"},
+		Dev:      true, HostNet: true,
+		Caps:    []string{"NET_BIND_SERVICE", "SETGID", "SETUID"},
+		Refused: func(names []string) []string { return fakeFit("daemon", names) },
+	}
+	got := Synthesize(Input{Obs: observed(t, "nginx"), Name: "nginx-more", Host: testHost, Bases: testBases, Seccomp: fakeFit, Extends: ext})
+	matchGolden(t, "nginx-extension", got)
 }
 
 func TestCollapse(t *testing.T) {

@@ -35,8 +35,8 @@ the host, [[tmpfs]] for scratch under /tmp, /var/tmp and /run), /proc and
 else "none"), the user its main process ended as, the capabilities its
 calls needed (ports below 1024, set*id calls, chown, chroot, signals to
 other users, files its user could not read), and the syscalls it made (the
-"daemon" seccomp preset plus an allow line for the others). Every section
-has a comment saying what was seen.
+smallest seccomp preset that allows them, "daemon" plus an allow line for
+any it refuses). Every section has a comment saying what was seen.
 
 THE DAEMON RUNS AS ROOT while learning, on the host's files, with the
 host's network: learning is not confinement. Run only programs you trust
