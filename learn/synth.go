@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Host is what synthesis asks about the machine the daemon was learned on.
@@ -127,10 +128,39 @@ type profileText struct {
 	b strings.Builder
 }
 
-func (t *profileText) line(format string, a ...any) { fmt.Fprintf(&t.b, format+"\n", a...) }
+// line writes one line. Control characters in it are escaped: a path can
+// hold a newline, and one in a comment would start a line of TOML that
+// the host's file names wrote ("x\n[security]\ncapabilities = ...").
+func (t *profileText) line(format string, a ...any) {
+	for _, r := range fmt.Sprintf(format, a...) {
+		if r < 0x20 || r == 0x7f {
+			fmt.Fprintf(&t.b, "\\u%04x", r)
+			continue
+		}
+		t.b.WriteRune(r)
+	}
+	t.b.WriteByte('\n')
+}
 
-// quote writes a TOML basic string.
-func quote(s string) string { return strconv.Quote(s) }
+// quote writes a TOML basic string (not Go's: TOML has no \x escapes).
+// s must be UTF-8; Synthesize leaves out paths that are not.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
 
 func quoteAll(ss []string) string {
 	q := make([]string, len(ss))
@@ -140,12 +170,20 @@ func quoteAll(ss []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-// listed shortens a list of paths for a comment.
+// listed shortens a list of paths for a comment. A path that is not
+// printable UTF-8 is shown quoted, with escapes.
 func listed(ps []string, max int) string {
-	if len(ps) <= max {
-		return strings.Join(ps, ", ")
+	shown := make([]string, 0, min(len(ps), max))
+	for _, p := range ps[:min(len(ps), max)] {
+		if !utf8.ValidString(p) || strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			p = strconv.QuoteToASCII(p)
+		}
+		shown = append(shown, p)
 	}
-	return strings.Join(ps[:max], ", ") + fmt.Sprintf(" and %d more", len(ps)-max)
+	if len(ps) <= max {
+		return strings.Join(shown, ", ")
+	}
+	return strings.Join(shown, ", ") + fmt.Sprintf(" and %d more", len(ps)-max)
 }
 
 // Synthesize writes the profile for what in.Obs saw. It is pure: the host
@@ -161,9 +199,13 @@ func Synthesize(in Input) string {
 	var notes []string // what the profile leaves out, for the header
 
 	// Sort what was seen into reads, writes and the pseudo file systems.
-	var reads, writes, procPaths, devPaths, sysPaths []string
+	var reads, writes, procPaths, devPaths, sysPaths, notUTF8 []string
 	created := map[string]bool{}
 	for _, c := range o.Changes {
+		if !utf8.ValidString(c.Path) {
+			notUTF8 = append(notUTF8, c.Path)
+			continue
+		}
 		if c.New {
 			created[c.Path] = true
 		}
@@ -174,6 +216,8 @@ func Synthesize(in Input) string {
 	}
 	for p, u := range o.Files {
 		switch {
+		case !utf8.ValidString(p):
+			notUTF8 = append(notUTF8, p)
 		case under(p, "/proc"):
 			procPaths = append(procPaths, p)
 		case under(p, "/dev"):
@@ -272,6 +316,10 @@ func Synthesize(in Input) string {
 	}
 	if len(wholes) > 0 {
 		notes = append(notes, "not shown whole, directories it listed: "+listed(outermost(wholes), 4))
+	}
+	if len(notUTF8) > 0 {
+		sort.Strings(notUTF8)
+		notes = append(notes, "left out, paths a profile cannot name (not UTF-8): "+listed(notUTF8, 4))
 	}
 	if len(sysPaths) > 0 {
 		notes = append(notes, "not shown (fsviews has no /sys): "+listed(sysPaths, 4))

@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -189,5 +192,57 @@ func TestScratchOf(t *testing.T) {
 		if got := scratchOf(w); got != want {
 			t.Errorf("scratchOf(%q) = %q, want %q", w, got, want)
 		}
+	}
+}
+
+// Paths come from the host's file names, which anyone who can create a
+// file may choose: none may add TOML to the profile, in a string or in a
+// comment.
+func TestSynthesizeHostileNames(t *testing.T) {
+	evil := "/srv/x\n[security]\ncapabilities = [\"SYS_ADMIN\"]\n#"
+	host := fakeHost{evil: {dir: true, mode: 0o755}, "/srv/q\"\\": {mode: 0o644}}
+	obs := &Observations{
+		Command: []string{"/usr/bin/d", "--opt=a\nb"},
+		Files: map[string]Use{
+			evil + "/f":            {Read: true},
+			"/srv/q\"\\":           {Read: true},
+			"/srv/\xff/f":          {Read: true},
+			"/var/lib/d/\x01\n[x]": {Write: true},
+		},
+		Processes: []Process{{Comm: "d", UID: 0, Main: true}},
+	}
+	out := Synthesize(Input{Obs: obs, Name: "d", Host: host, Bases: testBases, Seccomp: fakeFit})
+	var p struct {
+		Command  []string
+		Bind     []struct{ Source string }
+		State    []struct{ Target string }
+		Security map[string]any
+	}
+	md, err := toml.Decode(out, &p)
+	if err != nil {
+		t.Fatalf("the profile is not TOML: %v\n%s", err, out)
+	}
+	var keys []string
+	for _, k := range md.Keys() {
+		keys = append(keys, k.String())
+	}
+	if slices.Contains(keys, "x") || !slices.Equal(p.Command, obs.Command) {
+		t.Errorf("keys %q, command %q:\n%s", keys, p.Command, out)
+	}
+	if caps, _ := p.Security["capabilities"].([]any); len(caps) != 0 {
+		t.Errorf("a file name gave the daemon capabilities %v:\n%s", caps, out)
+	}
+	var sources []string
+	for _, b := range p.Bind {
+		sources = append(sources, b.Source)
+	}
+	if want := []string{"/srv/q\"\\", evil}; !slices.Equal(sources, want) {
+		t.Errorf("bind sources %q, want %q (the names as they are)", sources, want)
+	}
+	if len(p.State) != 1 || p.State[0].Target != "/var/lib/d" {
+		t.Errorf("state %v, want /var/lib/d", p.State)
+	}
+	if !strings.Contains(out, `not UTF-8): "/srv/\xff/f"`) {
+		t.Errorf("the path that is not UTF-8 is not named as left out:\n%s", out)
 	}
 }
