@@ -424,3 +424,46 @@ func TestLearnFilter(t *testing.T) {
 		}
 	}
 }
+
+// The daemon learns as root, but not with what would take it out of the
+// learning view: the watcher's /proc/1/root, chroot, mount, host sysctls.
+// It is seen trying, and the profile says what it needed; the host keeps
+// its canary.
+func TestLearnStaysInItsView(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	dir := hostDir(t)
+	// Not below /tmp, which the watcher's own root shadows with its tmpfs.
+	varTmp, err := os.MkdirTemp("/var/tmp", "fsviews-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(varTmp) })
+	canaryFile := filepath.Join(varTmp, "canary")
+	mustWrite(t, canaryFile, "host\n")
+	out := filepath.Join(dir, "escaper.toml")
+	script := `c=` + canaryFile + `
+echo pwned > /proc/1/root$c && echo ESCAPED through /proc/1/root
+chroot / /bin/true && echo ESCAPED chroot, the first step out of a chroot
+mkdir -p /tmp/m && mount -t tmpfs none /tmp/m && echo ESCAPED mount
+v=$(cat /proc/sys/kernel/printk_ratelimit) && echo "$v" > /proc/sys/kernel/printk_ratelimit && echo ESCAPED sysctl
+echo pwned > $c && cat $c
+exit 0`
+	same := hostUnchanged(t, filepath.Dir(canaryFile))
+	r := run(t, bundled("learn", "--out", out, "--", "/bin/sh", "-c", script)...)
+	same()
+	if r.code != 0 || strings.Contains(r.stdout, "ESCAPED") {
+		t.Errorf("the learning daemon got out of its view:\n%v", r)
+	}
+	if !strings.Contains(r.stdout, "pwned") {
+		t.Errorf("the daemon could not write in its own view (the overlay):\n%v", r)
+	}
+	if b, err := os.ReadFile(canaryFile); err != nil || string(b) != "host\n" {
+		t.Errorf("the host's canary: %q %v", b, err)
+	}
+	profile, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantInProfile(t, string(profile), `"SYS_CHROOT"`, `"mount"`)
+}

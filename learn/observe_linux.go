@@ -90,8 +90,9 @@ func Observe(opt Options) (*Observations, error) {
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// A mount namespace for the overlay, a PID namespace so that the
-		// whole daemon dies with the watcher, its PID 1.
-		Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWPID,
+		// whole daemon dies with the watcher, its PID 1; IPC and UTS of
+		// its own, as learned profiles give it.
+		Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS,
 		Pdeathsig:  syscall.SIGKILL,
 		// Its own process group: Ctrl-C reaches fsviews learn alone,
 		// and the daemon gets the stop signal only.
@@ -124,13 +125,13 @@ func Observe(opt Options) (*Observations, error) {
 
 // lookPath finds name in Environ's PATH, as the daemon's jail will.
 func lookPath(name string) (string, error) {
-	for _, dir := range filepath.SplitList(strings.TrimPrefix(Environ[0], "PATH=")) {
+	for _, dir := range filepath.SplitList(strings.TrimPrefix(Environ()[0], "PATH=")) {
 		p := filepath.Join(dir, name)
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%s is not in PATH (%s): give its absolute path", name, strings.TrimPrefix(Environ[0], "PATH="))
+	return "", fmt.Errorf("%s is not in PATH (%s): give its absolute path", name, strings.TrimPrefix(Environ()[0], "PATH="))
 }
 
 // lookupUser resolves a user name or number to "UID:GID".

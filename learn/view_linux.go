@@ -2,6 +2,7 @@ package learn
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -51,6 +52,12 @@ func viewStage(args []string) error {
 		return bug(err)
 	}
 	out := os.NewFile(3, "observations")
+	// The daemon runs as root too: without CAP_SYS_PTRACE (withheld) it
+	// cannot reach a process that is not dumpable, and this one's root,
+	// /proc/1/root, is the host's.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", err)
+	}
 	// Signals that end the run, taken before anything starts so that an
 	// early one is not lost.
 	sigs := make(chan os.Signal, 4)
@@ -201,6 +208,15 @@ func buildView() (lower int, err error) {
 	if err := unix.Mount("proc", merged+"/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 		return -1, &os.PathError{Op: "mount proc", Path: merged + "/proc", Err: err}
 	}
+	// Host-wide settings stay read-only, as in a jail's [proc].
+	for _, p := range procReadOnly() {
+		if _, err := os.Stat(merged + p); errors.Is(err, os.ErrNotExist) {
+			continue // not in this kernel
+		}
+		if err := bindReadOnly(merged + p); err != nil {
+			return -1, err
+		}
+	}
 	dev := merged + "/dev"
 	if err := unix.Mount("fsviews-learn-dev", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=0755"); err != nil {
 		return -1, &os.PathError{Op: "mount tmpfs", Path: dev, Err: err}
@@ -233,10 +249,29 @@ func buildView() (lower int, err error) {
 	return lower, nil
 }
 
+// procReadOnly are the host-wide settings in /proc.
+func procReadOnly() []string { return []string{"/proc/sys", "/proc/sysrq-trigger"} }
+
+// bindReadOnly makes p a read-only bind of itself.
+func bindReadOnly(p string) error {
+	if err := unix.Mount(p, p, "", unix.MS_BIND, ""); err != nil {
+		return &os.PathError{Op: "bind", Path: p, Err: err}
+	}
+	if err := unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return &os.PathError{Op: "remount read-only", Path: p, Err: err}
+	}
+	return nil
+}
+
 // watchMounts are the mounts whose file events are reported: the overlay,
 // /proc and /dev with its devices.
 func watchMounts() []string {
 	m := []string{merged, merged + "/proc", merged + "/dev", merged + "/dev/shm", merged + "/dev/pts"}
+	for _, p := range procReadOnly() {
+		if _, err := os.Stat(merged + p); err == nil {
+			m = append(m, merged+p)
+		}
+	}
 	for _, n := range devNodes {
 		m = append(m, merged+"/dev/"+n)
 	}

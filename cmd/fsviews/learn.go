@@ -38,9 +38,12 @@ other users, files its user could not read), and the syscalls it made (the
 smallest seccomp preset that allows them, "daemon" plus an allow line for
 any it refuses). Every section has a comment saying what was seen.
 
-THE DAEMON RUNS AS ROOT while learning, on the host's files, with the
-host's network: learning is not confinement. Run only programs you trust
-this far. The host's files are read-only to it: the host's root file
+THE DAEMON RUNS AS ROOT while learning (or as --user), on the host's
+files, with the host's network: learning is not confinement. Run only
+programs you trust this far. It gets every capability but those that
+would take it out of the view or change the host (SYS_ADMIN, SYS_CHROOT,
+SYS_PTRACE, MKNOD, SYS_MODULE, NET_ADMIN, ...: docs/learn.md), and
+/proc/sys is read-only. The host's files are read-only to it: the host's root file
 system is the lower layer of an overlay whose upper layer is a tmpfs, in a
 private mount and PID namespace; whatever the daemon writes vanishes with
 that namespace. Its stdin and stderr are learn's, and so is its stdout
