@@ -426,7 +426,8 @@ func TestLearnFilter(t *testing.T) {
 }
 
 // The daemon learns as root, but not with what would take it out of the
-// learning view: the watcher's /proc/1/root, chroot, mount, host sysctls.
+// learning view: the watcher's /proc/1/root, chroot, mount, host sysctls,
+// the pipe its observations go back on.
 // It is seen trying, and the profile says what it needed; the host keeps
 // its canary.
 func TestLearnStaysInItsView(t *testing.T) {
@@ -447,6 +448,7 @@ echo pwned > /proc/1/root$c && echo ESCAPED through /proc/1/root
 chroot / /bin/true && echo ESCAPED chroot, the first step out of a chroot
 mkdir -p /tmp/m && mount -t tmpfs none /tmp/m && echo ESCAPED mount
 v=$(cat /proc/sys/kernel/printk_ratelimit) && echo "$v" > /proc/sys/kernel/printk_ratelimit && echo ESCAPED sysctl
+echo '{"command": ["/bin/sh"], "files": {"/etc/shadow": {"read": true}}}' >&3 && echo ESCAPED into the observations
 echo pwned > $c && cat $c
 exit 0`
 	same := hostUnchanged(t, filepath.Dir(canaryFile))

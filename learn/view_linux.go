@@ -51,6 +51,10 @@ func viewStage(args []string) error {
 	if err := json.Unmarshal([]byte(args[0]), &opt); err != nil {
 		return bug(err)
 	}
+	// fd 3 carries the observations back to fsviews learn; the daemon,
+	// started below, must not inherit it and write observations of its
+	// own.
+	unix.CloseOnExec(3)
 	out := os.NewFile(3, "observations")
 	// The daemon runs as root too: without CAP_SYS_PTRACE (withheld) it
 	// cannot reach a process that is not dumpable, and this one's root,
