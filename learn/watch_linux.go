@@ -151,6 +151,11 @@ func (w *watcher) note(req *seccompNotif) {
 		w.sys["execve"] = true
 	}
 	w.sys[name] = true
+	if name == "exit_group" && pid == w.main {
+		// The daemon ends by itself: its processes as they are now are
+		// the last seen.
+		w.procs = processes(w.main)
+	}
 	a := req.Data.Args
 	switch name {
 	case "socket":
@@ -321,9 +326,17 @@ func procIDs(pid int) (uid, gid int, comm string) {
 	return
 }
 
-// snapshot records the daemon's processes: every process of the learning
-// PID namespace but its PID 1, the watcher.
+// snapshot records the daemon's processes.
 func (w *watcher) snapshot() {
+	procs := processes(w.main)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.procs = procs
+}
+
+// processes are those of the learning PID namespace but its PID 1, the
+// watcher; main is the daemon's first.
+func processes(main int) []Process {
 	entries, _ := os.ReadDir("/proc")
 	var procs []Process
 	for _, e := range entries {
@@ -335,11 +348,9 @@ func (w *watcher) snapshot() {
 		if uid < 0 {
 			continue
 		}
-		procs = append(procs, Process{Comm: comm, UID: uid, GID: gid, Main: pid == w.main})
+		procs = append(procs, Process{Comm: comm, UID: uid, GID: gid, Main: pid == main})
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.procs = procs
+	return procs
 }
 
 // watchFiles reads fanotify events until done is closed and the queue is
