@@ -66,7 +66,14 @@ func startDaemon(t *testing.T, stateDir, profile string, command ...string) *dae
 	if len(command) > 0 {
 		args = append(append(args, "--"), command...)
 	}
-	d := &daemon{t: t, name: filepath.Base(profile), cmd: exec.Command(fsviews(t), args...), out: &lockedBuffer{}, done: make(chan struct{})}
+	return startBackground(t, filepath.Base(profile), args)
+}
+
+// startBackground runs fsviews with args in the background, as a daemon
+// the test stops (startDaemon, startLearn).
+func startBackground(t *testing.T, name string, args []string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, name: name, cmd: exec.Command(fsviews(t), args...), out: &lockedBuffer{}, done: make(chan struct{})}
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := d.cmd.Start(); err != nil {

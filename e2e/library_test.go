@@ -84,19 +84,10 @@ func variant(t *testing.T, dir, name, text string) string {
 	return p
 }
 
-func TestLibraryNginx(t *testing.T) {
-	requireRoot(t)
-	t.Parallel()
-	requireProfile(t, "nginx")
-	requireTools(t, "curl")
-	state, port := hostDir(t), freePort(t)
-	// nginx takes its listen port from its configuration only, so the
-	// test brings its own, with the paths Debian's uses.
-	profile := variant(t, hostDir(t), "nginx", fmt.Sprintf(`command = ["/usr/sbin/nginx", "-c", "/etc/nginx-e2e.conf", "-g", "daemon off;"]
-[[file]]
-target  = "/etc/nginx-e2e.conf"
-content = """
-user www-data;
+// nginxConf is an nginx configuration with Debian's paths that listens on
+// 127.0.0.1:port.
+func nginxConf(port int) string {
+	return fmt.Sprintf(`user www-data;
 worker_processes 2;
 pid /run/nginx.pid;
 error_log /var/log/nginx/error.log;
@@ -106,10 +97,28 @@ http {
   access_log /var/log/nginx/access.log;
   server { listen 127.0.0.1:%d; root /var/www/html; index index.html index.nginx-debian.html; }
 }
-"""
-`, port))
+`, port)
+}
+
+// mosquittoConf is a mosquitto configuration with Debian's paths and a
+// listener on 127.0.0.1:port.
+func mosquittoConf(port int) string {
+	return fmt.Sprintf(`persistence true
+persistence_location /var/lib/mosquitto/
+log_dest file /var/log/mosquitto/mosquitto.log
+listener %d 127.0.0.1
+allow_anonymous true
+`, port)
+}
+
+// serveNginx is the nginx client test, for the library's profile and a
+// learned one: GET / and a 404 with curl, running(d) while it serves,
+// then a restart, and the access log in the state dir of jail name
+// counts all three requests.
+func serveNginx(t *testing.T, state, profile, name string, port int, running func(d *daemon)) {
+	t.Helper()
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	accessLog := filepath.Join(state, "nginx-e2e/var/log/nginx/access.log")
+	accessLog := filepath.Join(state, name, "var/log/nginx/access.log")
 
 	d := startDaemon(t, state, profile)
 	d.waitTCP(port)
@@ -119,16 +128,7 @@ http {
 	if out := client(t, "", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url+"no-such-page"); out != "404" {
 		t.Errorf("GET /no-such-page: status %s, want 404", out)
 	}
-	// The master keeps its four capabilities; the workers, which served
-	// the requests above, run as www-data with none. (A worker not yet
-	// switched is still root with the master's set, which the first
-	// check allows.)
-	d.runsAs("nginx", "root", "CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID")
-	d.runsAs("nginx", "www-data")
-	// The master gave the workers its temp dir.
-	if fi := exists(t, filepath.Join(state, "nginx-e2e/var/lib/nginx/body")); fi.Sys().(*syscall.Stat_t).Uid != 33 {
-		t.Errorf("var/lib/nginx/body is owned by uid %d, want www-data (33)", fi.Sys().(*syscall.Stat_t).Uid)
-	}
+	running(d)
 	d.stop(syscall.SIGQUIT)
 
 	d = startDaemon(t, state, profile)
@@ -142,6 +142,82 @@ http {
 	if n := strings.Count(string(b), "curl/"); n != 3 {
 		t.Errorf("access log in the state dir has %d requests, want 3 (2 before the restart, 1 after):\n%s", n, b)
 	}
+}
+
+// serveRedis is the redis client test, for the library's profile and a
+// learned one: SET, running(d), a stop that saves dump.rdb in the state
+// dir of jail name, and GET after a restart.
+func serveRedis(t *testing.T, state, profile, name string, port int, command []string, running func(d *daemon)) {
+	t.Helper()
+	cli := []string{"redis-cli", "-h", "127.0.0.1", "-p", strconv.Itoa(port)}
+	d := startDaemon(t, state, profile, command...)
+	d.waitTCP(port)
+	running(d)
+	if out := client(t, "", append(cli, "SET", "fsviews:key", "kept across restarts")...); strings.TrimSpace(out) != "OK" {
+		t.Errorf("SET: %q", out)
+	}
+	d.stop(syscall.SIGTERM) // redis saves dump.rdb on shutdown
+	exists(t, filepath.Join(state, name, "var/lib/redis/dump.rdb"))
+
+	d = startDaemon(t, state, profile, command...)
+	d.waitTCP(port)
+	if out := client(t, "", append(cli, "GET", "fsviews:key")...); strings.TrimSpace(out) != "kept across restarts" {
+		t.Errorf("GET after a restart: %q, want the value set before", out)
+	}
+	d.stop(syscall.SIGTERM)
+}
+
+// serveMosquitto is the mosquitto client test, for the library's profile
+// and a learned one: a retained message published, running(d), and
+// received after a restart from mosquitto.db in the state dir of jail
+// name, whose log there shows both runs.
+func serveMosquitto(t *testing.T, state, profile, name string, port int, running func(d *daemon)) {
+	t.Helper()
+	p := strconv.Itoa(port)
+	d := startDaemon(t, state, profile)
+	d.waitTCP(port)
+	running(d)
+	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/e2e", "-m", "retained across restarts")
+	d.stop(syscall.SIGTERM) // mosquitto saves mosquitto.db on exit
+	exists(t, filepath.Join(state, name, "var/lib/mosquitto/mosquitto.db"))
+
+	d = startDaemon(t, state, profile)
+	d.waitTCP(port)
+	if out := client(t, "", "mosquitto_sub", "-h", "127.0.0.1", "-p", p, "-t", "fsviews/e2e", "-C", "1", "-W", "20"); strings.TrimSpace(out) != "retained across restarts" {
+		t.Errorf("subscribe after a restart: %q, want the retained message", out)
+	}
+	d.stop(syscall.SIGTERM)
+	if b, _ := os.ReadFile(filepath.Join(state, name, "var/log/mosquitto/mosquitto.log")); strings.Count(string(b), "running") != 2 {
+		t.Errorf("the log in the state dir does not show both runs:\n%s", b)
+	}
+}
+
+func TestLibraryNginx(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	requireProfile(t, "nginx")
+	requireTools(t, "curl")
+	state, port := hostDir(t), freePort(t)
+	// nginx takes its listen port from its configuration only, so the
+	// test brings its own, with the paths Debian's uses.
+	profile := variant(t, hostDir(t), "nginx", fmt.Sprintf(`command = ["/usr/sbin/nginx", "-c", "/etc/nginx-e2e.conf", "-g", "daemon off;"]
+[[file]]
+target  = "/etc/nginx-e2e.conf"
+content = """
+%s"""
+`, nginxConf(port)))
+	serveNginx(t, state, profile, "nginx-e2e", port, func(d *daemon) {
+		// The master keeps its four capabilities; the workers, which
+		// served the requests, run as www-data with none. (A worker not
+		// yet switched is still root with the master's set, which the
+		// first check allows.)
+		d.runsAs("nginx", "root", "CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID")
+		d.runsAs("nginx", "www-data")
+		// The master gave the workers its temp dir.
+		if fi := exists(t, filepath.Join(state, "nginx-e2e/var/lib/nginx/body")); fi.Sys().(*syscall.Stat_t).Uid != 33 {
+			t.Errorf("var/lib/nginx/body is owned by uid %d, want www-data (33)", fi.Sys().(*syscall.Stat_t).Uid)
+		}
+	})
 	confined(t, profile, state, append(hostSecrets(t, canary(t)), otherData("/var/lib/nginx", "/var/log/nginx", "/etc/nginx")...)...)
 }
 
@@ -153,23 +229,8 @@ func TestLibraryRedis(t *testing.T) {
 	state, port := hostDir(t), freePort(t)
 	// Options on redis-server's command line override redis.conf.
 	cmd := append(libraryCommand(t, "redis"), "--port", strconv.Itoa(port))
-	cli := []string{"redis-cli", "-h", "127.0.0.1", "-p", strconv.Itoa(port)}
 
-	d := startDaemon(t, state, "redis", cmd...)
-	d.waitTCP(port)
-	d.runsAs("redis-server", "redis")
-	if out := client(t, "", append(cli, "SET", "fsviews:key", "kept across restarts")...); strings.TrimSpace(out) != "OK" {
-		t.Errorf("SET: %q", out)
-	}
-	d.stop(syscall.SIGTERM) // redis saves dump.rdb on shutdown
-	exists(t, filepath.Join(state, "redis/var/lib/redis/dump.rdb"))
-
-	d = startDaemon(t, state, "redis", cmd...)
-	d.waitTCP(port)
-	if out := client(t, "", append(cli, "GET", "fsviews:key")...); strings.TrimSpace(out) != "kept across restarts" {
-		t.Errorf("GET after a restart: %q, want the value set before", out)
-	}
-	d.stop(syscall.SIGTERM)
+	serveRedis(t, state, "redis", "redis", port, cmd, func(d *daemon) { d.runsAs("redis-server", "redis") })
 	confined(t, "redis", state, append(hostSecrets(t, canary(t)), otherData("/var/lib/redis", "/etc/redis")...)...)
 }
 
@@ -391,31 +452,9 @@ func TestLibraryMosquitto(t *testing.T) {
 target  = "/etc/mosquitto-e2e.conf"
 content = """
 pid_file /run/mosquitto/mosquitto.pid
-persistence true
-persistence_location /var/lib/mosquitto/
-log_dest file /var/log/mosquitto/mosquitto.log
-listener %d 127.0.0.1
-allow_anonymous true
-"""
-`, port))
-	p := strconv.Itoa(port)
-
-	d := startDaemon(t, state, profile)
-	d.waitTCP(port)
-	d.runsAs("mosquitto", "mosquitto")
-	client(t, "", "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-r", "-t", "fsviews/e2e", "-m", "retained across restarts")
-	d.stop(syscall.SIGTERM) // mosquitto saves mosquitto.db on exit
-	exists(t, filepath.Join(state, "mosquitto-e2e/var/lib/mosquitto/mosquitto.db"))
-
-	d = startDaemon(t, state, profile)
-	d.waitTCP(port)
-	if out := client(t, "", "mosquitto_sub", "-h", "127.0.0.1", "-p", p, "-t", "fsviews/e2e", "-C", "1", "-W", "20"); strings.TrimSpace(out) != "retained across restarts" {
-		t.Errorf("subscribe after a restart: %q, want the retained message", out)
-	}
-	d.stop(syscall.SIGTERM)
-	if b, _ := os.ReadFile(filepath.Join(state, "mosquitto-e2e/var/log/mosquitto/mosquitto.log")); strings.Count(string(b), "running") != 2 {
-		t.Errorf("the log in the state dir does not show both runs:\n%s", b)
-	}
+%s"""
+`, mosquittoConf(port)))
+	serveMosquitto(t, state, profile, "mosquitto-e2e", port, func(d *daemon) { d.runsAs("mosquitto", "mosquitto") })
 	confined(t, profile, state, append(hostSecrets(t, canary(t)), otherData("/var/lib/mosquitto", "/var/log/mosquitto", "/etc/mosquitto")...)...)
 }
 

@@ -44,7 +44,7 @@ The profile format is documented in docs/profiles.md.`,
 			},
 		}, auditFlags()...),
 		Commands: append([]*cli.Command{runCommand(), checkCommand(), planCommand(), profilesCommand(),
-			psCommand(), inspectCommand(), execCommand(), checkpointCommand(), checkpointsCommand(), diffCommand(), seccompLogCommand(), unitCommand(), ociCommand()},
+			psCommand(), inspectCommand(), execCommand(), checkpointCommand(), checkpointsCommand(), diffCommand(), seccompLogCommand(), unitCommand(), ociCommand(), learnCommand()},
 			append(stageCommands(), docCommands()...)...),
 		HideHelpCommand: true,
 		// The shell completions (completions/, make install) ask the
