@@ -149,3 +149,50 @@ echo '== mountinfo =='; grep -E ' /data(/sub)? ' /proc/self/mountinfo
 		}
 	}
 }
+
+// /dev's links into /proc/self/fd: without a [proc] they dangle, which
+// check says; with the smallest procfs (subset = "pid", as the bundled
+// profiles have it) a daemon that drops to another user logs through
+// /dev/stderr and /dev/stdout, and the view has no kernel files.
+func TestDevLinksNeedProc(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	script := `echo out > /dev/stdout; echo err > /dev/stderr; ls /dev/fd/ >/dev/null && echo fd-ok; test -e /proc/sys || echo no-sys`
+	noProc := writeProfile(t, h, "noproc", `include = ["base/libc.toml"]
+command = ["/bin/sh", "-c", "`+script+`"]
+[dev]
+[security]
+user = "65534"
+[namespaces]
+net = "none"
+`)
+	before := mountTable(t, "self")
+	r := run(t, "check", "--strict", noProc)
+	if r.code != 1 || !strings.Contains(r.stderr, "noproc.toml:3: warning: [dev]: /dev/stdin, /dev/stdout, /dev/stderr and /dev/fd link into /proc/self/fd, and the view has no /proc") ||
+		!strings.Contains(r.stderr, `add a [proc] table with subset = "pid"`) {
+		t.Errorf("check --strict of [dev] without [proc]: want the warning and exit 1, got %v", r)
+	}
+	// Run anyway: the daemon's opens of /dev/stdout fail, as check said.
+	if r := run(t, "run", noProc); !strings.Contains(r.stderr, "/dev/stdout") || strings.Contains(r.stdout, "out\n") {
+		t.Errorf("run without [proc]: want /dev/stdout to fail, got %v", r)
+	}
+	sameMounts(t, "the host's mount table", before, mountTable(t, "self"))
+
+	withProc := writeProfile(t, h, "subsetproc", `include = ["base/libc.toml"]
+command = ["/bin/sh", "-c", "`+script+`"]
+[dev]
+[proc]
+subset = "pid"
+[security]
+user = "65534"
+[namespaces]
+net = "none"
+`)
+	if r := run(t, "check", "--strict", withProc); r.code != 0 {
+		t.Errorf("check --strict with [proc] subset = \"pid\": %v", r)
+	}
+	r = run(t, "run", withProc)
+	if r.code != 0 || r.stdout != "out\nfd-ok\nno-sys\n" || r.stderr != "err\n" {
+		t.Errorf("run with [proc] subset = \"pid\": want out, fd-ok, no-sys and err on stderr, got %v", r)
+	}
+}

@@ -393,12 +393,22 @@ func Synthesize(in Input) string {
 		}
 		t.line("mode   = %s", quote(mode))
 	}
-	if len(procPaths) > 0 && !ext.Proc {
+	// [dev]'s links (stdout, stderr, fd) point into /proc/self/fd: a
+	// view with /dev needs a procfs, the smallest if nothing else was read.
+	devLinks := len(devPaths) > 0 && !ext.Dev
+	if (len(procPaths) > 0 || devLinks) && !ext.Proc {
 		t.line("")
-		t.line("# It read %s.", listed(procPaths, 3))
-		t.line("[proc]")
-		if !slices.ContainsFunc(procPaths, func(p string) bool { return !procPIDPath(p) }) {
-			t.line("subset = \"pid\" # only process directories were read")
+		switch {
+		case len(procPaths) == 0:
+			t.line("# /dev/stdout, /dev/stderr and /dev/fd link into /proc/self/fd.")
+			t.line("[proc]")
+			t.line("subset = \"pid\" # the jail's processes only, none of the kernel's files")
+		default:
+			t.line("# It read %s.", listed(procPaths, 3))
+			t.line("[proc]")
+			if !slices.ContainsFunc(procPaths, func(p string) bool { return !procPIDPath(p) }) {
+				t.line("subset = \"pid\" # only process directories were read")
+			}
 		}
 	}
 	if len(devPaths) > 0 && !ext.Dev {

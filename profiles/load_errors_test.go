@@ -96,6 +96,13 @@ var problemCases = []problemCase{
 		text:  lines(`[proc]`, `net_sysctls = "rw"`, `[namespaces]`, `net = "none"`),
 		loads: true,
 		wants: []want{{pos: P + "2", key: "[proc] net_sysctls", msg: `/proc/sys/net stays writable: the daemon can change every net.* sysctl of its none network namespace`, warning: true}}},
+	{name: "[dev] without [proc] warns that its links dangle",
+		text:  lines(`[dev]`),
+		loads: true,
+		wants: []want{{pos: P + "1", key: "[dev]", msg: `/dev/stdin, /dev/stdout, /dev/stderr and /dev/fd link into /proc/self/fd, and the view has no /proc: a daemon that opens them (a log file set to /dev/stderr) gets ENOENT; add a [proc] table with subset = "pid"`, warning: true}}},
+	{name: "[dev] with [proc] in another order is quiet",
+		text:  lines(`[proc]`, `subset = "pid"`, `[dev]`),
+		loads: true},
 	{name: "read-write bind of kernel state",
 		text: lines(`[[bind]]`, `source = "/proc/sys"`, `mode = "rw"`, `[[bind]]`, `source = "/sys/fs"`, `target = "/fs"`, `mode = "rw"`, `[[bind]]`, `source = "/sys"`),
 		wants: []want{

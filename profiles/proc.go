@@ -60,8 +60,12 @@ func (b *builder) proc(l layer, r rawProc) {
 }
 
 // procChecks runs once all layers are merged: whether net sysctls are the
-// jail's own depends on [namespaces] net, which any layer may set.
+// jail's own depends on [namespaces] net, and /dev's links on [proc],
+// which any layer may set.
 func (b *builder) procChecks() {
+	if b.p.Dev != nil && b.p.Proc == nil {
+		b.warnf(b.p.Dev.Pos, "[dev]", "/dev/stdin, /dev/stdout, /dev/stderr and /dev/fd link into /proc/self/fd, and the view has no /proc: a daemon that opens them (a log file set to /dev/stderr) gets ENOENT; add a [proc] table with subset = \"pid\" (the jail's processes only, none of the kernel's files)")
+	}
 	p := b.p.Proc
 	if p == nil || p.NetSysctls != ReadWrite {
 		return
