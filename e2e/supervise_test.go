@@ -411,3 +411,32 @@ func TestJailFailuresReported(t *testing.T) {
 		}
 	}
 }
+
+// Started with SIGHUP and SIGINT ignored (nohup, a shell's background
+// job), fsviews still gives the daemon every signal at its default, as
+// systemd does: the Go runtime keeps those two ignored, execve passes an
+// ignored signal on, and a shell cannot trap one it started with ignored.
+func TestIgnoredSignalsResetEveryModel(t *testing.T) {
+	requireRoot(t)
+	h := hostDir(t)
+	for _, m := range models {
+		profile := writeProfile(t, h, "sigign", base+m.namespaces)
+		t.Run(m.name, func(t *testing.T) {
+			// The outer shell ignores HUP and INT, as nohup would, and
+			// says what its exec inherits, so the test cannot pass by a
+			// caller that ignored nothing.
+			r := runShell(t, []string{"/bin/sh", "-c", `trap '' HUP INT; grep '^SigIgn:' /proc/self/status; exec "$@"`, "sh",
+				fsviews(t), "run", profile, "--", "/bin/sh", "-c", "grep '^SigIgn:' /proc/self/status"})
+			lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+			if r.code != 0 || len(lines) != 2 {
+				t.Fatalf("want two SigIgn lines: %v", r)
+			}
+			if caller, err := strconv.ParseUint(strings.TrimPrefix(lines[0], "SigIgn:\t"), 16, 64); err != nil || caller&3 != 3 {
+				t.Fatalf("the caller does not ignore SIGHUP and SIGINT: %q", lines[0])
+			}
+			if lines[1] != "SigIgn:\t0000000000000000" {
+				t.Errorf("the daemon starts with signals ignored: %q, want none", lines[1])
+			}
+		})
+	}
+}

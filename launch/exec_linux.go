@@ -165,6 +165,7 @@ func execDaemon(j *job, path string, pid int) error {
 		{"re-arm the parent-death signal", func() error { return rearmPdeathsig(j, pid) }},
 		{"restore the umask", func() error { unix.Umask(j.Umask); return nil }},
 		{"leave the terminal", func() error { return detachTerminal(plan.TTY) }},
+		{"reset ignored signals", resetIgnoredSignals},
 		// Descriptors the caller left open without O_CLOEXEC would give
 		// the daemon a way out of its view; only stdio and the socket
 		// activation fds pass.

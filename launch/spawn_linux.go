@@ -126,6 +126,15 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 		add("drop privileges: "+c.What, c.Trap, c.A1, c.A2, c.A3, 0)
 	}
 	add("restore the umask", unix.SYS_UMASK, uintptr(j.Umask), 0, 0, 0)
+	ignored, err := ignoredSignals()
+	if err != nil {
+		return fail(failed("reset ignored signals: %w", err))
+	}
+	dfl := new([4]uint64) // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
+	s.keep = append(s.keep, dfl)
+	for _, sig := range ignored {
+		add(fmt.Sprintf("reset ignored signal %d", sig), unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(dfl)), 0, 8)
+	}
 	if !plan.TTY {
 		// The child leads no process group: setsid cannot fail here.
 		add("leave the terminal (setsid)", unix.SYS_SETSID, 0, 0, 0, 0)
