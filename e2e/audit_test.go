@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -54,10 +55,7 @@ func (a auditEnv) start(t *testing.T, args ...string) (int, *exec.Cmd) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
+	t.Cleanup(func() { stop(cmd) })
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || line != "ready\n" {
 		cmd.Process.Kill()
@@ -67,9 +65,23 @@ func (a auditEnv) start(t *testing.T, args ...string) (int, *exec.Cmd) {
 	return cmd.Process.Pid, cmd
 }
 
+// stop ends a jail as an admin would: SIGTERM, which fsviews passes on
+// and after which it removes the jail's cgroups and record; SIGKILL only
+// if it is still there after 10 s. A SIGKILL first would leave the
+// cgroups of every test jail on the machine.
 func stop(cmd *exec.Cmd) {
-	cmd.Process.Kill()
-	cmd.Wait()
+	if cmd.ProcessState != nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	ended := make(chan struct{})
+	go func() { cmd.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-ended
+	}
 }
 
 func hasLine(out, line string) bool {

@@ -288,7 +288,7 @@ func TestInspectCgroupDrift(t *testing.T) {
 	name := strings.TrimSuffix(filepath.Base(prof), ".toml")
 	a := newAuditEnv(t)
 	// "ready" once the daemon runs in its view; a.start kills it at the end.
-	a.start(t, "run", prof, "--", "/bin/sh", "-c", "echo ready; exec sleep 30")
+	_, jail := a.start(t, "run", prof, "--", "/bin/sh", "-c", "echo ready; exec sleep 30")
 	if v, _ := jailCgroupFile(t, prof, "pids", "pids.max", "pids.max"); v != "64" {
 		t.Fatalf("pids.max = %q", v)
 	}
@@ -321,6 +321,9 @@ func TestInspectCgroupDrift(t *testing.T) {
 	if r.code != 1 || !strings.Contains(fields(r.stdout), "DRIFT cgroup pids.max 100 (want 64)") {
 		t.Errorf("inspect after pids.max was raised from outside: %v", r)
 	}
+	// Stopped as an admin would, the jail leaves no cgroup behind.
+	stop(jail)
+	noCgroupLeft(t, prof)
 }
 
 // hierarchies lists l's hierarchies, v2 first.
