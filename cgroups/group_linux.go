@@ -199,6 +199,7 @@ func (g *Group) mkdir(parent string) (string, error) {
 	if slices.Contains(g.dirs, dir) {
 		return dir, nil
 	}
+	sweepStale(parent, g.Name)
 	err := unix.Mkdir(dir, 0o755)
 	if errors.Is(err, unix.EEXIST) {
 		// Left by a run of the same name and PID that could not clean
@@ -215,6 +216,34 @@ func (g *Group) mkdir(parent string) (string, error) {
 		return "", fmt.Errorf("create cgroup %s: %w: %s is not delegated to uid %d; run as root, or in a delegated subtree (a systemd user service with Delegate=yes)", dir, err, parent, os.Geteuid())
 	}
 	return "", fmt.Errorf("create cgroup %s: %w", dir, err)
+}
+
+// sweepStale removes what earlier runs of the same jail left in parent: a
+// supervisor killed by SIGKILL (kill -9, the OOM killer) cannot remove
+// its cgroup, and outside a service manager nothing else does, so every
+// such run would leave one more fsviews-NAME-PID behind. Only a cgroup
+// whose PID is gone is touched, and rmdir removes only an empty one: a
+// cgroup of a running supervisor, or one still holding processes, stays.
+// name is this run's fsviews-NAME-PID.
+func sweepStale(parent, name string) {
+	i := strings.LastIndexByte(name, '-')
+	if i < 0 || !strings.HasPrefix(name, "fsviews-") {
+		return
+	}
+	prefix := name[:i+1]
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(strings.TrimPrefix(e.Name(), prefix))
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) || err != nil || pid <= 0 || e.Name() == name {
+			continue
+		}
+		if err := unix.Kill(pid, 0); errors.Is(err, unix.ESRCH) {
+			unix.Rmdir(filepath.Join(parent, e.Name()))
+		}
+	}
 }
 
 // kv is one limit file and the value written there.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -89,5 +90,55 @@ func TestCreateMissingController(t *testing.T) {
 	g, skipped, err := Create(l, "x", Limits{Pids: 5}, true)
 	if err != nil || len(skipped) != 1 || g.Limits.Set() {
 		t.Fatalf("optional: %v %v %+v", err, skipped, g)
+	}
+}
+
+// A run killed by SIGKILL leaves its cgroup; the next run of the same jail
+// removes it, and leaves alone one whose supervisor still runs.
+func TestCreateSweepsStaleCgroups(t *testing.T) {
+	requireRoot(t)
+	l, err := Discover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	alive := exec.Command("sleep", "60")
+	if err := alive.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { alive.Process.Kill(); alive.Wait() }()
+	jail := fmt.Sprintf("fsviews-sweep%d-", os.Getpid())
+	lim := Limits{Pids: 17}
+	// Where the group goes on this host: its first directory's parent.
+	probe, _, err := Create(l, fmt.Sprintf("fsviews-probe%d-1", os.Getpid()), lim, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := filepath.Dir(probe.Dirs()[0])
+	if err := probe.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(parent, jail+strconv.Itoa(gone.Process.Pid))
+	live := filepath.Join(parent, jail+strconv.Itoa(alive.Process.Pid))
+	for _, d := range []string{stale, live} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer os.Remove(live)
+	defer os.Remove(stale)
+	g, _, err := Create(l, jail+strconv.Itoa(os.Getpid()), lim, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Remove()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the cgroup of a run that is gone stays: %s (%v)", stale, err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the cgroup of a running supervisor was removed: %s (%v)", live, err)
 	}
 }
