@@ -33,6 +33,7 @@ Start here:
    fsviews check ./web.toml                     validate your own profile
    fsviews ps; fsviews inspect NAME             audit running jails from outside (docs/auditing.md)
    fsviews oci redis ./redis-bundle             the profile as an OCI bundle for runc/crun (docs/scale-out.md)
+   fsviews learn --out my.toml -- CMD ARGS      a profile for a daemon the library lacks (docs/learn.md)
 
 The profile format is documented in docs/profiles.md.`,
 		Flags: append([]cli.Flag{
