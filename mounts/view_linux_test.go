@@ -4,63 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/fsviews/fsviews/internal/nstest"
 )
 
-// The view is built for real in a re-executed test binary, in a mount
-// namespace of its own (Go's Unshareflags makes "/" private in it before
-// anything runs): the child builds, checks through the root's fd and
-// prints one line per finding; nothing of it reaches the host's table.
-const viewChild = "FSVIEWS_MOUNTS_TEST_VIEW"
-
-func TestMain(m *testing.M) {
-	if scenario := os.Getenv(viewChild); scenario != "" {
-		if err := runScenario(scenario, os.Getenv(viewChild+"_DIR")); err != nil {
-			fmt.Println("error:", err)
-			os.Exit(3)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-// inNamespace runs scenario in a re-executed child with its own mount
-// namespace and returns its lines; the host's mount table must be the same
-// afterwards.
-func inNamespace(t *testing.T, scenario, dir string) []string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI runs as root: the view must be built for real")
-		}
-		t.Skip("needs root to build a view in a mount namespace: sudo go test ./mounts")
-	}
-	before, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), viewChild+"="+scenario, viewChild+"_DIR="+dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("scenario %s: %v\n%s", scenario, err, out)
-	}
-	after, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(before) != string(after) {
-		t.Errorf("the host's mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
-	}
-	return strings.Split(strings.TrimSpace(string(out)), "\n")
-}
+// The view is built for real in a re-executed test binary with a mount
+// namespace of its own (internal/nstest): the child builds, checks
+// through the root's fd and prints one line per finding.
+func TestMain(m *testing.M) { nstest.Main(m, runScenario) }
 
 func runScenario(name, dir string) error {
 	if err := MakePrivate(); err != nil {
@@ -127,17 +83,17 @@ func viewScenario(r *Root, dir string) error {
 	in := func(p string) string { return fmt.Sprintf("/proc/self/fd/%d/%s", r.FD(), p) }
 	for _, p := range []string{"data/f", "data/sub/inner", "etc/app.conf", "secret/key"} {
 		b, err := os.ReadFile(in(p))
-		fmt.Printf("read %s: %q %v\n", p, b, errnoOf(err))
+		fmt.Printf("read %s: %q %v\n", p, b, nstest.Errno(err))
 	}
 	st, err := os.Stat(in("etc/app.conf"))
 	if err == nil {
 		fmt.Printf("mode etc/app.conf: %o\n", st.Mode().Perm())
 	}
 	link, err := os.Readlink(in("bin"))
-	fmt.Printf("link bin: %s %v\n", link, errnoOf(err))
+	fmt.Printf("link bin: %s %v\n", link, nstest.Errno(err))
 	for _, p := range []string{"data/new", "data/sub/new", "new"} {
 		err := os.WriteFile(in(p), []byte("x"), 0o644)
-		fmt.Printf("write %s: %v\n", p, errnoOf(err))
+		fmt.Printf("write %s: %v\n", p, nstest.Errno(err))
 	}
 	return nil
 }
@@ -165,17 +121,6 @@ func hostileScenario(r *Root) error {
 	return nil
 }
 
-func errnoOf(err error) string {
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		return unix.ErrnoName(errno)
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return "ok"
-}
-
 func TestViewForReal(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "src/sub"), 0o755); err != nil {
@@ -184,7 +129,7 @@ func TestViewForReal(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "src/f"), []byte("f\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got := inNamespace(t, "view", dir)
+	got := nstest.Run(t, "view", dir)
 	want := []string{
 		`read data/f: "f\n" ok`,
 		`read data/sub/inner: "inner\n" ok`,
@@ -206,20 +151,12 @@ func TestViewForReal(t *testing.T) {
 }
 
 func TestViewRefusesPlantedEntries(t *testing.T) {
-	got := inNamespace(t, "hostile", t.TempDir())
-	want := []string{
+	got := nstest.Run(t, "hostile", "")
+	nstest.Lines(t, "the builder on planted entries", got, []string{
 		"mkdir through a link: open /link/ inside the view: too many levels of symbolic links",
 		"mkdir over a link: /link is a symlink inside the view: fsviews never mounts or writes through links",
 		"attach over a link: /link is a symlink inside the view",
 		"write over a FIFO: create /fifo: no such device or address: it is a FIFO or socket, not a regular file (left in a state dir?); remove it",
 		"write under a FIFO: open /fifo/ inside the view: not a directory",
-	}
-	if len(got) != len(want) {
-		t.Fatalf("got %d lines, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
-	}
-	for i := range want {
-		if !strings.HasPrefix(got[i], want[i]) {
-			t.Errorf("line %d:\n got %s\nwant %s...", i, got[i], want[i])
-		}
-	}
+	})
 }

@@ -1,59 +1,21 @@
 package pivot
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/fsviews/fsviews/internal/nstest"
 	"github.com/fsviews/fsviews/mounts"
 )
 
 // Into runs for real in a re-executed test binary with a mount namespace
-// of its own (Go's Unshareflags makes "/" private in it first): it
-// changes the process's root for good, which no test process can undo.
-const pivotChild = "FSVIEWS_PIVOT_TEST"
-
-func TestMain(m *testing.M) {
-	if scenario := os.Getenv(pivotChild); scenario != "" {
-		if err := runScenario(scenario, os.Getenv(pivotChild+"_HOST")); err != nil {
-			fmt.Println("error:", err)
-			os.Exit(3)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-func inNamespace(t *testing.T, scenario, hostFile string) []string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI runs as root: pivot_root must be tested for real")
-		}
-		t.Skip("needs root to pivot in a mount namespace: sudo go test ./pivot")
-	}
-	before, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), pivotChild+"="+scenario, pivotChild+"_HOST="+hostFile)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("scenario %s: %v\n%s", scenario, err, out)
-	}
-	if after, _ := os.ReadFile("/proc/self/mountinfo"); string(after) != string(before) {
-		t.Errorf("the host's mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
-	}
-	return strings.Split(strings.TrimSpace(string(out)), "\n")
-}
+// of its own (internal/nstest): it changes the process's root for good,
+// which no test process could undo.
+func TestMain(m *testing.M) { nstest.Main(m, runScenario) }
 
 func runScenario(name, hostFile string) error {
 	switch name {
@@ -79,9 +41,9 @@ func runScenario(name, hostFile string) error {
 		cwd, _ := os.Getwd()
 		fmt.Printf("cwd: %s\n", cwd)
 		b, err := os.ReadFile("/marker")
-		fmt.Printf("marker: %q %s\n", b, errnoOf(err))
+		fmt.Printf("marker: %q %s\n", b, nstest.Errno(err))
 		_, err = os.Stat(hostFile)
-		fmt.Printf("host file: %s\n", errnoOf(err))
+		fmt.Printf("host file: %s\n", nstest.Errno(err))
 		// ".." of the root is the root: no way up to the old one.
 		var root, up unix.Stat_t
 		unix.Stat("/", &root)
@@ -110,22 +72,11 @@ func runScenario(name, hostFile string) error {
 		fmt.Printf("a plain directory: %v\n", Into(fd))
 		fmt.Printf("a closed fd: %v\n", Into(fd+1000))
 		_, err = os.Stat(hostFile)
-		fmt.Printf("host file: %s\n", errnoOf(err))
+		fmt.Printf("host file: %s\n", nstest.Errno(err))
 	default:
 		return fmt.Errorf("unknown scenario %q", name)
 	}
 	return nil
-}
-
-func errnoOf(err error) string {
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		return unix.ErrnoName(errno)
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return "ok"
 }
 
 func hostFile(t *testing.T) string {
@@ -142,7 +93,7 @@ func hostFile(t *testing.T) string {
 // After Into the process sees the view and only the view: its files, its
 // two mounts, no host path, no way up.
 func TestIntoForReal(t *testing.T) {
-	got := inNamespace(t, "into", hostFile(t))
+	got := nstest.Run(t, "into", hostFile(t))
 	want := []string{
 		"after Into",
 		"cwd: /",
@@ -160,7 +111,7 @@ func TestIntoForReal(t *testing.T) {
 // Into refuses a root that is not a mount, or no fd at all, saying which
 // call failed, and leaves the process's root the host's.
 func TestIntoRefuses(t *testing.T) {
-	got := inNamespace(t, "bad", hostFile(t))
+	got := nstest.Run(t, "bad", hostFile(t))
 	// The errno for a plain directory depends on the kernel (EINVAL,
 	// or EBUSY when it checks that "." is a mount later): the call is
 	// what the message must name.
@@ -169,12 +120,5 @@ func TestIntoRefuses(t *testing.T) {
 		"a closed fd: fchdir new root: bad file descriptor",
 		"host file: ok",
 	}
-	if len(got) != len(want) {
-		t.Fatalf("Into with bad roots: got %q, want %d lines", got, len(want))
-	}
-	for i := range want {
-		if !strings.HasPrefix(got[i], want[i]) {
-			t.Errorf("Into with bad roots, line %d:\n got %s\nwant %s...", i, got[i], want[i])
-		}
-	}
+	nstest.Lines(t, "Into with bad roots", got, want)
 }
