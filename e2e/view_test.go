@@ -158,14 +158,17 @@ func TestDevLinksNeedProc(t *testing.T) {
 	requireRoot(t)
 	h := hostDir(t)
 	script := `echo out > /dev/stdout; echo err > /dev/stderr; ls /dev/fd/ >/dev/null && echo fd-ok; test -e /proc/sys || echo no-sys`
-	noProc := writeProfile(t, h, "noproc", `include = ["base/libc.toml"]
+	profile := func(name, tables string) string {
+		return writeProfile(t, h, name, `include = ["base/libc.toml"]
 command = ["/bin/sh", "-c", "`+script+`"]
 [dev]
-[security]
+`+tables+`[security]
 user = "65534"
 [namespaces]
 net = "none"
 `)
+	}
+	noProc := profile("noproc", "")
 	before := mountTable(t, "self")
 	r := run(t, "check", "--strict", noProc)
 	if r.code != 1 || !strings.Contains(r.stderr, "noproc.toml:3: warning: [dev]: /dev/stdin, /dev/stdout, /dev/stderr and /dev/fd link into /proc/self/fd, and the view has no /proc") ||
@@ -178,16 +181,7 @@ net = "none"
 	}
 	sameMounts(t, "the host's mount table", before, mountTable(t, "self"))
 
-	withProc := writeProfile(t, h, "subsetproc", `include = ["base/libc.toml"]
-command = ["/bin/sh", "-c", "`+script+`"]
-[dev]
-[proc]
-subset = "pid"
-[security]
-user = "65534"
-[namespaces]
-net = "none"
-`)
+	withProc := profile("subsetproc", "[proc]\nsubset = \"pid\"\n")
 	if r := run(t, "check", "--strict", withProc); r.code != 0 {
 		t.Errorf("check --strict with [proc] subset = \"pid\": %v", r)
 	}
