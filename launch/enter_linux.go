@@ -75,8 +75,10 @@ type EnterOptions struct {
 	// User runs the command as another user than the daemon's, which
 	// may only lower its privileges (see Identity); nil: the daemon's.
 	User *Identity
-	// TTY keeps the caller's terminal as the command's controlling one;
-	// without it the command gets a session without a terminal.
+	// TTY gives the command a new terminal of the jail's devpts as its
+	// controlling terminal and stdio, relayed to the caller's (which
+	// never enters the jail); without it the command gets a session
+	// without a terminal and the caller's stdio.
 	TTY bool
 	// Environ is the caller's environment, filtered by the profile's
 	// [env] rules as the daemon's was.
@@ -100,6 +102,8 @@ type enterJob struct {
 	// Expect the namespace inodes it must then be in, from the record.
 	Join   int               `json:"join"`
 	Expect map[string]uint64 `json:"expect"`
+	// Jail is the jail's name, for messages.
+	Jail string `json:"jail"`
 }
 
 // The namespaces fsviews exec joins, by their /proc/PID/ns names: those a
@@ -182,7 +186,7 @@ func Enter(j Jail, opt EnterOptions) error {
 		return failed("copy fsviews into a sealed memfd for the enter stage: %w", err)
 	}
 	defer exe.Close()
-	return enterWith(target, exe, enterJob{Job: jb, Join: join &^ unix.CLONE_NEWPID, Expect: j.Namespaces}, join&unix.CLONE_NEWPID != 0, opt)
+	return enterWith(target, exe, enterJob{Job: jb, Join: join &^ unix.CLONE_NEWPID, Expect: j.Namespaces, Jail: j.Name}, join&unix.CLONE_NEWPID != 0, opt)
 }
 
 // execPlan is the jail's plan with the command, identity and terminal of
@@ -438,14 +442,35 @@ func enterWith(t *target, exe *os.File, ej enterJob, joinPID bool, opt EnterOpti
 	cmd := exec.Command("/proc/self/fd/7", stageEnter, "3")
 	cmd.Args[0] = "fsviews"
 	cmd.Env = []string{}
-	passStdio(cmd)
 	cmd.ExtraFiles = []*os.File{jobR, statusW, t.pidfd, t.root, exe}
+	// With --tty the stage gets no stdio of the caller's (/dev/null
+	// until it takes the jail's terminal), and a socket, fd 8, for the
+	// terminal's master.
+	var ttySock *os.File
+	if opt.TTY {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			jobR.Close()
+			statusW.Close()
+			return failed("socketpair for the terminal: %w", err)
+		}
+		ttySock = os.NewFile(uintptr(fds[0]), "terminal socket")
+		defer ttySock.Close()
+		stageSock := os.NewFile(uintptr(fds[1]), "terminal socket")
+		defer stageSock.Close()
+		cmd.ExtraFiles = append(cmd.ExtraFiles, stageSock)
+	} else {
+		passStdio(cmd)
+	}
 	// No Pdeathsig here: Go's child checks that getppid still names this
 	// process, and in the jail's PID namespace getppid reads 0; the stage
-	// sets it itself.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: !opt.TTY}
+	// sets it itself. A session of its own: no terminal of the caller's
+	// is its controlling one (with --tty the jail's becomes it).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	sigs := make(chan os.Signal, 64)
-	signal.Notify(sigs, forwarded()...)
+	// With --tty a window change reaches the command through its
+	// terminal (the relay resizes it), not as a signal of ours.
+	signal.Notify(sigs, slices.DeleteFunc(forwarded(), func(s os.Signal) bool { return opt.TTY && s == unix.SIGWINCH })...)
 
 	// The PID namespace is joined by the thread that forks the stage: the
 	// stage's process is then in the jail's PID namespace from its first
@@ -502,7 +527,14 @@ func enterWith(t *target, exe *os.File, ej enterJob, joinPID bool, opt EnterOpti
 		return failed("hand the job to the enter stage: %w", err)
 	}
 	jobW.Close()
+	var relay *terminalRelay
+	if ttySock != nil {
+		relay = startTerminalRelay(ttySock, os.Stdin, os.Stdout)
+	}
 	ws, report, err := superviseLoop(pid, sigs, statusR)
+	if relay != nil {
+		relay.finish()
+	}
 	if err != nil {
 		return err
 	}
@@ -530,7 +562,8 @@ func joinPIDNamespace(t *target) error {
 // memfd, already in the jail's PID namespace and cgroup: it joins the
 // jail's other namespaces and becomes the command. fd is the job pipe;
 // fd+1 the status pipe, fd+2 the pidfd, fd+3 the jail process's root,
-// fd+4 the memfd it was executed from.
+// fd+4 the memfd it was executed from, and with --tty fd+5 the socket
+// the jail's terminal goes back on.
 func enterStage(fd int) int {
 	runtime.LockOSThread()
 	// First of all: until execve, no process of the jail may ptrace this
@@ -563,6 +596,11 @@ func enterStage(fd int) int {
 	if ej.Job.Plan.UID < 0 {
 		if err := unix.Setgroups(nil); err != nil {
 			return status.fail(failed("setgroups []: %w", err))
+		}
+	}
+	if ej.Job.Plan.TTY {
+		if err := takeTerminal(inherited(fd+5, "terminal socket"), ej.Jail); err != nil {
+			return status.fail(err)
 		}
 	}
 	path, err := chdirAndFind(&ej.Job)

@@ -44,9 +44,13 @@ the host as the profile's user is) and may only lower privileges: when the
 daemon runs as root any other user, with no capability at all; otherwise
 none but the daemon's own.
 
-Without --tty CMD runs in a new session with no controlling terminal (it
-cannot type into yours); --tty keeps your terminal, for an interactive
-shell.
+Without --tty CMD runs in a new session with no controlling terminal and
+your stdin, stdout and stderr. --tty is for an interactive shell: CMD gets
+a new terminal of the jail's own (from the private devpts of the profile's
+[dev], which --tty needs) as its controlling terminal and stdio; fsviews
+exec relays your terminal to it, in raw mode while it runs (Ctrl-C reaches
+CMD as a key) and passes on its size. Your terminal never enters the jail,
+so CMD cannot type into it, change its modes or keep it after the exec.
 
 The exec is recorded (when, by which uid and login uid, what, as whom) in
 the jail's record: fsviews inspect lists it, fsviews ps --json has it.
@@ -64,7 +68,7 @@ Examples:
    fsviews exec fsviews-web.service -- /bin/ps  (the systemd unit it runs in)`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "user", Usage: "run as `USER[:GROUP]` (a name or a number) instead of the daemon's user; may only lower privileges"},
-			&cli.BoolFlag{Name: "tty", Usage: "keep the caller's terminal as the command's controlling terminal, for an interactive shell"},
+			&cli.BoolFlag{Name: "tty", Usage: "give CMD a terminal of the jail's own, relayed to yours, for an interactive shell (needs [dev] in the profile)"},
 		},
 		Action: func(c *cli.Context) error {
 			positional, command, err := splitArgs(c)
