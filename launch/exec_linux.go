@@ -110,7 +110,7 @@ func enter(j *job) (string, error) {
 	if err := pivot.Into(root.FD()); err != nil {
 		return "", failed("%w", err)
 	}
-	unix.Close(root.FD())
+	root.Close()
 	if plan.Hostname != "" {
 		if err := unix.Sethostname([]byte(plan.Hostname)); err != nil {
 			return "", failed("sethostname %q: %w", plan.Hostname, err)
