@@ -113,7 +113,7 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 	if err := registry.ValidName(name); err != nil {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("--name: %w", err)}
 	}
-	if e, err := reg.Get(name); err == nil && e.Health.Alive() {
+	if e, err := reg.Liveness(name); err == nil && e.Health.Alive() {
 		drift := ""
 		if e.Health == registry.Drift {
 			drift = fmt.Sprintf("; it is alive but drifted, %s (fsviews inspect %s)", e.Why, name)
