@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"strconv"
@@ -253,4 +254,34 @@ func (c *compiler) nrNote(op string, nr uint32) string {
 		return "nr " + op + " " + name
 	}
 	return "nr " + op + " " + strconv.FormatUint(uint64(nr), 10)
+}
+
+// MarshalBinary encodes the program for another process of the same
+// fsviews: the architecture, then each instruction as the kernel's struct
+// sock_filter (code, jt, jf, k; little endian). The notes are left out:
+// they are for Disassemble, and a process that only installs the filter
+// (fsviews' init) needs none. The jail's PID 1 gets the filter the
+// supervisor compiled this way, instead of compiling the plan's again.
+func (p Program) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 1, 1+8*len(p.insns))
+	b[0] = byte(p.arch)
+	for _, in := range p.insns {
+		b = binary.LittleEndian.AppendUint16(b, in.Op)
+		b = append(b, in.Jt, in.Jf)
+		b = binary.LittleEndian.AppendUint32(b, in.K)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary encoded.
+func (p *Program) UnmarshalBinary(b []byte) error {
+	if len(b) < 1+8 || (len(b)-1)%8 != 0 || !Arch(b[0]).valid() {
+		return fmt.Errorf("seccomp program: %d bytes are not an encoded program", len(b))
+	}
+	insns := make([]bpf.RawInstruction, 0, (len(b)-1)/8)
+	for r := b[1:]; len(r) > 0; r = r[8:] {
+		insns = append(insns, bpf.RawInstruction{Op: binary.LittleEndian.Uint16(r), Jt: r[2], Jf: r[3], K: binary.LittleEndian.Uint32(r[4:])})
+	}
+	*p = Program{arch: Arch(b[0]), insns: insns}
+	return nil
 }
