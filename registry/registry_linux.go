@@ -319,7 +319,7 @@ func (r Registry) add(rec Record, alive func(Record) (Health, string)) error {
 	if old, err := r.readHead(dirfd, rec.Name); err == nil {
 		same := old.PID == rec.PID && old.StartTime == rec.StartTime
 		if h, why := check(old); h.Alive() && !same {
-			return &RunningError{Name: rec.Name, PID: old.PID, Health: h, Why: why}
+			return &RunningError{Name: rec.Name, PID: old.PID, Profile: old.ProfilePath, Health: h, Why: why}
 		}
 	}
 	if err := writeAtomic(dirfd, r.Dir, rec.Name+recordExt, data); err != nil {
@@ -337,18 +337,22 @@ func (e notFound) Unwrap() error { return fs.ErrNotExist }
 
 // RunningError is Add's refusal of a name a live jail holds.
 type RunningError struct {
-	Name   string
-	PID    int
-	Health Health // Running or Drift
-	Why    string // for Drift, the namespaces it left
+	Name    string
+	PID     int
+	Profile string // the live jail's profile, when its record names one
+	Health  Health // Running or Drift
+	Why     string // for Drift, the namespaces it left
 }
 
 func (e *RunningError) Error() string {
-	msg := fmt.Sprintf("jail %s is already running as PID %d; pick another --name", e.Name, e.PID)
-	if e.Health == Drift {
-		msg += fmt.Sprintf(" (it is alive but drifted: %s; fsviews inspect %s shows it)", e.Why, e.Name)
+	msg := fmt.Sprintf("jail %s is already running as PID %d", e.Name, e.PID)
+	if e.Profile != "" {
+		msg += fmt.Sprintf(" (profile %s)", e.Profile)
 	}
-	return msg
+	if e.Health == Drift {
+		msg += fmt.Sprintf("; it is alive but drifted: %s (fsviews inspect %s shows it)", e.Why, e.Name)
+	}
+	return msg + "; give this one another --name, or stop that one first (fsviews ps lists the jails): two jails of one name would share its state dirs"
 }
 
 // Remove deletes the record of jail name if it still names pid. A missing
@@ -464,34 +468,6 @@ func decodeHead(data []byte) (Record, error) {
 		}
 	}
 	return rec, nil
-}
-
-// Liveness returns the record of jail name as far as a liveness check
-// needs it (readHead), checked against /proc: Running, Drift or Stale. An
-// unknown name is an error wrapping fs.ErrNotExist, as Get's. fsviews run
-// asks it before it builds anything, to refuse a name a live jail holds;
-// the registry checks again, under its lock, when the jail is added.
-func (r Registry) Liveness(name string) (Entry, error) {
-	if err := ValidName(name); err != nil {
-		return Entry{}, err
-	}
-	dirfd, ok, err := r.open()
-	if err != nil {
-		return Entry{}, fmt.Errorf("jail %s: %w", name, err)
-	}
-	if !ok {
-		return Entry{}, notFound(fmt.Sprintf("no jail named %q", name))
-	}
-	defer unix.Close(dirfd)
-	rec, err := r.readHead(dirfd, name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Entry{}, notFound(fmt.Sprintf("no jail named %q", name))
-	}
-	if err != nil {
-		return Entry{Record: Record{Name: name}, Health: Stale, Why: err.Error()}, nil
-	}
-	h, why := check(rec)
-	return Entry{Record: rec, Health: h, Why: why}, nil
 }
 
 // unlinkRecord removes the record file of jail name, whatever it is (a

@@ -102,11 +102,11 @@ func TestDuplicateLiveName(t *testing.T) {
 	r := Registry{Dir: t.TempDir()}
 	a := startSleep(t, sleepPath(t))
 	b := startSleep(t, sleepPath(t))
-	if err := r.Add(Record{Name: "web", PID: a.Process.Pid}); err != nil {
+	if err := r.Add(Record{Name: "web", PID: a.Process.Pid, ProfilePath: "/etc/fsviews/web.toml"}); err != nil {
 		t.Fatal(err)
 	}
 	err := r.Add(Record{Name: "web", PID: b.Process.Pid})
-	want := "jail web is already running as PID " + strconv.Itoa(a.Process.Pid) + "; pick another --name"
+	want := "jail web is already running as PID " + strconv.Itoa(a.Process.Pid) + " (profile /etc/fsviews/web.toml); give this one another --name, or stop that one first (fsviews ps lists the jails): two jails of one name would share its state dirs"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
 	}

@@ -113,13 +113,11 @@ func execRegistered(reg registry.Registry, name string, p *profiles.Profile, pla
 	if err := registry.ValidName(name); err != nil {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("--name: %w", err)}
 	}
-	if e, err := reg.Liveness(name); err == nil && e.Health.Alive() {
-		drift := ""
-		if e.Health == registry.Drift {
-			drift = fmt.Sprintf("; it is alive but drifted, %s (fsviews inspect %s)", e.Why, name)
-		}
-		return &launch.Error{Code: 125, Err: fmt.Errorf("jail %s is already running as PID %d (profile %s)%s; give this one another --name, or stop that one first (fsviews ps lists the jails): two jails of one name would share its state dirs", name, e.PID, e.ProfilePath, drift)}
-	}
+	// A name a live jail holds is refused when the launch adds the
+	// record (registry.RunningError), before anything of this jail is
+	// built or runs: in place right after unshare, supervised before PID 1
+	// has its job. No check of it here first: it read and decoded the
+	// previous record once more on every start.
 	rec, err := jailRecord(name, p, plan, l)
 	if err != nil {
 		return &launch.Error{Code: 125, Err: err}
