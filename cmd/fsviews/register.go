@@ -102,13 +102,14 @@ func hashProfileFile(name string, lib fs.FS) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// execRegistered runs plan as jail name: it refuses a name a live jail
-// holds before building anything, makes the jail's record (profile
-// hashes, the plan as JSON, the sources) and opens the registry's
-// directory, and hands both to the launch, which writes the record on its
-// own thread (see launch.Registration): in place right after unshare, so
-// a jail that could not be registered never runs, supervised once PID 1
-// exists. Nothing calls back into this package.
+// execRegistered runs plan as jail name: it makes the jail's record
+// (profile hashes, the plan as JSON, the sources) and opens the
+// registry's directory, and hands both to the launch, which writes the
+// record on its own thread (see launch.Registration): in place right
+// after unshare, so a jail that could not be registered never runs,
+// supervised once PID 1 exists. Adding the record refuses a name a live
+// jail holds, before anything is built. Nothing calls back into this
+// package.
 func execRegistered(reg registry.Registry, name string, p *profiles.Profile, plan *views.Plan, l profiles.Loader) error {
 	if err := registry.ValidName(name); err != nil {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("--name: %w", err)}
