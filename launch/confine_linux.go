@@ -137,7 +137,7 @@ func prepareConfinement(plan *views.Plan, stderr io.Writer) (*confinement, error
 	}
 	c := &confinement{}
 	if l.seccomp {
-		prog, err := plan.Seccomp.Program()
+		prog, err := plan.Seccomp.Installable()
 		if err != nil {
 			return nil, failed("[seccomp] (%s): %w", plan.Seccomp.Origin, err)
 		}

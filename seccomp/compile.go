@@ -93,6 +93,29 @@ func (s Spec) Compile(arch Arch) (Program, error) {
 	return Program{arch: arch, insns: insns, notes: notes}, nil
 }
 
+// Compiled is Compile for a program that is only installed, not printed:
+// a bare preset (Spec{Preset: name} with nothing added: no allow, deny,
+// rules or default action, neither x32 nor i386) comes compiled with the
+// binary (zpresets.go, made by this compiler with go generate), the
+// program Compile makes, without the notes only Disassemble reads. fsviews
+// run installs the default filter without compiling it at every start.
+// Anything else is compiled.
+func (s Spec) Compiled(arch Arch) (Program, error) {
+	if s.Preset != "" && len(s.Allow) == 0 && len(s.Deny) == 0 && len(s.Rules) == 0 &&
+		s.DefaultAction == nil && !s.AllowX32 && !s.AllowI386 {
+		for _, p := range precompiledPresets {
+			if p.preset == s.Preset && p.arch == arch {
+				var prog Program
+				if err := prog.UnmarshalBinary([]byte(p.prog)); err != nil {
+					return Program{}, fmt.Errorf("bug: precompiled preset %s: %w", s.Preset, err)
+				}
+				return prog, nil
+			}
+		}
+	}
+	return s.Compile(arch)
+}
+
 type compiler struct {
 	a      *assembler
 	pool   map[uint32]label // ret value -> shared return
