@@ -32,24 +32,23 @@ type SourceNow struct {
 // FIFO nor needs read permission.
 func ReadSources(plan *views.Plan) []SourceNow {
 	var out []SourceNow
+	// Raw descriptors and one fstat each (mounts.OpenBindSource):
+	// fsviews run reads every source here on its start path.
+	links := map[bool]mounts.Links{false: mounts.SourceLinks(plan.UserNS, false), true: mounts.SourceLinks(plan.UserNS, true)}
 	for _, op := range plan.Ops {
 		if op.Source == "" || (op.Kind != views.Bind && op.Kind != views.Socket && op.Kind != views.File) {
 			continue
 		}
 		s := SourceNow{Source: registry.Source{Target: op.Target, Path: op.Source}}
-		f, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceLinks(plan.UserNS, op.Follow))
+		src, err := mounts.OpenBindSource(op.Source, links[op.Follow])
 		if err != nil {
 			s.Err = err.Error()
 			out = append(out, s)
 			continue
 		}
-		var st unix.Stat_t
-		if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-			s.Err = fmt.Sprintf("stat %s: %v", f.Name(), err)
-		} else {
-			s.Resolved, s.Dev, s.Ino = f.Name(), st.Dev, st.Ino
-		}
-		f.Close()
+		st := src.Stat()
+		s.Resolved, s.Dev, s.Ino = src.Name(), st.Dev, st.Ino
+		src.Close()
 		out = append(out, s)
 	}
 	return out

@@ -18,6 +18,10 @@ import (
 // for a notify-relay op, -1 when there is none.
 func build(plan *views.Plan, relayFD int) (*mounts.Root, error) {
 	var root *mounts.Root
+	// The policies sources are opened with, worked out once: each asks
+	// the kernel for the caller's uid, and a view may have a thousand
+	// binds.
+	links := map[bool]mounts.Links{false: mounts.SourceLinks(plan.UserNS, false), true: mounts.SourceLinks(plan.UserNS, true)}
 	for _, op := range plan.Ops {
 		var err error
 		if op.Kind == views.MakeRoot {
@@ -27,7 +31,7 @@ func build(plan *views.Plan, relayFD int) (*mounts.Root, error) {
 		} else if op.Kind == views.NotifyRelay {
 			err = bindRelay(root, op, relayFD)
 		} else {
-			err = apply(root, plan, op)
+			err = apply(root, plan, op, links)
 		}
 		if err != nil {
 			if op.Origin != "" && !strings.HasPrefix(op.Origin, "(") {
@@ -42,19 +46,7 @@ func build(plan *views.Plan, relayFD int) (*mounts.Root, error) {
 	return root, nil
 }
 
-// kindOf says which mountpoint a bind of source needs.
-func kindOf(source *os.File) (mounts.Kind, error) {
-	fi, err := source.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if fi.IsDir() {
-		return mounts.Directory, nil
-	}
-	return mounts.RegularFile, nil
-}
-
-func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
+func apply(root *mounts.Root, plan *views.Plan, op views.Op, links map[bool]mounts.Links) error {
 	switch op.Kind {
 	case views.Mkdir:
 		return root.Mkdir(op.Target, uint32(op.Mode))
@@ -78,15 +70,10 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 	case views.RemountRO:
 		return root.SetReadOnly()
 	case views.Bind:
-		src, err := mounts.OpenSource(op.Source, unix.O_PATH, mounts.SourceLinks(plan.UserNS, op.Follow))
+		src, err := mounts.OpenBindSource(op.Source, links[op.Follow])
 		if errors.Is(err, os.ErrNotExist) && op.Optional {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("source: %w", err)
-		}
-		defer src.Close()
-		kind, err := kindOf(src)
 		if err != nil {
 			return fmt.Errorf("source: %w", err)
 		}
@@ -94,11 +81,12 @@ func apply(root *mounts.Root, plan *views.Plan, op views.Op) error {
 		if op.ReadOnly {
 			attrs |= mounts.ReadOnly
 		}
-		tree, err := mounts.CloneTree(src, attrs)
+		tree, err := mounts.CloneSource(src, attrs)
+		src.Close() // the tree holds what it needs of the source
 		if err != nil {
 			return err
 		}
-		return root.Attach(tree, op.Target, kind)
+		return root.Attach(tree, op.Target, src.Kind())
 	case views.Socket:
 		return bindSocket(root, plan, op)
 	case views.DevNode:

@@ -137,7 +137,7 @@ func prepareConfinement(plan *views.Plan, stderr io.Writer) (*confinement, error
 	}
 	c := &confinement{}
 	if l.seccomp {
-		prog, err := plan.Seccomp.Program()
+		prog, err := plan.Seccomp.Installable()
 		if err != nil {
 			return nil, failed("[seccomp] (%s): %w", plan.Seccomp.Origin, err)
 		}
@@ -153,6 +153,83 @@ func prepareConfinement(plan *views.Plan, stderr io.Writer) (*confinement, error
 	for _, lim := range plan.Limits {
 		c.limits = append(c.limits, lim.Limit)
 	}
+	return c, nil
+}
+
+// shippedConfinement is a confinement as it crosses into the jail, in
+// the job: what the supervisor decided and compiled before anything
+// changed, so that PID 1 neither asks the kernel again (it could only get
+// the same answers) nor compiles the plan's filter a second time on the
+// daemon's path. Limits and Landlock rules are the plan's.
+type shippedConfinement struct {
+	// Filter is the compiled seccomp program (seccomp.Program's
+	// MarshalBinary); empty: no filter.
+	Filter []byte `json:"filter,omitempty"`
+	// LandlockABI is the kernel's Landlock ABI; 0: no Landlock.
+	LandlockABI int `json:"landlock_abi,omitempty"`
+}
+
+// shipConfinement fills j.Confined from j.conf, before the job is sent
+// into the jail.
+func (j *job) shipConfinement() error {
+	c := j.conf
+	if c == nil {
+		return nil
+	}
+	s := &shippedConfinement{}
+	if c.filter != nil {
+		b, err := c.filter.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		s.Filter = b
+	}
+	if c.landlock != nil {
+		s.LandlockABI = c.abi
+	}
+	j.Confined = s
+	return nil
+}
+
+// confinement is the job's confinement: the one worked out on the host,
+// or the one it shipped into the jail, or, for a job that carries none,
+// prepareConfinement's.
+func (j *job) confinement() (*confinement, error) {
+	if j.conf != nil {
+		return j.conf, nil
+	}
+	s := j.Confined
+	if s == nil {
+		return prepareConfinement(j.Plan, io.Discard)
+	}
+	plan := j.Plan
+	c := &confinement{}
+	if len(s.Filter) > 0 {
+		if plan.Seccomp == nil {
+			return nil, failed("bug: the job carries a seccomp filter, but its plan has none")
+		}
+		var prog seccomp.Program
+		if err := prog.UnmarshalBinary(s.Filter); err != nil {
+			return nil, failed("[seccomp] (%s): %w", plan.Seccomp.Origin, err)
+		}
+		c.filter = &prog
+	}
+	if s.LandlockABI > 0 {
+		if plan.Landlock == nil {
+			return nil, failed("bug: the job carries a Landlock ABI, but its plan has no [landlock]")
+		}
+		c.landlock = append([]views.LandlockRule{}, plan.Landlock.Rules...)
+		c.abi = s.LandlockABI
+	}
+	// Fail closed even against a bug here: a layer the plan requires is
+	// never left out on this side.
+	if (plan.Seccomp != nil && !plan.Seccomp.Optional && c.filter == nil) || (plan.Landlock != nil && !plan.Landlock.Optional && c.landlock == nil) {
+		return nil, failed("bug: the job leaves out a confinement layer its plan requires")
+	}
+	for _, lim := range plan.Limits {
+		c.limits = append(c.limits, lim.Limit)
+	}
+	j.conf = c
 	return c, nil
 }
 

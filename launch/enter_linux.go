@@ -175,6 +175,9 @@ func Enter(j Jail, opt EnterOptions) error {
 	jb := job{Plan: plan, LastCap: lastCap, Umask: umask, RelayFD: -1, conf: conf, warnings: warnings}
 	jb.Env = envFor(plan, opt.Environ, listening{})
 	jb.OnHost = hostCommand(plan.Command[0], jb.Env)
+	if err := jb.shipConfinement(); err != nil {
+		return failed("[seccomp]: %w", err)
+	}
 
 	target, err := openJail(j)
 	if err != nil {

@@ -3,7 +3,6 @@ package launch
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -110,7 +109,7 @@ func enter(j *job) (string, error) {
 	if err := pivot.Into(root.FD()); err != nil {
 		return "", failed("%w", err)
 	}
-	unix.Close(root.FD())
+	root.Close()
 	if plan.Hostname != "" {
 		if err := unix.Sethostname([]byte(plan.Hostname)); err != nil {
 			return "", failed("sethostname %q: %w", plan.Hostname, err)
@@ -140,14 +139,11 @@ func chdirAndFind(j *job) (string, error) {
 // execve, seccomp last.
 func execDaemon(j *job, path string, pid int) error {
 	plan := j.Plan
-	conf := j.conf
-	if conf == nil {
-		// A stage inside the jail: the job crossed as JSON, and the
-		// supervisor already checked the kernel and said what it skips.
-		var err error
-		if conf, err = prepareConfinement(plan, io.Discard); err != nil {
-			return err
-		}
+	// A stage inside the jail: the job crossed as JSON, and the
+	// supervisor already checked the kernel and said what it skips.
+	conf, err := j.confinement()
+	if err != nil {
+		return err
 	}
 	steps := []struct {
 		what string
@@ -180,7 +176,7 @@ func execDaemon(j *job, path string, pid int) error {
 		}
 	}
 	env := daemonEnv(j, pid)
-	err := unix.Exec(path, plan.Command, env)
+	err = unix.Exec(path, plan.Command, env)
 	code := 126
 	if errors.Is(err, unix.ENOENT) {
 		code = 127

@@ -27,9 +27,13 @@ type job struct {
 	// service manager set it to fsviews'.
 	WatchdogPID bool `json:"watchdog_pid"`
 	RelayFD     int  `json:"relay_fd"` // the notify relay's socket in PID 1, -1 if none
-	statusFD    int  // PID 1's status pipe to the supervisor
+	// Confined is conf as it crosses into the jail (see shipConfinement):
+	// the stage there takes the host's decisions and compiled filter
+	// instead of asking the kernel and compiling the plan's filter again.
+	Confined *shippedConfinement `json:"confined,omitempty"`
+	statusFD int                 // PID 1's status pipe to the supervisor
 	// conf holds the kernel's answers and the compiled filter, worked out
-	// on the host; stages in the jail rebuild it from Plan.
+	// on the host; a stage in the jail gets it from Confined.
 	conf *confinement
 	// warnings gets what fsviews works around (Options.Warnings).
 	warnings io.Writer

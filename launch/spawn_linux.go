@@ -3,7 +3,6 @@ package launch
 import (
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"syscall"
 	"unsafe"
@@ -77,7 +76,7 @@ type spawnJob struct {
 // list and a function that releases what it opened.
 func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 	plan := j.Plan
-	conf, err := prepareConfinement(plan, io.Discard)
+	conf, err := j.confinement()
 	if err != nil {
 		return nil, nil, err
 	}

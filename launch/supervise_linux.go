@@ -63,6 +63,9 @@ func forwarded() []os.Signal {
 // daemon ended. PID 1 gets SIGKILL when the supervisor dies (even by
 // SIGKILL), and the kernel then kills every process of the namespace.
 func supervise(j *job, reg *Registration) (result error) {
+	if err := j.shipConfinement(); err != nil {
+		return failed("[seccomp]: %w", err)
+	}
 	jobR, jobW, err := os.Pipe()
 	if err != nil {
 		return failed("pipe: %w", err)

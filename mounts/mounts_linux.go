@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,11 +62,7 @@ func (t *Tree) Close() error { return unix.Close(t.fd) }
 // included, and applies attrs to every mount in it. The copy is private:
 // later host mounts below source do not appear in it.
 func Clone(source string, attrs Attr) (*Tree, error) {
-	fd, err := unix.OpenTree(unix.AT_FDCWD, source, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
-	if err != nil {
-		return nil, &os.PathError{Op: "open_tree (clone)", Path: source, Err: err}
-	}
-	return setAttrs(fd, source, attrs)
+	return cloneWithAttrs(unix.AT_FDCWD, source, source, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE, attrs)
 }
 
 // CloneTree is Clone for a source already opened safely (OpenSource):
@@ -75,6 +73,47 @@ func CloneTree(f *os.File, attrs Attr) (*Tree, error) {
 		return nil, &os.PathError{Op: "open_tree (clone)", Path: f.Name(), Err: err}
 	}
 	return setAttrs(fd, f.Name(), attrs)
+}
+
+// CloneSource is Clone for a bind source opened with OpenBindSource: the
+// tree at src, submounts included, made attrs (and private) before it is
+// returned, so it is never attached with other attributes. src stays
+// open.
+func CloneSource(src Source, attrs Attr) (*Tree, error) {
+	return cloneWithAttrs(src.fd, "", src.name, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attrs)
+}
+
+// noOpenTreeAttr is set once the kernel said it has no open_tree_attr.
+var noOpenTreeAttr atomic.Bool
+
+// cloneWithAttrs clones the tree at dfd and name (open_tree with flags)
+// and sets attrs on it, recursively when flags hold AT_RECURSIVE: in one
+// open_tree_attr(2) (Linux 6.15), which does both in the kernel before
+// the fd is returned, else open_tree and mount_setattr as setAttrs does.
+// Either way the tree is private and has attrs before anyone can attach
+// it. what names it in messages.
+func cloneWithAttrs(dfd int, name, what string, flags int, attrs Attr) (*Tree, error) {
+	if !noOpenTreeAttr.Load() {
+		p, err := unix.BytePtrFromString(name)
+		if err != nil {
+			return nil, &os.PathError{Op: "open_tree (clone)", Path: what, Err: err}
+		}
+		attr := unix.MountAttr{Attr_set: uint64(attrs), Propagation: unix.MS_PRIVATE}
+		tfd, _, e := unix.Syscall6(unix.SYS_OPEN_TREE_ATTR, uintptr(dfd), uintptr(unsafe.Pointer(p)),
+			uintptr(flags), uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr), 0)
+		if e == 0 {
+			return &Tree{fd: int(tfd), what: what}, nil
+		}
+		if e == unix.ENOSYS {
+			noOpenTreeAttr.Store(true)
+		}
+		// Any other error: the two calls below say which step failed.
+	}
+	tfd, err := unix.OpenTree(dfd, name, uint(flags))
+	if err != nil {
+		return nil, &os.PathError{Op: "open_tree (clone)", Path: what, Err: err}
+	}
+	return setAttrsFlags(tfd, what, attrs, flags&unix.AT_RECURSIVE != 0)
 }
 
 // CloneFD is Clone for a directory already opened safely, such as a state
@@ -88,10 +127,19 @@ func CloneFD(dir *os.File, attrs Attr) (*Tree, error) {
 }
 
 func setAttrs(fd int, what string, attrs Attr) (*Tree, error) {
+	return setAttrsFlags(fd, what, attrs, true)
+}
+
+func setAttrsFlags(fd int, what string, attrs Attr, recursive bool) (*Tree, error) {
 	attr := &unix.MountAttr{Attr_set: uint64(attrs), Propagation: unix.MS_PRIVATE}
-	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr); err != nil {
+	flags, op := uint(unix.AT_EMPTY_PATH), "mount_setattr "+attrs.String()
+	if recursive {
+		flags |= unix.AT_RECURSIVE
+		op += " (recursive)"
+	}
+	if err := unix.MountSetattr(fd, "", flags, attr); err != nil {
 		unix.Close(fd)
-		return nil, &os.PathError{Op: "mount_setattr " + attrs.String() + " (recursive)", Path: what, Err: err}
+		return nil, &os.PathError{Op: op, Path: what, Err: err}
 	}
 	return &Tree{fd: fd, what: what}, nil
 }

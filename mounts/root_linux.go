@@ -14,6 +14,11 @@ import (
 // Root is the view under construction.
 type Root struct {
 	fd int
+	// dir and dirFD are the last parent directory openParent resolved,
+	// kept for the next op under the same directory (a view's binds
+	// often share one): see openParent.
+	dir   string
+	dirFD int
 }
 
 // NewRoot mounts the tmpfs that becomes "/" of the view and attaches it
@@ -31,11 +36,31 @@ func NewRoot(size int64, mode uint32) (*Root, error) {
 		t.Close()
 		return nil, &os.PathError{Op: "move_mount root tmpfs over", Path: "/", Err: err}
 	}
-	return &Root{fd: t.fd}, nil
+	return &Root{fd: t.fd, dirFD: -1}, nil
 }
 
 // FD is the root's file descriptor, for pivot_root.
 func (r *Root) FD() int { return r.fd }
+
+// Close closes the root's descriptors, once the view is entered.
+func (r *Root) Close() {
+	r.forget("/")
+	unix.Close(r.fd)
+}
+
+// forget drops the kept parent directory if a mount at target may hide
+// it: target is that directory or one above it. Mounts below it leave
+// what its path resolves to unchanged.
+func (r *Root) forget(target string) {
+	if r.dirFD < 0 {
+		return
+	}
+	t, dir := path.Clean(target), path.Clean(r.dir)
+	if t == dir || t == "/" || strings.HasPrefix(dir, t+"/") {
+		unix.Close(r.dirFD)
+		r.dir, r.dirFD = "", -1
+	}
+}
 
 // Kind of object a mountpoint must be.
 type Kind int
@@ -45,11 +70,22 @@ const (
 	RegularFile
 )
 
-// openParent resolves the directory holding target inside the root.
+// openParent resolves the directory holding target inside the root. The
+// fd belongs to r: callers do not close it.
+//
+// The directory is kept for the next call under the same one (the binds
+// of /b/0, /b/1, ... resolve /b once): an fd names the directory it was
+// resolved to, without following links, whatever happens to its path
+// later, so using it again is as safe as resolving it again, and it
+// resolves to the same directory until something is mounted on it or
+// above it, which forget (called by every op that mounts) watches for.
 func (r *Root) openParent(target string) (int, string, error) {
 	dir, base := path.Split(path.Clean(target))
 	if base == "" || base == "." || base == ".." {
 		return -1, "", fmt.Errorf("bug: bad view path %q", target)
+	}
+	if r.dirFD >= 0 && dir == r.dir {
+		return r.dirFD, base, nil
 	}
 	fd, err := unix.Openat2(r.fd, strings.TrimPrefix(dir, "/")+".", &unix.OpenHow{
 		Flags:   unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
@@ -58,6 +94,10 @@ func (r *Root) openParent(target string) (int, string, error) {
 	if err != nil {
 		return -1, "", fmt.Errorf("open %s inside the view: %w%s", dir, err, errnoHint(err))
 	}
+	if r.dirFD >= 0 {
+		unix.Close(r.dirFD)
+	}
+	r.dir, r.dirFD = dir, fd
 	return fd, base, nil
 }
 
@@ -67,7 +107,6 @@ func (r *Root) Mkdir(target string, mode uint32) error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
 	return mkdirAt(parent, base, target, mode)
 }
 
@@ -111,7 +150,6 @@ func (r *Root) Symlink(target, to string) error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
 	err = unix.Symlinkat(to, parent, base)
 	if errors.Is(err, unix.EEXIST) {
 		buf := make([]byte, unix.PathMax)
@@ -133,7 +171,6 @@ func (r *Root) WriteFile(target string, content string, source *os.File, mode ui
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
 	// O_NONBLOCK: a FIFO planted at target fails with ENXIO instead of
 	// blocking fsviews until some reader shows up.
 	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, mode)
@@ -174,7 +211,6 @@ func (r *Root) Attach(t *Tree, target string, k Kind) error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
 	if k == Directory {
 		if err := mkdirAt(parent, base, target, 0o755); err != nil {
 			return err
@@ -190,13 +226,12 @@ func (r *Root) Attach(t *Tree, target string, k Kind) error {
 			return err
 		}
 	}
-	mp, err := unix.Openat(parent, base, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open mountpoint %s: %w%s", target, err, errnoHint(err))
-	}
-	defer unix.Close(mp)
-	if err := unix.MoveMount(t.fd, "", mp, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
-		return fmt.Errorf("move_mount %s onto %s: %w", t.what, target, err)
+	// Onto base in parent, not following a link there (no
+	// MOVE_MOUNT_T_SYMLINKS): what an O_PATH|O_NOFOLLOW open of it
+	// would name, without the open.
+	r.forget(target)
+	if err := unix.MoveMount(t.fd, "", parent, base, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return fmt.Errorf("move_mount %s onto %s: %w%s", t.what, target, err, errnoHint(err))
 	}
 	return nil
 }
@@ -251,6 +286,7 @@ func (r *Root) Rebind(target string, readOnly bool) (bool, error) {
 	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, attr); err != nil {
 		return false, &os.PathError{Op: "mount_setattr", Path: target, Err: err}
 	}
+	r.forget(target)
 	if err := unix.MoveMount(fd, "", mp, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
 		return false, fmt.Errorf("move_mount %s onto itself: %w", target, err)
 	}
@@ -283,6 +319,7 @@ func (r *Root) Mask(target string) (bool, error) {
 		return false, fmt.Errorf("mask %s: %w", target, err)
 	}
 	defer t.Close()
+	r.forget(target)
 	if err := unix.MoveMount(t.fd, "", mp, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
 		return false, fmt.Errorf("move_mount %s onto %s: %w", t.what, target, err)
 	}

@@ -17,7 +17,6 @@ func (r *Root) BindSocket(fd int, target string) error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
 	addr := &unix.SockaddrUnix{Name: "/proc/self/fd/" + strconv.Itoa(parent) + "/" + base}
 	if err := unix.Bind(fd, addr); err != nil {
 		return fmt.Errorf("bind socket %s: %w%s", target, err, errnoHint(err))

@@ -67,12 +67,98 @@ func SourceLinks(userNS, follow bool) Links {
 // flags open the last component (O_PATH, or O_RDONLY|O_NONBLOCK to copy a
 // file), always with O_NOFOLLOW.
 func OpenSource(source string, flags int, links Links) (*os.File, error) {
-	if !path.IsAbs(source) {
-		return nil, &os.PathError{Op: "open source", Path: source, Err: unix.EINVAL}
+	fd, name, _, err := openSource(source, flags, links)
+	if err != nil {
+		return nil, err
 	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// Source is a bind source opened by OpenBindSource: a raw O_PATH
+// descriptor, with what a bind needs to know of it.
+type Source struct {
+	fd   int
+	name string // the path it was resolved to
+	st   unix.Stat_t
+}
+
+// OpenBindSource opens source as OpenSource(source, O_PATH, links) does,
+// for CloneSource: no os.File (a finalizer and the runtime poller's
+// checks for each of a view's binds), and the file's type from the same
+// fstat that checked it. Close it once cloned.
+func OpenBindSource(source string, links Links) (Source, error) {
+	fd, name, st, err := openSource(source, unix.O_PATH, links)
+	if err != nil {
+		return Source{fd: -1}, err
+	}
+	return Source{fd: fd, name: name, st: st}, nil
+}
+
+// Kind is the mountpoint a bind of s needs: a directory or a file.
+func (s Source) Kind() Kind {
+	if s.st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return Directory
+	}
+	return RegularFile
+}
+
+// Name is the path the source was resolved to (OpenSource's File.Name).
+func (s Source) Name() string { return s.name }
+
+// Stat is the source's fstat, taken when it was opened.
+func (s Source) Stat() unix.Stat_t { return s.st }
+
+// Close closes the source's descriptor.
+func (s Source) Close() {
+	if s.fd >= 0 {
+		unix.Close(s.fd)
+	}
+}
+
+// openSource is OpenSource on raw descriptors: the fd, the path it was
+// resolved to and the fd's stat.
+//
+// Most sources contain no symlink at all; for those one openat2 with
+// RESOLVE_NO_SYMLINKS resolves the whole path at once, with the same
+// guarantee as the walk below (no link followed, anywhere) made by the
+// kernel in a single lookup. Anything else (a link on the way, which
+// openat2 refuses, or at the end, which O_PATH|O_NOFOLLOW returns as
+// itself; a kernel without openat2; any error, so its message stays the
+// walk's) takes the walk, one component at a time, which applies links.
+func openSource(source string, flags int, links Links) (int, string, unix.Stat_t, error) {
+	var st unix.Stat_t
+	if !path.IsAbs(source) {
+		return -1, "", st, &os.PathError{Op: "open source", Path: source, Err: unix.EINVAL}
+	}
+	if flags == unix.O_PATH {
+		fd, err := unix.Openat2(unix.AT_FDCWD, source, &unix.OpenHow{
+			Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+			Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+		})
+		if err == nil {
+			if err := unix.Fstat(fd, &st); err == nil && st.Mode&unix.S_IFMT != unix.S_IFLNK {
+				return fd, path.Clean(source), st, nil
+			}
+			unix.Close(fd)
+		}
+	}
+	fd, name, err := walkSource(source, flags, links)
+	if err != nil {
+		return -1, "", st, err
+	}
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, "", st, &os.PathError{Op: "stat", Path: name, Err: err}
+	}
+	return fd, name, st, nil
+}
+
+// walkSource resolves source one component at a time from "/" (see
+// OpenSource) and returns the fd and the path it led to.
+func walkSource(source string, flags int, links Links) (int, string, error) {
 	fd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: "/", Err: err}
+		return -1, "", &os.PathError{Op: "open", Path: "/", Err: err}
 	}
 	rest := components(source)
 	at := "" // the path resolved so far, for messages
@@ -82,20 +168,20 @@ func OpenSource(source string, flags int, links Links) (*os.File, error) {
 		next, err := unix.Openat(fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
 			unix.Close(fd)
-			return nil, &os.PathError{Op: "open source", Path: source, Err: err}
+			return -1, "", &os.PathError{Op: "open source", Path: source, Err: err}
 		}
 		var st unix.Stat_t
 		if err := unix.Fstat(next, &st); err != nil {
 			unix.Close(fd)
 			unix.Close(next)
-			return nil, &os.PathError{Op: "stat", Path: at + "/" + name, Err: err}
+			return -1, "", &os.PathError{Op: "stat", Path: at + "/" + name, Err: err}
 		}
 		if st.Mode&unix.S_IFMT != unix.S_IFLNK {
 			if len(rest) == 0 && flags != unix.O_PATH {
 				next, err = reopen(fd, next, name, &st, flags)
 				if err != nil {
 					unix.Close(fd)
-					return nil, &os.PathError{Op: "open source", Path: source, Err: err}
+					return -1, "", &os.PathError{Op: "open source", Path: source, Err: err}
 				}
 			}
 			unix.Close(fd)
@@ -125,14 +211,14 @@ func OpenSource(source string, flags int, links Links) (*os.File, error) {
 		}
 		if err != nil {
 			unix.Close(fd)
-			return nil, fmt.Errorf("source %s: %w", source, err)
+			return -1, "", fmt.Errorf("source %s: %w", source, err)
 		}
 		followed++
 		rest = append(components(target), rest...)
 		if path.IsAbs(target) {
 			unix.Close(fd)
 			if fd, err = unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
-				return nil, &os.PathError{Op: "open", Path: "/", Err: err}
+				return -1, "", &os.PathError{Op: "open", Path: "/", Err: err}
 			}
 			at = ""
 		}
@@ -140,7 +226,7 @@ func OpenSource(source string, flags int, links Links) (*os.File, error) {
 	if at == "" {
 		at = "/"
 	}
-	return os.NewFile(uintptr(fd), at), nil
+	return fd, at, nil
 }
 
 // components splits a path into the names a lookup walks.

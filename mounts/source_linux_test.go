@@ -64,6 +64,31 @@ func TestOpenSource(t *testing.T) {
 		if f != nil {
 			f.Close()
 		}
+		// OpenBindSource: the same file, or the same error, and the
+		// type the fd has.
+		src, err2 := OpenBindSource(tc.path, tc.links)
+		if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) {
+			t.Errorf("OpenBindSource(%s) = %v, OpenSource = %v", tc.path, err2, err)
+		}
+		if err2 == nil {
+			var st unix.Stat_t
+			unix.Fstat(src.fd, &st)
+			if src.Name() != tc.name || st.Ino != src.Stat().Ino || (src.Kind() == Directory) != (st.Mode&unix.S_IFMT == unix.S_IFDIR) {
+				t.Errorf("OpenBindSource(%s) = %s (ino %d, kind %d), want %s (ino %d)", tc.path, src.Name(), src.Stat().Ino, src.Kind(), tc.name, st.Ino)
+			}
+			src.Close()
+		}
+	}
+	for _, p := range []string{dir + "/real", dir + "/real/sub/f", dir + "/real/sub/../sub/f", "/"} {
+		src, err := OpenBindSource(p, literal)
+		if err != nil {
+			t.Errorf("OpenBindSource(%s): %v", p, err)
+			continue
+		}
+		if want := filepath.Clean(p); src.Name() != want {
+			t.Errorf("OpenBindSource(%s) named %s, want %s", p, src.Name(), want)
+		}
+		src.Close()
 	}
 	// The last component is opened with the flags asked for, readable.
 	f, err := OpenSource(dir+"/up", unix.O_RDONLY, last)

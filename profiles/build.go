@@ -106,7 +106,7 @@ func (b *builder) layer(l layer) {
 		b.bind(l, i, rb)
 	}
 	for i, rt := range r.Tmpfs {
-		pos, key := at(l, fmt.Sprintf("tmpfs#%d.target", i))
+		pos, key := at(l, indexedKey("tmpfs", i, "target"))
 		t, ok := b.viewPath(pos, key, rt.Target, false)
 		size := b.size(l, fmt.Sprintf("tmpfs#%d.size", i), rt.Size)
 		mode := b.mode(l, fmt.Sprintf("tmpfs#%d.mode", i), rt.Mode, 0o1777)
@@ -115,7 +115,7 @@ func (b *builder) layer(l layer) {
 		}
 	}
 	for i, rs := range r.State {
-		pos, key := at(l, fmt.Sprintf("state#%d.target", i))
+		pos, key := at(l, indexedKey("state", i, "target"))
 		t, ok := b.viewPath(pos, key, rs.Target, false)
 		mode := b.mode(l, fmt.Sprintf("state#%d.mode", i), rs.Mode, 0o700)
 		if ok {
@@ -123,7 +123,7 @@ func (b *builder) layer(l layer) {
 		}
 	}
 	for i, rd := range r.Dir {
-		pos, key := at(l, fmt.Sprintf("dir#%d.target", i))
+		pos, key := at(l, indexedKey("dir", i, "target"))
 		t, ok := b.viewPath(pos, key, rd.Target, false)
 		mode := b.mode(l, fmt.Sprintf("dir#%d.mode", i), rd.Mode, 0o755)
 		if ok {
@@ -131,10 +131,10 @@ func (b *builder) layer(l layer) {
 		}
 	}
 	for i, rs := range r.Symlink {
-		pos, key := at(l, fmt.Sprintf("symlink#%d.target", i))
+		pos, key := at(l, indexedKey("symlink", i, "target"))
 		t, ok := b.viewPath(pos, key, rs.Target, false)
 		if rs.To == "" {
-			toPos, toKey := at(l, fmt.Sprintf("symlink#%d.to", i))
+			toPos, toKey := at(l, indexedKey("symlink", i, "to"))
 			b.errorf(toPos, toKey, "missing: say where the link points, e.g. to = \"usr/bin\"")
 			ok = false
 		}
@@ -187,10 +187,10 @@ func (b *builder) root(l layer, r rawRoot) {
 }
 
 func (b *builder) bind(l layer, i int, rb rawBind) {
-	srcPos, srcKey := at(l, fmt.Sprintf("bind#%d.source", i))
+	srcPos, srcKey := at(l, indexedKey("bind", i, "source"))
 	src, ok := b.hostPath(srcPos, srcKey, rb.Source)
 	target := rb.Target
-	tgtPos, tgtKey := at(l, fmt.Sprintf("bind#%d.target", i))
+	tgtPos, tgtKey := at(l, indexedKey("bind", i, "target"))
 	t, tok := src, ok
 	if target != "" {
 		t, tok = b.viewPath(tgtPos, tgtKey, target, false)
@@ -204,11 +204,11 @@ func (b *builder) bind(l layer, i int, rb rawBind) {
 	case "rw":
 		mode = ReadWrite
 	default:
-		pos, key := at(l, fmt.Sprintf("bind#%d.mode", i))
+		pos, key := at(l, indexedKey("bind", i, "mode"))
 		b.errorf(pos, key, "bad mode %q: use \"ro\" (read-only, the default) or \"rw\" (read-write)", rb.Mode)
 	}
 	if ok && mode == ReadWrite && kernelTree(src) {
-		pos, key := at(l, fmt.Sprintf("bind#%d.mode", i))
+		pos, key := at(l, indexedKey("bind", i, "mode"))
 		b.errorf(pos, key, "%s is kernel state: a read-write bind lets the daemon change the host's kernel settings; use mode = \"ro\", or [proc] for a /proc of the jail's own", src)
 		ok = false
 	}
@@ -218,7 +218,7 @@ func (b *builder) bind(l layer, i int, rb rawBind) {
 }
 
 func (b *builder) file(l layer, i int, rf rawFile) {
-	pos, key := at(l, fmt.Sprintf("file#%d.target", i))
+	pos, key := at(l, indexedKey("file", i, "target"))
 	t, ok := b.viewPath(pos, key, rf.Target, false)
 	mode := b.mode(l, fmt.Sprintf("file#%d.mode", i), rf.Mode, 0o644)
 	f := File{Pos: pos, Target: t, Mode: mode, Follow: rf.Follow}
@@ -229,7 +229,7 @@ func (b *builder) file(l layer, i int, rf rawFile) {
 	case rf.Content != nil:
 		f.Content = *rf.Content
 	case rf.Source != "":
-		srcPos, srcKey := at(l, fmt.Sprintf("file#%d.source", i))
+		srcPos, srcKey := at(l, indexedKey("file", i, "source"))
 		var sok bool
 		f.Source, sok = b.hostPath(srcPos, srcKey, rf.Source)
 		ok = ok && sok

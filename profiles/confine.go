@@ -338,11 +338,11 @@ func (b *builder) landlockLayer(l layer, r rawLandlock) {
 		ll.Optional = *r.Optional
 	}
 	for i, rr := range r.Rule {
-		pos, key := at(l, fmt.Sprintf("landlock.rule#%d.path", i))
+		pos, key := at(l, indexedKey("landlock.rule", i, "path"))
 		p, ok := b.viewPath(pos, key, rr.Path, true)
 		access := LandlockAccess(rr.Access)
 		if access != LandlockRO && access != LandlockRW {
-			apos, akey := at(l, fmt.Sprintf("landlock.rule#%d.access", i))
+			apos, akey := at(l, indexedKey("landlock.rule", i, "access"))
 			b.errorf(apos, akey, "bad access %q: use \"ro\" (read, list, execute) or \"rw\" (also create, write, remove)", rr.Access)
 			ok = false
 		}

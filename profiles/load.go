@@ -340,6 +340,12 @@ func caseProblems(file string, md toml.MetaData, keys keyLines) Problems {
 	var probs Problems
 	var reported []string
 	for _, k := range md.Keys() {
+		if plainKey(k[len(k)-1]) {
+			// Every known key is plain too, and two plain keys are
+			// equal under case folding only when equal: no finding, and
+			// no work for the thousands of keys of a large profile.
+			continue
+		}
 		full := strings.Join(k, ".")
 		if slices.ContainsFunc(reported, func(r string) bool { return full == r || strings.HasPrefix(full, r+".") }) {
 			continue
@@ -356,6 +362,18 @@ func caseProblems(file string, md toml.MetaData, keys keyLines) Problems {
 		}
 	}
 	return probs
+}
+
+// plainKey reports whether name is made of lower-case ASCII letters,
+// digits and '_' only, as every known key is.
+func plainKey(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // unknownKeys turns keys the decoder did not use into problems, each with

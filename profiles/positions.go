@@ -1,7 +1,6 @@
 package profiles
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -123,7 +122,9 @@ func humanKey(path string) string {
 	if i := strings.IndexByte(path, '#'); i >= 0 {
 		idx, rest, hasRest := strings.Cut(path[i+1:], ".")
 		n, _ := strconv.Atoi(idx)
-		s := fmt.Sprintf("[[%s]] #%d", path[:i], n+1)
+		// Concatenated, not fmt: the loader makes the key of every
+		// entry it checks, a thousand for a profile of 1000 binds.
+		s := "[[" + path[:i] + "]] #" + strconv.Itoa(n+1)
 		if hasRest {
 			s += " " + rest
 		}
@@ -136,7 +137,16 @@ func humanKey(path string) string {
 	return "[" + head + "] " + rest
 }
 
+// indexedKey is the key path of key in entry i of an array of tables,
+// "bind#3.source".
+func indexedKey(table string, i int, key string) string {
+	return table + "#" + strconv.Itoa(i) + "." + key
+}
+
 func normalizeKey(k string) string {
+	if t := strings.TrimSpace(k); !strings.ContainsAny(t, `."'`) {
+		return t // one bare key, the usual case: what the loop below makes of it
+	}
 	parts := strings.Split(k, ".")
 	for i, p := range parts {
 		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)

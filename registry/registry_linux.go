@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,10 @@ type Record struct {
 	Started       time.Time `json:"started"`
 	ProfilePath   string    `json:"profile_path,omitempty"`
 	ProfileSHA256 string    `json:"profile_sha256,omitempty"`
+	// Namespaces maps "mnt", "pid", "net", ... to the inode of
+	// /proc/PID/ns/X when the jail started. Written before the plan, with
+	// the other fields a liveness check needs (readHead).
+	Namespaces map[string]uint64 `json:"namespaces,omitempty"`
 	// ProfileFiles lists every file the profile was read from (includes
 	// first, as profiles.Profile.FilesRead) with its SHA-256, so an
 	// auditor can tell whether a profile changed since the jail started.
@@ -64,9 +69,6 @@ type Record struct {
 	Plan json.RawMessage `json:"plan,omitempty"`
 	// StateDirs maps a view path to the host directory behind it.
 	StateDirs map[string]string `json:"state_dirs,omitempty"`
-	// Namespaces maps "mnt", "pid", "net", ... to the inode of
-	// /proc/PID/ns/X when the jail started.
-	Namespaces map[string]uint64 `json:"namespaces,omitempty"`
 	// Sources are the bind, socket and [[file]] sources as fsviews run
 	// found them when the jail started: fsviews inspect sets them against
 	// the jail's live mounts and what the host has now, to report a
@@ -314,10 +316,10 @@ func (r Registry) add(rec Record, alive func(Record) (Health, string)) error {
 		return fmt.Errorf("register jail %s: %w", rec.Name, err)
 	}
 	defer unlock()
-	if old, err := r.readRecord(dirfd, rec.Name); err == nil {
+	if old, err := r.readHead(dirfd, rec.Name); err == nil {
 		same := old.PID == rec.PID && old.StartTime == rec.StartTime
 		if h, why := check(old); h.Alive() && !same {
-			return &RunningError{Name: rec.Name, PID: old.PID, Health: h, Why: why}
+			return &RunningError{Name: rec.Name, PID: old.PID, Profile: old.ProfilePath, Health: h, Why: why}
 		}
 	}
 	if err := writeAtomic(dirfd, r.Dir, rec.Name+recordExt, data); err != nil {
@@ -335,18 +337,22 @@ func (e notFound) Unwrap() error { return fs.ErrNotExist }
 
 // RunningError is Add's refusal of a name a live jail holds.
 type RunningError struct {
-	Name   string
-	PID    int
-	Health Health // Running or Drift
-	Why    string // for Drift, the namespaces it left
+	Name    string
+	PID     int
+	Profile string // the live jail's profile, when its record names one
+	Health  Health // Running or Drift
+	Why     string // for Drift, the namespaces it left
 }
 
 func (e *RunningError) Error() string {
-	msg := fmt.Sprintf("jail %s is already running as PID %d; pick another --name", e.Name, e.PID)
-	if e.Health == Drift {
-		msg += fmt.Sprintf(" (it is alive but drifted: %s; fsviews inspect %s shows it)", e.Why, e.Name)
+	msg := fmt.Sprintf("jail %s is already running as PID %d", e.Name, e.PID)
+	if e.Profile != "" {
+		msg += fmt.Sprintf(" (profile %s)", e.Profile)
 	}
-	return msg
+	if e.Health == Drift {
+		msg += fmt.Sprintf("; it is alive but drifted: %s (fsviews inspect %s shows it)", e.Why, e.Name)
+	}
+	return msg + "; give this one another --name, or stop that one first (fsviews ps lists the jails): two jails of one name would share its state dirs"
 }
 
 // Remove deletes the record of jail name if it still names pid. A missing
@@ -396,6 +402,70 @@ func (r Registry) readRecord(dirfd int, name string) (Record, error) {
 	}
 	if rec.Name != name {
 		return Record{}, fmt.Errorf("record %s is corrupt: it names jail %q", path, rec.Name)
+	}
+	return rec, nil
+}
+
+// readHead reads what a liveness check needs of the record of jail name
+// (name, PID, start time, profile path, namespaces): the fields written
+// first (see Record), so the decoding stops before the plan and the
+// sources, which can be hundreds of KiB and are not needed to tell a live
+// jail from a stale record. fsviews run checks the record of its name
+// twice on its start path. A record that is corrupt after those fields is
+// still judged by them; one whose head is corrupt is an error, as with
+// readRecord.
+func (r Registry) readHead(dirfd int, name string) (Record, error) {
+	data, err := readFileAt(dirfd, r.Dir, name+recordExt)
+	if err != nil {
+		return Record{}, err
+	}
+	path := r.path(name)
+	rec, err := decodeHead(data)
+	if err != nil {
+		return Record{}, fmt.Errorf("record %s is corrupt: %w", path, err)
+	}
+	if rec.Name != name {
+		return Record{}, fmt.Errorf("record %s is corrupt: it names jail %q", path, rec.Name)
+	}
+	return rec, nil
+}
+
+// decodeHead decodes the head fields of a record (see readHead) and stops
+// once it has them; the other fields on the way are skipped (a record of
+// an older fsviews wrote the namespaces after the plan).
+func decodeHead(data []byte) (Record, error) {
+	var rec Record
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil {
+		return rec, err
+	} else if d, ok := t.(json.Delim); !ok || d != '{' {
+		return rec, fmt.Errorf("not a JSON object")
+	}
+	const all = 1<<4 - 1
+	seen := 0
+	for seen != all && dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return rec, err
+		}
+		var v any
+		switch t {
+		case "name":
+			v, seen = &rec.Name, seen|1
+		case "pid":
+			v, seen = &rec.PID, seen|2
+		case "start_time":
+			v, seen = &rec.StartTime, seen|4
+		case "namespaces":
+			v, seen = &rec.Namespaces, seen|8
+		case "profile_path":
+			v = &rec.ProfilePath
+		default:
+			v = new(json.RawMessage)
+		}
+		if err := dec.Decode(v); err != nil {
+			return rec, err
+		}
 	}
 	return rec, nil
 }

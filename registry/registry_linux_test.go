@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,11 +102,11 @@ func TestDuplicateLiveName(t *testing.T) {
 	r := Registry{Dir: t.TempDir()}
 	a := startSleep(t, sleepPath(t))
 	b := startSleep(t, sleepPath(t))
-	if err := r.Add(Record{Name: "web", PID: a.Process.Pid}); err != nil {
+	if err := r.Add(Record{Name: "web", PID: a.Process.Pid, ProfilePath: "/etc/fsviews/web.toml"}); err != nil {
 		t.Fatal(err)
 	}
 	err := r.Add(Record{Name: "web", PID: b.Process.Pid})
-	want := "jail web is already running as PID " + strconv.Itoa(a.Process.Pid) + "; pick another --name"
+	want := "jail web is already running as PID " + strconv.Itoa(a.Process.Pid) + " (profile /etc/fsviews/web.toml); give this one another --name, or stop that one first (fsviews ps lists the jails): two jails of one name would share its state dirs"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
 	}
@@ -322,5 +323,41 @@ func TestRecordFilesNotFollowed(t *testing.T) {
 	os.Chmod(r.Dir, 0o777)
 	if _, err := r.List(); err == nil || !strings.Contains(err.Error(), "writable by no one else") {
 		t.Errorf("world-writable registry: %v", err)
+	}
+}
+
+// decodeHead reads what json.Unmarshal reads of the head fields, whatever
+// their order (older records wrote the namespaces after the plan).
+func TestDecodeHead(t *testing.T) {
+	full := Record{Name: "web", PID: 42, StartTime: 7, ProfilePath: "/etc/fsviews/web.toml",
+		Namespaces: map[string]uint64{"mnt": 1, "pid": 2},
+		Plan:       json.RawMessage(`{"ops":[{"kind":"bind","source":"/usr"}],"name":"x"}`),
+		Sources:    []Source{{Target: "/usr", Path: "/usr", Dev: 3, Ino: 4}}}
+	data, err := json.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := `{"name":"web","pid":42,"start_time":7,"profile_path":"/etc/fsviews/web.toml","plan":{"ops":[{"kind":"bind"}]},"namespaces":{"mnt":1,"pid":2},"sources":[]}`
+	for _, in := range []string{string(data), old} {
+		got, err := decodeHead([]byte(in))
+		if err != nil {
+			t.Fatalf("decodeHead(%s): %v", in, err)
+		}
+		var want Record
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != want.Name || got.PID != want.PID || got.StartTime != want.StartTime || got.ProfilePath != want.ProfilePath || !maps.Equal(got.Namespaces, want.Namespaces) {
+			t.Errorf("decodeHead(%s) = %+v, want the head of %+v", in, got, want)
+		}
+	}
+	// The head is written before the plan, so decoding stops there.
+	if strings.Index(string(data), `"namespaces"`) > strings.Index(string(data), `"plan"`) {
+		t.Errorf("the namespaces are written after the plan: %s", data)
+	}
+	for _, bad := range []string{``, `[]`, `{"name":`, `{"pid":"x"}`} {
+		if _, err := decodeHead([]byte(bad)); err == nil {
+			t.Errorf("decodeHead(%q) = nil error", bad)
+		}
 	}
 }

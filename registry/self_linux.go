@@ -43,7 +43,9 @@ func (r Registry) AddSelf(rec Record) error {
 		}
 		rec.Namespaces = ns
 	}
-	return r.add(rec, checkPID)
+	// The record names this very process, alive by definition: no
+	// second read of its stat (add read its start time just now).
+	return r.add(rec, func(Record) (Health, string) { return Running, "" })
 }
 
 // Prune removes the stale records and returns them. A live jail's record,

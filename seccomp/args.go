@@ -1,6 +1,9 @@
 package seccomp
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // argBlock emits one syscall's argument rules: each rule's conditions in
 // turn, jumping to the next rule at the first that fails; after the last rule,
@@ -19,7 +22,7 @@ func (c *compiler) argBlock(b argBlock) {
 				after = c.a.newLabel()
 				pass = after
 			}
-			inA = c.cond(cond, pass, fail, inA, fmt.Sprintf("%s rule %d: %s", b.name, i, cond.Cond))
+			inA = c.cond(cond, pass, fail, inA, b.name+" rule "+strconv.Itoa(i)+": "+cond.Cond.String())
 			if j == 0 {
 				atFail = inA
 			} else if inA != atFail {
@@ -49,7 +52,8 @@ func (c *compiler) cond(cd ccond, pass, fail label, inA uint32, note string) uin
 	a := c.a
 	lo, hi := uint32(cd.Value), uint32(cd.Value>>32)
 	mlo, mhi := uint32(cd.Mask), uint32(cd.Mask>>32)
-	loNote, hiNote := fmt.Sprintf("args[%d] low", cd.Index), fmt.Sprintf("args[%d] high", cd.Index)
+	arg := "args[" + strconv.Itoa(cd.Index) + "]"
+	loNote, hiNote := arg+" low", arg+" high"
 	if cd.low32 {
 		// The kernel truncates this argument to 32 bits: compare what it uses.
 		if inA != argLow(cd.Index) {

@@ -1,8 +1,10 @@
 package seccomp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"golang.org/x/net/bpf"
 )
@@ -91,10 +93,35 @@ func (s Spec) Compile(arch Arch) (Program, error) {
 	return Program{arch: arch, insns: insns, notes: notes}, nil
 }
 
+// Compiled is Compile for a program that is only installed, not printed:
+// a bare preset (Spec{Preset: name} with nothing added: no allow, deny,
+// rules or default action, neither x32 nor i386) comes compiled with the
+// binary (zpresets.go, made by this compiler with go generate), the
+// program Compile makes, without the notes only Disassemble reads. fsviews
+// run installs the default filter without compiling it at every start.
+// Anything else is compiled.
+func (s Spec) Compiled(arch Arch) (Program, error) {
+	if s.Preset != "" && len(s.Allow) == 0 && len(s.Deny) == 0 && len(s.Rules) == 0 &&
+		s.DefaultAction == nil && !s.AllowX32 && !s.AllowI386 {
+		for _, p := range precompiledPresets {
+			if p.preset == s.Preset && p.arch == arch {
+				var prog Program
+				if err := prog.UnmarshalBinary([]byte(p.prog)); err != nil {
+					return Program{}, fmt.Errorf("bug: precompiled preset %s: %w", s.Preset, err)
+				}
+				return prog, nil
+			}
+		}
+	}
+	return s.Compile(arch)
+}
+
 type compiler struct {
 	a      *assembler
 	pool   map[uint32]label // ret value -> shared return
 	blocks []argBlock       // argument checks, emitted after the trees
+	// names is the current tree's ABI table by number, for the notes.
+	names map[uint32]string
 }
 
 type argBlock struct {
@@ -125,14 +152,16 @@ type span struct {
 // depends on how often the outcome changes, not on how many syscalls exist.
 func (c *compiler) spans(pol policy) []span {
 	names := make(map[uint32]string, len(pol.abi.nums()))
-	nrs := make([]uint32, 0, len(pol.abi.nums()))
 	for name, nr := range pol.abi.nums() {
-		if _, dup := names[nr]; !dup {
-			nrs = append(nrs, nr)
+		// One name per number, the same whichever order the map gives
+		// (the table has no aliases today; this keeps notes stable if
+		// it ever does).
+		if old, dup := names[nr]; !dup || name < old {
+			names[nr] = name
 		}
-		names[nr] = name
 	}
-	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+	c.names = names
+	nrs := sortedNrs(names, pol.abi.maxNr())
 
 	var out []span
 	add := func(lo, hi uint32, s span) {
@@ -163,6 +192,27 @@ func (c *compiler) spans(pol policy) []span {
 	return out
 }
 
+// sortedNrs returns the keys of names in increasing order. Syscall
+// numbers are dense and small (a few hundred), so a walk over 0..maxNr
+// orders them without a sort; a table that is not (maxNr far above its
+// size) is sorted.
+func sortedNrs(names map[uint32]string, maxNr uint32) []uint32 {
+	nrs := make([]uint32, 0, len(names))
+	if maxNr > 4*uint32(len(names))+1024 {
+		for nr := range names {
+			nrs = append(nrs, nr)
+		}
+		sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+		return nrs
+	}
+	for nr := uint32(0); nr <= maxNr; nr++ {
+		if _, ok := names[nr]; ok {
+			nrs = append(nrs, nr)
+		}
+	}
+	return nrs
+}
+
 // tree emits the number checks for one ABI at label at.
 func (c *compiler) tree(at label, pol policy, x86, allowX32 bool) {
 	c.a.bind(at)
@@ -182,12 +232,12 @@ func (c *compiler) tree(at label, pol policy, x86, allowX32 bool) {
 		}
 		c.a.bind(walk)
 	}
-	c.node(spans, pol.abi)
+	c.node(spans)
 }
 
 // node emits a balanced binary search over spans: each level halves the
 // candidate runs, so the cost per syscall is log2(number of runs) jumps.
-func (c *compiler) node(spans []span, t abi) {
+func (c *compiler) node(spans []span) {
 	if len(spans) == 1 {
 		c.a.ja(spans[0].leaf)
 		return
@@ -195,20 +245,20 @@ func (c *compiler) node(spans []span, t abi) {
 	// A single number between two runs with the same outcome (one denied
 	// syscall among allowed ones) is one jeq instead of two range tests.
 	if len(spans) == 3 && spans[1].lo == spans[1].hi && spans[0].pure && spans[2].pure && spans[0].ret == spans[2].ret {
-		c.a.jump(opJeqK, spans[1].lo, spans[1].leaf, spans[0].leaf, nrNote(t, "==", spans[1].lo))
+		c.a.jump(opJeqK, spans[1].lo, spans[1].leaf, spans[0].leaf, c.nrNote("==", spans[1].lo))
 		return
 	}
 	mid := len(spans) / 2
 	left, right := spans[:mid], spans[mid:]
 	lt, rt := c.subtree(left), c.subtree(right)
-	c.a.jump(opJgeK, right[0].lo, rt, lt, nrNote(t, ">=", right[0].lo))
+	c.a.jump(opJgeK, right[0].lo, rt, lt, c.nrNote(">=", right[0].lo))
 	if len(left) > 1 {
 		c.a.bind(lt)
-		c.node(left, t)
+		c.node(left)
 	}
 	if len(right) > 1 {
 		c.a.bind(rt)
-		c.node(right, t)
+		c.node(right)
 	}
 }
 
@@ -219,11 +269,42 @@ func (c *compiler) subtree(s []span) label {
 	return c.a.newLabel()
 }
 
-func nrNote(t abi, op string, nr uint32) string {
-	for name, n := range t.nums() {
-		if n == nr {
-			return fmt.Sprintf("nr %s %s", op, name)
-		}
+// nrNote is the note of a test of the syscall number, by name when the
+// tree's table has one: a lookup in the table by number, where a search of
+// the table by name for each node took most of the compile.
+func (c *compiler) nrNote(op string, nr uint32) string {
+	if name, ok := c.names[nr]; ok {
+		return "nr " + op + " " + name
 	}
-	return fmt.Sprintf("nr %s %d", op, nr)
+	return "nr " + op + " " + strconv.FormatUint(uint64(nr), 10)
+}
+
+// MarshalBinary encodes the program for another process of the same
+// fsviews: the architecture, then each instruction as the kernel's struct
+// sock_filter (code, jt, jf, k; little endian). The notes are left out:
+// they are for Disassemble, and a process that only installs the filter
+// (fsviews' init) needs none. The jail's PID 1 gets the filter the
+// supervisor compiled this way, instead of compiling the plan's again.
+func (p Program) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 1, 1+8*len(p.insns))
+	b[0] = byte(p.arch)
+	for _, in := range p.insns {
+		b = binary.LittleEndian.AppendUint16(b, in.Op)
+		b = append(b, in.Jt, in.Jf)
+		b = binary.LittleEndian.AppendUint32(b, in.K)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary encoded.
+func (p *Program) UnmarshalBinary(b []byte) error {
+	if len(b) < 1+8 || (len(b)-1)%8 != 0 || !Arch(b[0]).valid() {
+		return fmt.Errorf("seccomp program: %d bytes are not an encoded program", len(b))
+	}
+	insns := make([]bpf.RawInstruction, 0, (len(b)-1)/8)
+	for r := b[1:]; len(r) > 0; r = r[8:] {
+		insns = append(insns, bpf.RawInstruction{Op: binary.LittleEndian.Uint16(r), Jt: r[2], Jf: r[3], K: binary.LittleEndian.Uint32(r[4:])})
+	}
+	*p = Program{arch: Arch(b[0]), insns: insns}
+	return nil
 }

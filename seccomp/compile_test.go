@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -418,5 +419,33 @@ func TestAssemblerTrampolines(t *testing.T) {
 	}
 	if insns[2].Op != opJa || insns[3].Op != opRetK {
 		t.Errorf("want a ja then a copied ret after the far jump:\n%s", p.Disassemble())
+	}
+}
+
+// A program crosses to another process as MarshalBinary's bytes and is
+// the same program there, instruction for instruction.
+func TestProgramBinary(t *testing.T) {
+	for _, arch := range []Arch{AMD64, ARM64} {
+		p, err := Spec{Preset: "default"}.Compile(arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q Program
+		if err := q.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		if q.Arch() != arch || !slices.Equal(q.Instructions(), p.Instructions()) {
+			t.Errorf("%s: decoded %d instructions for %s, want %d for %s", arch, q.Len(), q.Arch(), p.Len(), arch)
+		}
+	}
+	for _, bad := range [][]byte{nil, {1}, {1, 0, 0, 0}, {9, 0, 0, 0, 0, 0, 0, 0, 0}} {
+		var q Program
+		if err := q.UnmarshalBinary(bad); err == nil {
+			t.Errorf("UnmarshalBinary(%v) = nil error", bad)
+		}
 	}
 }

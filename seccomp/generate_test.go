@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -38,5 +39,53 @@ func TestGeneratedTablesAreCurrent(t *testing.T) {
 		if string(got) != string(want) {
 			t.Errorf("seccomp/%s is not what go generate makes from go.mod's golang.org/x/sys: run go generate ./seccomp/ and commit the result", name)
 		}
+	}
+}
+
+// The precompiled bare presets are what this compiler makes of them, for
+// every preset and both architectures: a change to a preset or to the
+// compiler without go generate fails here (and Compiled would install the
+// old filter).
+func TestPrecompiledPresetsAreCurrent(t *testing.T) {
+	for _, name := range presetNames {
+		if name == "none" {
+			continue
+		}
+		for _, arch := range []Arch{AMD64, ARM64} {
+			want, err := Spec{Preset: name}.Compile(arch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, p := range precompiledPresets {
+				found = found || (p.preset == name && p.arch == arch)
+			}
+			got, err := Spec{Preset: name}.Compiled(arch)
+			if err != nil || !found || got.Arch() != arch || !slices.Equal(got.Instructions(), want.Instructions()) {
+				t.Errorf("preset %s for %s: precompiled (found %v, %v) is not what Compile makes: run go generate ./seccomp/ and commit zpresets.go", name, arch, found, err)
+			}
+		}
+	}
+	// Anything more than a bare preset is compiled, with its notes.
+	for _, s := range []Spec{{Preset: "default", Deny: []string{"chmod"}}, {Preset: "daemon", AllowI386: true}, {Preset: "none", Allow: []string{"read"}}} {
+		got, err := s.Compiled(AMD64)
+		want, _ := s.Compile(AMD64)
+		if err != nil || !slices.Equal(got.Instructions(), want.Instructions()) || got.Disassemble() != want.Disassemble() {
+			t.Errorf("%+v: Compiled differs from Compile (%v)", s, err)
+		}
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command to run the generator")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("go", "run", "./internal/mkpresets", "-o", dir).CombinedOutput(); err != nil {
+		t.Fatalf("go run ./internal/mkpresets: %v\n%s", err, out)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "zpresets.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile("zpresets.go"); err != nil || string(got) != string(want) {
+		t.Errorf("seccomp/zpresets.go is not what go generate makes: run go generate ./seccomp/ and commit it (%v)", err)
 	}
 }

@@ -1,6 +1,9 @@
 package seccomp
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Op compares a syscall argument with a value. All comparisons are unsigned
 // 64-bit (a negative int in a profile must be written as its two's complement,
@@ -71,10 +74,19 @@ type Cond struct {
 
 // String renders the condition as "arg1 &0xff == 0x12".
 func (c Cond) String() string {
-	if c.Op == OpMaskedEq {
-		return fmt.Sprintf("arg%d & %#x == %#x", c.Index, c.Mask, c.Value)
+	// Concatenated, not fmt: the compiler notes every condition of a
+	// filter with it at each start.
+	hex := func(v uint64) string {
+		if v == 0 {
+			return "0x0"
+		}
+		return "0x" + strconv.FormatUint(v, 16)
 	}
-	return fmt.Sprintf("arg%d %s %#x", c.Index, c.Op, c.Value)
+	arg := "arg" + strconv.Itoa(c.Index)
+	if c.Op == OpMaskedEq {
+		return arg + " & " + hex(c.Mask) + " == " + hex(c.Value)
+	}
+	return arg + " " + c.Op.String() + " " + hex(c.Value)
 }
 
 // Rule applies Action to Syscall when all Args hold. With no Args it applies

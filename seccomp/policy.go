@@ -53,6 +53,17 @@ func (s Spec) resolve(t abi) policy {
 		// mount API did for mount): ENOSYS refuses them and lets libc fall back.
 		pol.unknown = ActionENOSYS
 	}
+	// The rules by syscall, in their order: most syscalls have none, and
+	// a scan of every rule for each of the table's names was most of
+	// resolve's time.
+	presetRules := map[string][]presetRule{}
+	for _, r := range p.rules {
+		presetRules[r.syscall] = append(presetRules[r.syscall], r)
+	}
+	specRules := map[string][]Rule{}
+	for _, r := range s.Rules {
+		specRules[r.Syscall] = append(specRules[r.Syscall], r)
+	}
 	for name, nr := range t.nums() {
 		d := decision{base: ActionAllow}
 		if allowlist != presetNames[name] {
@@ -68,10 +79,7 @@ func (s Spec) resolve(t abi) policy {
 			d.base = ActionENOSYS
 		}
 		if usePresetRules {
-			for _, r := range p.rules {
-				if r.syscall != name {
-					continue
-				}
+			for _, r := range presetRules[name] {
 				a := refuse
 				if r.allow {
 					a = ActionAllow
@@ -79,12 +87,13 @@ func (s Spec) resolve(t abi) policy {
 				d.rules = append(d.rules, compileRule(name, a, r.args))
 			}
 		}
-		for _, r := range s.Rules {
-			if r.Syscall == name {
-				d.rules = append(d.rules, compileRule(name, r.Action, r.Args))
-			}
+		for _, r := range specRules[name] {
+			d.rules = append(d.rules, compileRule(name, r.Action, r.Args))
 		}
-		pol.byNr[nr] = d.simplify()
+		if len(d.rules) > 0 {
+			d = d.simplify()
+		}
+		pol.byNr[nr] = d
 	}
 	return pol
 }

@@ -27,13 +27,13 @@ var presetNames = []string{"strict", "stdio", "daemon", "default", "none"}
 func lookupPreset(name string) (preset, bool) {
 	switch name {
 	case "strict":
-		return presetStrict, true
+		return presetStrict(), true
 	case "stdio":
-		return presetStdio, true
+		return presetStdio(), true
 	case "daemon":
-		return presetDaemon, true
+		return presetDaemon(), true
 	case "default":
-		return presetDefault, true
+		return presetDefault(), true
 	case "none", "":
 		return preset{name: "none"}, true
 	}

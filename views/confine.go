@@ -53,6 +53,13 @@ func (s *SeccompPlan) Program() (seccomp.Program, error) {
 	return s.Effective().Compile(seccomp.NativeArch())
 }
 
+// Installable is Program for the launch, which installs the filter and
+// never prints it: a bare preset comes precompiled (seccomp.Spec.Compiled),
+// the same instructions without the notes.
+func (s *SeccompPlan) Installable() (seccomp.Program, error) {
+	return s.Effective().Compiled(seccomp.NativeArch())
+}
+
 func (s *SeccompPlan) String() string {
 	spec := s.Effective()
 	preset := spec.Preset

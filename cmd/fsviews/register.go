@@ -102,24 +102,23 @@ func hashProfileFile(name string, lib fs.FS) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// execRegistered runs plan as jail name: it refuses a name a live jail
-// holds before building anything, makes the jail's record (profile
-// hashes, the plan as JSON, the sources) and opens the registry's
-// directory, and hands both to the launch, which writes the record on its
-// own thread (see launch.Registration): in place right after unshare, so
-// a jail that could not be registered never runs, supervised once PID 1
-// exists. Nothing calls back into this package.
+// execRegistered runs plan as jail name: it makes the jail's record
+// (profile hashes, the plan as JSON, the sources) and opens the
+// registry's directory, and hands both to the launch, which writes the
+// record on its own thread (see launch.Registration): in place right
+// after unshare, so a jail that could not be registered never runs,
+// supervised once PID 1 exists. Adding the record refuses a name a live
+// jail holds, before anything is built. Nothing calls back into this
+// package.
 func execRegistered(reg registry.Registry, name string, p *profiles.Profile, plan *views.Plan, l profiles.Loader) error {
 	if err := registry.ValidName(name); err != nil {
 		return &launch.Error{Code: 125, Err: fmt.Errorf("--name: %w", err)}
 	}
-	if e, err := reg.Get(name); err == nil && e.Health.Alive() {
-		drift := ""
-		if e.Health == registry.Drift {
-			drift = fmt.Sprintf("; it is alive but drifted, %s (fsviews inspect %s)", e.Why, name)
-		}
-		return &launch.Error{Code: 125, Err: fmt.Errorf("jail %s is already running as PID %d (profile %s)%s; give this one another --name, or stop that one first (fsviews ps lists the jails): two jails of one name would share its state dirs", name, e.PID, e.ProfilePath, drift)}
-	}
+	// A name a live jail holds is refused when the launch adds the
+	// record (registry.RunningError), before anything of this jail is
+	// built or runs: in place right after unshare, supervised before PID 1
+	// has its job. No check of it here first: it read and decoded the
+	// previous record once more on every start.
 	rec, err := jailRecord(name, p, plan, l)
 	if err != nil {
 		return &launch.Error{Code: 125, Err: err}

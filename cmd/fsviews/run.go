@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 
@@ -100,6 +101,7 @@ checkpoints it is audited with.`,
 			&cli.BoolFlag{Name: "seccomp-log", Usage: "log (kernel audit log) what the seccomp filter would refuse instead of refusing it"},
 		},
 		Action: func(c *cli.Context) error {
+			startUp()
 			positional, command, err := splitArgs(c)
 			if err != nil {
 				return err
@@ -149,6 +151,20 @@ checkpoints it is audited with.`,
 			return cli.Exit(fmt.Sprintf("fsviews: %s: %v", positional[0], err), 125)
 		},
 	}
+}
+
+// startUp sets the garbage collector for run's start-up: off, with a
+// memory limit instead. run allocates what the profile, the plan and the
+// record need and then execs the daemon (in place) or settles as a small
+// supervisor, which shrink sets back to collecting (launch/rss_linux.go)
+// half a second later. With the default GOGC the heap of a large profile
+// (1000 binds: the TOML, the plan, the record) went through collections
+// while the view was built: perf had the GC's workers at ~9% of such a
+// start. The limit keeps a pathological profile from growing without
+// bound: past it the collector runs as usual.
+func startUp() {
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(256 << 20)
 }
 
 // notifySocket is the caller's NOTIFY_SOCKET as run passes it on, with a

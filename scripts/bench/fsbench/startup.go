@@ -30,7 +30,7 @@ func caseStartup(w io.Writer, c config, t *tools) error {
 	interleave(append([]*series{fs, bw, pl, fsP, bwP, plP}, floor...), 10, c.rounds(300))
 
 	fmt.Fprintf(w, "\n## a. Start-up: /bin/true in the view\n\n")
-	fmt.Fprintf(w, "%d interleaved rounds. Target: fsviews ≤ 0.80× bwrap.\n\n", len(fs.walls))
+	fmt.Fprintf(w, "%d interleaved rounds. Targets: fsviews ≤ 0.80× bwrap; and (#15) at most the Go lower bound printed below + 15%% of bwrap's time, with a PID namespace one Go empty main more (see Targets).\n\n", len(fs.walls))
 	fmt.Fprintf(w, "| view | fsviews | bwrap | plain (C) | fsviews / bwrap | fsviews / plain |\n|---|---|---|---|---|---|\n")
 	for _, r := range []struct {
 		v          view
@@ -63,6 +63,28 @@ func caseStartup(w io.Writer, c config, t *tools) error {
 			result += fmt.Sprintf("; lower bound for any Go launcher %.2f×", float64(b)/float64(r.bw.median()))
 		}
 		c.targets.add(r.name, result, q <= 0.80)
+	}
+	// Issue #15's targets, relative to the floor: at most the lower
+	// bound plus 15% of bwrap's time, and with a PID namespace one more
+	// Go runtime start (an empty main) on top.
+	for _, r := range []struct {
+		name       string
+		fs, bw, pl *series
+		runtimes   int
+	}{{"start-up ≤ Go lower bound + 15% of bwrap, base view (#15)", fs, bw, pl, 0},
+		{"start-up ≤ Go lower bound + one Go empty main + 15% of bwrap, with a PID namespace (#15)", fsP, bwP, plP, 1}} {
+		b, ok := bound(r.pl)
+		if !ok || !r.fs.ok() || !r.bw.ok() || (r.runtimes > 0 && !floor[2].ok()) {
+			c.targets.skip(r.name, "not measured: a series or a floor is missing")
+			continue
+		}
+		limit := b + time.Duration(0.15*float64(r.bw.median()))
+		how := fmt.Sprintf("bound %s + 15%% of %s", ms(b), ms(r.bw.median()))
+		if r.runtimes > 0 {
+			limit += floor[2].median()
+			how = fmt.Sprintf("bound %s + empty main %s + 15%% of %s", ms(b), ms(floor[2].median()), ms(r.bw.median()))
+		}
+		c.targets.add(r.name, fmt.Sprintf("%s vs %s (%s); %s over", ms(r.fs.median()), ms(limit), how, ms(r.fs.median()-limit)), r.fs.median() <= limit)
 	}
 	fmt.Fprintf(w, "\nSpread (25th–75th percentile) and CPU time (median, user + system, all the command's processes):\n\n| command | p25–p75 | CPU |\n|---|---|---|\n")
 	for _, s := range append([]*series{fs, bw, pl, fsP, bwP, plP}, floor...) {
@@ -147,7 +169,7 @@ func caseBinds(w io.Writer, c config, t *tools) error {
 		groups = append(groups, group{g.n, [3]*series{b0, b1, b2}, [3]*series{n0, n1, n2}})
 	}
 	fmt.Fprintf(w, "\n## b. N extra read-only binds\n\n")
-	fmt.Fprintf(w, "Each N is its own interleaved run together with the base view (N = 0); per mount = (t(N) − t(0)) / N. Target at N = 1000: fsviews ≤ 0.05× bwrap (1/20), and a per-mount cost that stays flat as N grows (linear total).\n\n")
+	fmt.Fprintf(w, "Each N is its own interleaved run together with the base view (N = 0); per mount = (t(N) − t(0)) / N. Targets at N = 1000: fsviews ≤ 0.05× bwrap (1/20); a per-mount cost that stays flat as N grows (linear total); and (#15) a per-mount cost at most twice plain's.\n\n")
 	fmt.Fprintf(w, "| N | rounds | fsviews | bwrap | plain (C) | fsviews / bwrap | fsviews / plain | per mount: fsviews | bwrap | plain |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, g := range groups {
 		per := func(i int) string {
@@ -175,6 +197,14 @@ func caseBinds(w io.Writer, c config, t *tools) error {
 		q := pm(last) / pm(mid)
 		c.targets.add("mount cost linear in N (fsviews per mount at N = 1000 / at N = 100 ≤ 1.5)",
 			fmt.Sprintf("%.1f µs / %.1f µs = %.2f", pm(last), pm(mid), q), q <= 1.5)
+	}
+	const perMount = "N = 1000 binds: fsviews' cost per mount ≤ 2× the C recipe's (#15)"
+	if g := last; g.with[0].ok() && g.base[0].ok() && g.with[2].ok() && g.base[2].ok() {
+		f := float64(g.with[0].median()-g.base[0].median()) / float64(g.n) / 1e3
+		p := float64(g.with[2].median()-g.base[2].median()) / float64(g.n) / 1e3
+		c.targets.add(perMount, fmt.Sprintf("%.1f µs vs %.1f µs = %.1f×", f, p, f/p), f <= 2*p)
+	} else {
+		c.targets.skip(perMount, firstSkip(last.with[0], last.with[2], last.base[0], last.base[2]))
 	}
 	return nil
 }
