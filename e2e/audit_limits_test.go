@@ -90,6 +90,23 @@ func TestAuditDeepLongNames(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(a.checkpoints, "deep", "cut.json.gz")); err != nil {
 		t.Errorf("the incomplete checkpoint was not saved: %v", err)
 	}
+	// The same for tools: --json, with the place the limit stopped it.
+	r = a.run(t, "checkpoint", "--json", "--profile", profile, "--state-dir", a.state, "--label", "cut")
+	var rep struct {
+		Jail, Label, Read string
+		Roots, Entries    int
+		Complete          bool
+		Limits            []struct{ Root, Path, Limit string }
+		LimitsTotal       int `json:"limits_total"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 3 || !strings.Contains(r.stderr, "checkpoint cut is incomplete") {
+		t.Fatalf("checkpoint --json at the depth limit: %v\n%s", err, clip(r.String()))
+	}
+	if rep.Jail != "deep" || rep.Label != "cut" || rep.Roots != 1 || rep.Entries != 257 || rep.Complete || rep.LimitsTotal != 1 ||
+		len(rep.Limits) != 1 || rep.Limits[0].Root != "/var/lib/deep" || rep.Limits[0].Limit != "depth" ||
+		"/var/lib/deep/"+rep.Limits[0].Path != cut {
+		t.Errorf("checkpoint --json at the depth limit: %+v", rep)
+	}
 
 	// No depth limit: the whole tree, all 4,001 entries, in little memory.
 	r, rss = a.runMeasured(t, "checkpoint", "--profile", profile, "--state-dir", a.state, "--label", "full", "--max-depth", "0")

@@ -138,6 +138,10 @@ pid = false
 	if r.code != 0 || !strings.Contains(r.stdout, "checkpoint base of jail app: 1 roots, 6 entries (host side only") {
 		t.Fatalf("baseline: %v", r)
 	}
+	if r := a.run(t, "checkpoint", "--json", "--profile", profile, "--state-dir", a.state, "--label", "base-json"); r.code != 0 ||
+		!strings.Contains(r.stdout, `"jail": "app"`) || !strings.Contains(r.stdout, `"entries": 6`) || !strings.Contains(r.stdout, `"complete": true`) {
+		t.Errorf("checkpoint --json of the baseline: %v", r)
+	}
 	if fi, err := os.Stat(a.checkpoints); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("checkpoint dir %v %v", fi.Mode(), err)
 	}

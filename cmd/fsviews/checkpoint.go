@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -50,6 +51,10 @@ count). Where a limit stops it, a "!!" line names the place, e.g.
   !! depth limit: /var/lib/app/a/a/.../a (directory not read)
 and the checkpoint, saved all the same, does not cover what lies beyond.
 
+--json prints, for tools, one JSON object on stdout instead of the lines:
+jail, label, roots, entries, how they were read, whether the walk was
+complete and, when it was not, the places where a limit stopped it.
+
 Exit status 0; 3 when a limit was reached (the checkpoint is saved, with
 the "!!" lines above); 2 on trouble (unknown or stopped jail without
 --profile, a jail that exits while it is read, unreadable files): nothing
@@ -62,6 +67,7 @@ Examples:
    fsviews checkpoint --label before-upgrade nginx`,
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "label", Usage: "store the checkpoint as `LABEL` (letters, digits, '.', '_', '-'); replaces one of that label"},
+			&cli.BoolFlag{Name: "json", Usage: "print what was stored as one JSON object on stdout instead of lines"},
 		}, stateSourceFlags()...), walkLimitFlags()...),
 		Action: func(c *cli.Context) error {
 			positional, _, err := splitArgs(c)
@@ -95,18 +101,43 @@ Examples:
 				files += len(r.Entries)
 			}
 			how := src.how(m)
-			fmt.Printf("checkpoint %s of jail %s: %d roots, %d entries (%s)\n", label, src.name, len(m.Roots), files, how)
 			hits, total := m.Limits(maxLimitLines)
+			if c.Bool("json") {
+				rep := checkpointReport{Jail: src.name, Label: label, Roots: len(m.Roots), Entries: files, Read: how, Complete: total == 0, Limits: hits, LimitsTotal: total}
+				b, err := json.MarshalIndent(rep, "", "  ")
+				if err != nil {
+					return exit2("checkpoint", err)
+				}
+				fmt.Printf("%s\n", b)
+			} else {
+				fmt.Printf("checkpoint %s of jail %s: %d roots, %d entries (%s)\n", label, src.name, len(m.Roots), files, how)
+				if total > 0 {
+					if err := audit.FormatLimits(os.Stdout, hits, total, ""); err != nil {
+						return exit2("checkpoint", err)
+					}
+				}
+			}
 			if total == 0 {
 				return nil
-			}
-			if err := audit.FormatLimits(os.Stdout, hits, total, ""); err != nil {
-				return exit2("checkpoint", err)
 			}
 			return cli.Exit(fmt.Sprintf("fsviews checkpoint: checkpoint %s is incomplete: the walk reached a limit at %d place%s (the !! lines); "+
 				"to read further, raise --max-depth, --max-entries or --max-hash-bytes (0: no limit)", label, total, plural(total)), exitIncomplete)
 		},
 	}
+}
+
+// checkpointReport is checkpoint --json: what was stored.
+type checkpointReport struct {
+	Jail     string `json:"jail"`
+	Label    string `json:"label"`
+	Roots    int    `json:"roots"`
+	Entries  int    `json:"entries"`
+	Read     string `json:"read"` // how the roots were read
+	Complete bool   `json:"complete"`
+	// Limits are the first places where a walk limit stopped it, of
+	// LimitsTotal.
+	Limits      []audit.LimitHit `json:"limits,omitempty"`
+	LimitsTotal int              `json:"limits_total,omitempty"`
 }
 
 // stateOf is where checkpoint and diff read a jail's state from.
