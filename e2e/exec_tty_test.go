@@ -160,6 +160,15 @@ func TestExecTTY(t *testing.T) {
 		t.Errorf("the caller's terminal modes were not restored:\nbefore %+v\nafter  %+v", before, after)
 	}
 
+	// --user: the terminal is the command's user's, as a login's is.
+	c3 := newCallerTerminal(t, 24, 80)
+	cmd = c3.start(t, a.environ(), "exec", "--tty", "--user", "65534:65534", "exectty", "--", "/bin/sh", "-c", "echo owner $(stat -L -c %u:%g /proc/self/fd/0) uid $(id -u)")
+	c3.await(t, `owner \S+ uid \d+`)
+	cmd.Wait()
+	if m := c3.await(t, `owner (\S+) uid (\d+)`); m[1] != "65534:65534" || m[2] != "65534" {
+		t.Errorf("--tty --user 65534: the terminal belongs to %s, the command runs as %s", m[1], m[2])
+	}
+
 	// Ctrl-C at the caller's terminal ends the command by SIGINT, through
 	// the jail's terminal: fsviews exec ends as it did.
 	c2 := newCallerTerminal(t, 24, 80)

@@ -602,7 +602,7 @@ func enterStage(fd int) int {
 		}
 	}
 	if ej.Job.Plan.TTY {
-		if err := takeTerminal(inherited(fd+5, "terminal socket"), ej.Jail); err != nil {
+		if err := takeTerminal(inherited(fd+5, "terminal socket"), ej.Jail, Identity{ej.Job.Plan.UID, ej.Job.Plan.GID}); err != nil {
 			return status.fail(err)
 		}
 	}

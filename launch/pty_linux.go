@@ -28,8 +28,11 @@ const jailPtmx = "/dev/pts/ptmx"
 // root, still with every capability: it makes a new terminal of the
 // jail's devpts its controlling terminal and its stdin, stdout and
 // stderr, sends the master through sock and waits for fsviews exec to
-// have sized it. jail names the jail in messages.
-func takeTerminal(sock *os.File, jail string) error {
+// have sized it. The terminal belongs to who the command runs as (owner
+// as the plan's uid and gid; -1 keeps root's), as a login's would: tools
+// that check that their terminal is theirs (ssh, sudo, mesg) accept it.
+// jail names the jail in messages.
+func takeTerminal(sock *os.File, jail string, owner Identity) error {
 	defer sock.Close()
 	// Nothing under the view's /dev is followed: the jail may have
 	// replaced a path there with a link into /proc or a FIFO.
@@ -62,6 +65,9 @@ func takeTerminal(sock *os.File, jail string) error {
 	}
 	tty := int(peer)
 	defer unix.Close(tty)
+	if err := unix.Fchown(tty, owner.UID, owner.GID); err != nil {
+		return failed("jail %s: give the new terminal to %d:%d: %w", jail, owner.UID, owner.GID, err)
+	}
 	if err := unix.Sendmsg(int(sock.Fd()), []byte{0}, unix.UnixRights(ptmx), nil, 0); err != nil {
 		return failed("hand the terminal to fsviews exec: %w", err)
 	}
