@@ -196,6 +196,11 @@ net = "none"
 	if r.code != 125 || strings.Contains(r.stdout, "RAN") || !strings.Contains(r.stderr, "jail nodevtty has no /dev/pts/ptmx: --tty needs the private pseudo-terminals of a [dev] table in the jail's profile") {
 		t.Errorf("--tty without [dev]: want refused with the reason, got %v", r)
 	}
+	// Refused from the jail's plan, before anything started: no exec is
+	// recorded.
+	if r := a.run(t, "ps", "--json"); r.code != 0 || strings.Contains(r.stdout, `"execs"`) {
+		t.Errorf("the refused --tty exec was recorded: %v", r)
+	}
 	if r := a.run(t, "exec", "nodevtty", "--", "/bin/echo", "RAN"); r.code != 0 || r.stdout != "RAN\n" {
 		t.Errorf("exec without --tty after the refusal: %v", r)
 	}

@@ -205,6 +205,11 @@ func execPlan(j Jail, opt EnterOptions) (*views.Plan, error) {
 	if j.Plan.UserNS {
 		return nil, failed("jail %s is rootless (a user namespace of its own): fsviews exec enters only jails that root started", j.Name)
 	}
+	// The plan says whether the view has a devpts: refuse before
+	// anything starts (the stage checks what it finds again).
+	if opt.TTY && !slices.ContainsFunc(j.Plan.Ops, func(op views.Op) bool { return op.Kind == views.Devpts }) {
+		return nil, failed("jail %s has no %s: --tty needs the private pseudo-terminals of a [dev] table in the jail's profile; add [dev], or run without --tty", j.Name, jailPtmx)
+	}
 	for _, c := range j.Plan.Caps {
 		if n, _, err := caps.Parse(c); err == nil && n == unix.CAP_SYS_PTRACE {
 			return nil, failed("jail %s keeps CAP_SYS_PTRACE: its processes could ptrace the entering process before it is confined, or open its /proc/PID/root, which is the host's until it has joined; fsviews exec refuses such jails (docs/security.md)", j.Name)

@@ -186,11 +186,16 @@ func (r *terminalRelay) resize() {
 }
 
 // makeRaw puts terminal f in raw mode, as cfmakeraw(3) does, and returns
-// its settings before; an error when f is no terminal.
+// its settings before; an error when f is no terminal, or when this
+// process is not in its foreground (a shell's background job must not
+// change the modes of the terminal the shell is reading).
 func makeRaw(f *os.File) (*unix.Termios, error) {
 	t, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	if err != nil {
 		return nil, err
+	}
+	if fg, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP); err != nil || fg != unix.Getpgrp() {
+		return nil, fmt.Errorf("not in the terminal's foreground")
 	}
 	saved := *t
 	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON

@@ -154,9 +154,11 @@ static void attack(int pid, int stage)
 				continue;
 			target[n] = 0;
 			/* What the stage holds (pidfd, the jail's root on the
-			 * host, the memfd, pipes to fsviews exec); a stage seen
+			 * host, the memfd, pipes to fsviews exec, and with --tty
+			 * the socket and the terminal's master); a stage seen
 			 * may be the command by now, which opens its libraries. */
-			if (atoi(de->d_name) > 2 && (strstr(target, "pidfd") || strstr(target, "memfd") || strstr(target, "pipe:") || strstr(target, "fsviews")))
+			if (atoi(de->d_name) > 2 && (strstr(target, "pidfd") || strstr(target, "memfd") || strstr(target, "pipe:") || strstr(target, "fsviews") ||
+						     strstr(target, "socket:") || strstr(target, "ptmx")))
 				say("LEAK fd %d %s -> %s", pid, de->d_name, target);
 		}
 		closedir(d);
