@@ -85,3 +85,27 @@ func TestUnshareErrorNamesTheNamespace(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// The steps launch takes after the workdir are the plan's, in its order,
+// and a confinement it holds needs the plan's confine step.
+func TestFinishingSteps(t *testing.T) {
+	plan := &views.Plan{Workdir: "/", Command: []string{"/bin/true"}, UID: 33, GID: 33, NoNewPriv: true,
+		Limits:  []views.LimitPlan{{}},
+		Seccomp: &views.SeccompPlan{}}
+	conf := &confinement{filter: &seccomp.Program{}}
+	steps, err := finishingSteps(plan, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range steps {
+		got = append(got, string(s))
+	}
+	if want := "rlimit privileges umask session signals fds confine exec"; strings.Join(got, " ") != want {
+		t.Errorf("steps %q, want %q", strings.Join(got, " "), want)
+	}
+	plan.Seccomp = nil
+	if _, err := finishingSteps(plan, conf); err == nil || !strings.Contains(err.Error(), "no confine step") {
+		t.Errorf("a filter without the plan's confine step: %v", err)
+	}
+}

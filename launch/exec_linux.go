@@ -106,21 +106,37 @@ func enter(j *job) (string, error) {
 	if err != nil {
 		return "", failed("build view: %w", err)
 	}
-	if err := pivot.Into(root.FD()); err != nil {
-		return "", failed("%w", err)
-	}
-	root.Close()
-	if plan.Hostname != "" {
-		if err := unix.Sethostname([]byte(plan.Hostname)); err != nil {
-			return "", failed("sethostname %q: %w", plan.Hostname, err)
+	// The plan's first finishing steps, up to the workdir; execDaemon
+	// takes the rest.
+	pivoted := false
+	for _, s := range plan.Finish() {
+		switch s.Kind {
+		case views.StepPivot:
+			if err := pivot.Into(root.FD()); err != nil {
+				return "", failed("%w", err)
+			}
+			root.Close()
+			pivoted = true
+		case views.StepHostname:
+			if err := unix.Sethostname([]byte(plan.Hostname)); err != nil {
+				return "", failed("sethostname %q: %w", plan.Hostname, err)
+			}
+		case views.StepLoopback:
+			if err := loopbackUp(); err != nil {
+				return "", failed("%w", err)
+			}
+		case views.StepChdir:
+			// Never the host's root: a plan that did not pivot first
+			// is a bug, and nothing runs.
+			if !pivoted {
+				return "", failed("bug: the plan's chdir comes before its pivot")
+			}
+			return chdirAndFind(j)
+		default:
+			return "", failed("bug: the plan's step %s comes before its chdir", s.Kind)
 		}
 	}
-	if plan.Net == "loopback" {
-		if err := loopbackUp(); err != nil {
-			return "", failed("%w", err)
-		}
-	}
-	return chdirAndFind(j)
+	return "", failed("bug: the plan has no chdir step")
 }
 
 // chdirAndFind enters the workdir and finds the command, inside the view.
@@ -145,34 +161,38 @@ func execDaemon(j *job, path string, pid int) error {
 	if err != nil {
 		return err
 	}
-	steps := []struct {
-		what string
-		do   func() error
-	}{
-		// Before privileges go: raising a hard limit needs
-		// CAP_SYS_RESOURCE; after the view is built, so a low nofile or
-		// fsize cannot break fsviews' own work.
-		{"set [limits]", conf.setLimits},
-		{"drop privileges", func() error {
-			return privs.Apply(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: j.LastCap})
-		}},
-		// A changed uid clears the parent-death signal; PID 1 of a
-		// jail must still die with its supervisor.
-		{"re-arm the parent-death signal", func() error { return rearmPdeathsig(j, pid) }},
-		{"restore the umask", func() error { unix.Umask(j.Umask); return nil }},
-		{"leave the terminal", func() error { return detachTerminal(plan.TTY) }},
-		{"reset ignored signals", resetIgnoredSignals},
-		// Descriptors the caller left open without O_CLOEXEC would give
-		// the daemon a way out of its view; only stdio and the socket
-		// activation fds pass.
-		{"close inherited file descriptors", func() error { return keepOnly(j.ListenFDs) }},
-		// Last: the filter would otherwise have to allow what fsviews
-		// itself still does.
-		{"enforce [landlock] and [seccomp]", conf.enforce},
+	// The plan's finishing steps from the workdir on, in its order
+	// (views.Plan.Finish); the view is built and entered by now.
+	do := map[views.StepKind]func() error{
+		views.StepLimits: conf.setLimits,
+		views.StepPrivileges: func() error {
+			if err := privs.Apply(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: j.LastCap}); err != nil {
+				return err
+			}
+			// A changed uid clears the parent-death signal; PID 1 of
+			// a jail must still die with its supervisor.
+			return rearmPdeathsig(j, pid)
+		},
+		views.StepUmask:   func() error { unix.Umask(j.Umask); return nil },
+		views.StepSession: func() error { return detachTerminal(plan.TTY) },
+		views.StepSignals: resetIgnoredSignals,
+		views.StepFDs:     func() error { return keepOnly(j.ListenFDs) },
+		views.StepConfine: conf.enforce,
+	}
+	steps, err := finishingSteps(plan, conf)
+	if err != nil {
+		return err
 	}
 	for _, s := range steps {
-		if err := s.do(); err != nil {
-			return failed("%s: %w", s.what, err)
+		if s == views.StepExec {
+			break
+		}
+		step, ok := do[s]
+		if !ok {
+			return failed("bug: fsviews has no way to take the plan's step %s", s)
+		}
+		if err := step(); err != nil {
+			return failed("%s: %w", s, err)
 		}
 	}
 	env := daemonEnv(j, pid)
@@ -182,6 +202,41 @@ func execDaemon(j *job, path string, pid int) error {
 		code = 127
 	}
 	return &Error{Code: code, Err: fmt.Errorf("exec %s inside the view: %w", path, err)}
+}
+
+// finishingSteps are the plan's steps after its chdir, checked: each is
+// one launch takes, those every daemon needs are there, and Landlock and
+// seccomp are applied when conf has them. A plan that leaves one out is
+// a bug, and nothing runs.
+func finishingSteps(plan *views.Plan, conf *confinement) ([]views.StepKind, error) {
+	var steps []views.StepKind
+	seen := map[views.StepKind]bool{}
+	chdir := false
+	for _, s := range plan.Finish() {
+		if !chdir {
+			chdir = s.Kind == views.StepChdir
+			continue
+		}
+		switch s.Kind {
+		case views.StepLimits, views.StepPrivileges, views.StepUmask, views.StepSession, views.StepSignals, views.StepFDs, views.StepConfine, views.StepExec:
+		default:
+			return nil, failed("bug: the plan's step %s after its chdir is not one fsviews takes there", s.Kind)
+		}
+		steps = append(steps, s.Kind)
+		seen[s.Kind] = true
+	}
+	for _, must := range []views.StepKind{views.StepPrivileges, views.StepUmask, views.StepSession, views.StepSignals, views.StepFDs, views.StepExec} {
+		if !seen[must] {
+			return nil, failed("bug: the plan has no %s step", must)
+		}
+	}
+	if (conf.landlock != nil || conf.filter != nil) && !seen[views.StepConfine] {
+		return nil, failed("bug: the plan has no confine step, but Landlock or seccomp is to be applied")
+	}
+	if steps[len(steps)-1] != views.StepExec {
+		return nil, failed("bug: the plan's last step is %s, not exec", steps[len(steps)-1])
+	}
+	return steps, nil
 }
 
 func cloneFlags(names []string) int {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsviews/fsviews/privs"
 	"github.com/fsviews/fsviews/rlimits"
+	"github.com/fsviews/fsviews/views"
 )
 
 // fsviews' init starts the daemon without a third Go runtime: it forks
@@ -70,10 +71,12 @@ type spawnJob struct {
 }
 
 // prepareSpawn works out the child's list for the job j, once the view
-// is built and this process (fsviews' init, PID 1) is in it: limits,
-// the privilege drop, the umask, a new session, the descriptors the
-// daemon keeps, no_new_privs, Landlock and the filter. It returns the
-// list and a function that releases what it opened.
+// is built and this process (fsviews' init, PID 1) is in it: the plan's
+// finishing steps after its chdir (views.Plan.Finish: limits, the
+// privilege drop, the umask, a new session, the ignored signals, the
+// descriptors the daemon keeps, Landlock and the filter), in its order,
+// as raw calls. It returns the list and a function that releases what it
+// opened.
 func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 	plan := j.Plan
 	conf, err := j.confinement()
@@ -107,67 +110,102 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 
 	// The caller's RLIMIT_NOFILE, which Go raised at this process's start.
 	restoreNofile()
-	limits, err := rlimits.Next(conf.limits)
+	steps, err := finishingSteps(plan, conf)
 	if err != nil {
-		return fail(failed("[limits]: %w", err))
+		return fail(err)
 	}
-	s.keep = append(s.keep, limits)
-	for i := range limits {
-		l := &limits[i]
-		add("[limits]: "+l.What(), unix.SYS_PRLIMIT64, 0, uintptr(l.Resource), uintptr(unsafe.Pointer(&l.Value)), 0)
-	}
-	drop, err := privs.Plan(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: j.LastCap})
-	if err != nil {
-		return fail(failed("drop privileges: %w", err))
-	}
-	s.keep = append(s.keep, drop)
-	for _, c := range drop.Calls {
-		add("drop privileges: "+c.What, c.Trap, c.A1, c.A2, c.A3, 0)
-	}
-	add("restore the umask", unix.SYS_UMASK, uintptr(j.Umask), 0, 0, 0)
-	ignored, err := ignoredSignals()
-	if err != nil {
-		return fail(failed("reset ignored signals: %w", err))
-	}
-	dfl := new([4]uint64) // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
-	s.keep = append(s.keep, dfl)
-	for _, sig := range ignored {
-		add(fmt.Sprintf("reset ignored signal %d", sig), unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(dfl)), 0, 8)
-	}
-	if !plan.TTY {
-		// The child leads no process group: setsid cannot fail here.
-		add("leave the terminal (setsid)", unix.SYS_SETSID, 0, 0, 0, 0)
-	}
-	for fd := 3; fd < 3+j.ListenFDs; fd++ {
-		add(fmt.Sprintf("keep socket fd %d open", fd), unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, 0, 0)
-	}
-	add(fmt.Sprintf("close_range from %d", 3+j.ListenFDs), unix.SYS_CLOSE_RANGE, uintptr(3+j.ListenFDs), ^uintptr(0)>>1, unix.CLOSE_RANGE_CLOEXEC, 0)
-	g := make([]int, 2)
-	if err := unix.Pipe2(g, unix.O_CLOEXEC); err != nil {
-		return fail(failed("pipe: %w", err))
-	}
-	s.goRead, s.goWrite = g[0], g[1]
-	// The child keeps only its ends: without the write end of the go
-	// pipe, its read ends (EOF) if the init is gone.
-	add("close the init's end of the go pipe", unix.SYS_CLOSE, uintptr(s.goWrite), 0, 0, 0)
-	s.calls = append(s.calls, rawCall{trap: unix.SYS_READ, a1: uintptr(s.goRead), a2: uintptr(unsafe.Pointer(&s.goByte[0])), a3: 1,
-		what: "wait for fsviews' init to drop its privileges", one: true})
-	if conf.landlock != nil || conf.filter != nil {
-		add("prctl PR_SET_NO_NEW_PRIVS", unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0)
-	}
-	if conf.landlock != nil {
-		if ruleset, err = landlockRuleset(conf.landlock, conf.abi); err != nil {
-			return fail(failed("[landlock]: %w", err))
+	// waitForInit makes the child wait until the init has dropped its own
+	// privileges, so that the daemon never runs beside a privileged init:
+	// before the confinement layers (which would have to allow the read)
+	// or, without them, before execve.
+	waitForInit := func() error {
+		g := make([]int, 2)
+		if err := unix.Pipe2(g, unix.O_CLOEXEC); err != nil {
+			return failed("pipe: %w", err)
 		}
-		add("[landlock]: landlock_restrict_self", unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(ruleset), 0, 0, 0)
+		s.goRead, s.goWrite = g[0], g[1]
+		// The child keeps only its ends: without the write end of the
+		// go pipe, its read ends (EOF) if the init is gone.
+		add("close the init's end of the go pipe", unix.SYS_CLOSE, uintptr(s.goWrite), 0, 0, 0)
+		s.calls = append(s.calls, rawCall{trap: unix.SYS_READ, a1: uintptr(s.goRead), a2: uintptr(unsafe.Pointer(&s.goByte[0])), a3: 1,
+			what: "wait for fsviews' init to drop its privileges", one: true})
+		return nil
 	}
-	if conf.filter != nil {
-		prog, err := conf.filter.Fprog()
-		if err != nil {
-			return fail(failed("[seccomp]: %w", err))
+	// The plan's finishing steps from the workdir on, as raw calls of the
+	// child, in the plan's order (views.Plan.Finish).
+	for _, step := range steps {
+		switch step {
+		case views.StepLimits:
+			limits, err := rlimits.Next(conf.limits)
+			if err != nil {
+				return fail(failed("[limits]: %w", err))
+			}
+			s.keep = append(s.keep, limits)
+			for i := range limits {
+				l := &limits[i]
+				add("[limits]: "+l.What(), unix.SYS_PRLIMIT64, 0, uintptr(l.Resource), uintptr(unsafe.Pointer(&l.Value)), 0)
+			}
+		case views.StepPrivileges:
+			drop, err := privs.Plan(privs.Set{UID: plan.UID, GID: plan.GID, Caps: plan.Caps, NoNewPrivs: plan.NoNewPriv, LastCap: j.LastCap})
+			if err != nil {
+				return fail(failed("drop privileges: %w", err))
+			}
+			s.keep = append(s.keep, drop)
+			for _, c := range drop.Calls {
+				add("drop privileges: "+c.What, c.Trap, c.A1, c.A2, c.A3, 0)
+			}
+		case views.StepUmask:
+			add("restore the umask", unix.SYS_UMASK, uintptr(j.Umask), 0, 0, 0)
+		case views.StepSession:
+			if !plan.TTY {
+				// The child leads no process group: setsid cannot fail here.
+				add("leave the terminal (setsid)", unix.SYS_SETSID, 0, 0, 0, 0)
+			}
+		case views.StepSignals:
+			ignored, err := ignoredSignals()
+			if err != nil {
+				return fail(failed("reset ignored signals: %w", err))
+			}
+			dfl := new([4]uint64) // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
+			s.keep = append(s.keep, dfl)
+			for _, sig := range ignored {
+				add(fmt.Sprintf("reset ignored signal %d", sig), unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(dfl)), 0, 8)
+			}
+		case views.StepFDs:
+			for fd := 3; fd < 3+j.ListenFDs; fd++ {
+				add(fmt.Sprintf("keep socket fd %d open", fd), unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, 0, 0)
+			}
+			add(fmt.Sprintf("close_range from %d", 3+j.ListenFDs), unix.SYS_CLOSE_RANGE, uintptr(3+j.ListenFDs), ^uintptr(0)>>1, unix.CLOSE_RANGE_CLOEXEC, 0)
+		case views.StepConfine:
+			if err := waitForInit(); err != nil {
+				return fail(err)
+			}
+			if conf.landlock != nil || conf.filter != nil {
+				add("prctl PR_SET_NO_NEW_PRIVS", unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0)
+			}
+			if conf.landlock != nil {
+				if ruleset, err = landlockRuleset(conf.landlock, conf.abi); err != nil {
+					return fail(failed("[landlock]: %w", err))
+				}
+				add("[landlock]: landlock_restrict_self", unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(ruleset), 0, 0, 0)
+			}
+			if conf.filter != nil {
+				prog, err := conf.filter.Fprog()
+				if err != nil {
+					return fail(failed("[seccomp]: %w", err))
+				}
+				s.keep = append(s.keep, prog)
+				add(fmt.Sprintf("[seccomp]: install the filter (%d instructions)", prog.Len), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(prog)), 0)
+			}
+		case views.StepExec:
+			if s.goRead < 0 {
+				if err := waitForInit(); err != nil {
+					return fail(err)
+				}
+			}
+		default:
+			return fail(failed("bug: the init's child has no call for the plan's step %s", step))
 		}
-		s.keep = append(s.keep, prog)
-		add(fmt.Sprintf("[seccomp]: install the filter (%d instructions)", prog.Len), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(prog)), 0)
 	}
 
 	if s.path, err = unix.BytePtrFromString(path); err != nil {

@@ -203,13 +203,7 @@ func landlockRules(p *profiles.Profile) []LandlockRule {
 	return rules
 }
 
-// limitSteps and confineSteps print the layers in Plan.String.
-func (p *Plan) limitSteps(step func(format string, args ...any)) {
-	for _, l := range p.Limits {
-		step("%-10s %s", "rlimit", l.Limit)
-	}
-}
-
+// confineSteps prints the Landlock rules and the filter (Plan.Finish).
 func (p *Plan) confineSteps(step func(format string, args ...any)) {
 	if l := p.Landlock; l != nil {
 		for _, r := range l.Rules {

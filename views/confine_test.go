@@ -87,7 +87,7 @@ func TestPlanStepsOrder(t *testing.T) {
 			order = append(order, f[1])
 		}
 	}
-	want := "root remount-ro pivot chdir rlimit caps no_new_privs landlock seccomp exec"
+	want := "root remount-ro pivot chdir rlimit caps no_new_privs umask session signals fds landlock seccomp exec"
 	if strings.Join(order, " ") != want {
 		t.Errorf("steps %q, want %q\n%s", strings.Join(order, " "), want, s)
 	}

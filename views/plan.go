@@ -223,24 +223,10 @@ func (p *Plan) String() string {
 	for _, op := range p.Ops {
 		step("%s", op)
 	}
-	step("%-10s %-28s %s", "pivot", "/", "pivot_root into the view, detach the old root")
-	if p.Hostname != "" {
-		step("%-10s %s", "hostname", p.Hostname)
+	for _, st := range p.Finish() {
+		for _, l := range st.Lines {
+			step("%s", l)
+		}
 	}
-	step("%-10s %s", "chdir", p.Workdir)
-	p.limitSteps(step)
-	if p.UID >= 0 {
-		step("%-10s uid=%d gid=%d groups=%d", "identity", p.UID, p.GID, p.GID)
-	}
-	caps := "none"
-	if len(p.Caps) > 0 {
-		caps = strings.Join(p.Caps, ",")
-	}
-	step("%-10s %s", "caps", caps)
-	if p.NoNewPriv {
-		step("%-10s %s", "no_new_privs", "on")
-	}
-	p.confineSteps(step)
-	step("%-10s %q", "exec", p.Command)
 	return b.String()
 }
