@@ -406,17 +406,12 @@ func (l Layout) dirOf(procCgroup []byte, c string) (string, int, error) {
 		}
 		h, version = *l.V2, 2
 	}
-	for _, line := range strings.Split(string(procCgroup), "\n") {
-		id, rest, ok1 := strings.Cut(line, ":")
-		ctrls, p, ok2 := strings.Cut(rest, ":")
-		if !ok1 || !ok2 {
-			continue
-		}
-		if (version == 2 && id == "0" && ctrls == "") || (version == 1 && slices.Contains(strings.Split(ctrls, ","), v1Name(c))) {
-			h.Own = p
+	for _, e := range parseProcCgroup(procCgroup) {
+		if (version == 2 && e.v2) || (version == 1 && slices.Contains(e.ctrls, v1Name(c))) {
+			h.Own = e.path
 			dir, ok := h.Dir()
 			if !ok {
-				return "", 0, fmt.Errorf("cgroup %s is not visible under %s", p, h.Mount)
+				return "", 0, fmt.Errorf("cgroup %s is not visible under %s", e.path, h.Mount)
 			}
 			return dir, version, nil
 		}

@@ -47,19 +47,13 @@ type Layout struct {
 // once counts once: the first mount that shows the caller's cgroup.
 func ParseLayout(procCgroup []byte, mounts []*mountinfo.Info) (Layout, error) {
 	own := map[string]string{} // "" for v2, else a controller
-	sc := bufio.NewScanner(bytes.NewReader(procCgroup))
-	for sc.Scan() {
-		id, rest, ok1 := strings.Cut(sc.Text(), ":")
-		ctrls, p, ok2 := strings.Cut(rest, ":")
-		if !ok1 || !ok2 || id == "" {
+	for _, e := range parseProcCgroup(procCgroup) {
+		if e.v2 {
+			own[""] = e.path
 			continue
 		}
-		if id == "0" && ctrls == "" {
-			own[""] = p
-			continue
-		}
-		for _, c := range strings.Split(ctrls, ",") {
-			own[c] = p
+		for _, c := range e.ctrls {
+			own[c] = e.path
 		}
 	}
 	if len(own) == 0 {
@@ -99,6 +93,36 @@ func ParseLayout(procCgroup []byte, mounts []*mountinfo.Info) (Layout, error) {
 		}
 	}
 	return l, nil
+}
+
+// procEntry is one line of /proc/PID/cgroup, "ID:CONTROLLERS:PATH".
+type procEntry struct {
+	v2    bool     // the unified hierarchy's line, "0::PATH"
+	ctrls []string // a v1 hierarchy's controllers (name=... included)
+	path  string   // relative to the reader's cgroup namespace
+	line  string   // as read, for messages
+}
+
+// parseProcCgroup reads the lines of a /proc/PID/cgroup; malformed ones
+// are left out.
+func parseProcCgroup(b []byte) []procEntry {
+	var out []procEntry
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		id, rest, ok1 := strings.Cut(sc.Text(), ":")
+		ctrls, p, ok2 := strings.Cut(rest, ":")
+		if !ok1 || !ok2 || id == "" {
+			continue
+		}
+		e := procEntry{path: p, line: sc.Text()}
+		if id == "0" && ctrls == "" {
+			e.v2 = true
+		} else {
+			e.ctrls = strings.Split(ctrls, ",")
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // v1For returns the v1 hierarchy holding controller c.

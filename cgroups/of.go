@@ -1,11 +1,8 @@
 package cgroups
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // DirsOf returns where another process is: the directory, under l's
@@ -17,23 +14,16 @@ import (
 // mounts do not show is an error.
 func (l Layout) DirsOf(procCgroup []byte) ([]string, error) {
 	var dirs []string
-	sc := bufio.NewScanner(bytes.NewReader(procCgroup))
-	for sc.Scan() {
-		id, rest, ok1 := strings.Cut(sc.Text(), ":")
-		ctrls, p, ok2 := strings.Cut(rest, ":")
-		if !ok1 || !ok2 || id == "" {
-			continue
-		}
+	for _, e := range parseProcCgroup(procCgroup) {
 		var h Hierarchy
-		switch {
-		case id == "0" && ctrls == "":
+		if e.v2 {
 			if l.V2 == nil {
 				continue
 			}
 			h = *l.V2
-		default:
+		} else {
 			found := false
-			for _, c := range strings.Split(ctrls, ",") {
+			for _, c := range e.ctrls {
 				if h, found = l.v1For(c); found {
 					break
 				}
@@ -42,10 +32,10 @@ func (l Layout) DirsOf(procCgroup []byte) ([]string, error) {
 				continue
 			}
 		}
-		h.Own = p
+		h.Own = e.path
 		dir, ok := h.Dir()
 		if !ok {
-			return nil, fmt.Errorf("cgroup %s (hierarchy %s) is not visible under %s", p, sc.Text(), h.Mount)
+			return nil, fmt.Errorf("cgroup %s (hierarchy %s) is not visible under %s", e.path, e.line, h.Mount)
 		}
 		if !slices.Contains(dirs, dir) {
 			dirs = append(dirs, dir)
