@@ -109,8 +109,8 @@ func enter(j *job) (string, error) {
 	// The plan's first finishing steps, up to the workdir; execDaemon
 	// takes the rest.
 	pivoted := false
-	for _, s := range plan.Finish() {
-		switch s.Kind {
+	for _, kind := range plan.Steps() {
+		switch kind {
 		case views.StepPivot:
 			if err := pivot.Into(root.FD()); err != nil {
 				return "", failed("%w", err)
@@ -133,7 +133,7 @@ func enter(j *job) (string, error) {
 			}
 			return chdirAndFind(j)
 		default:
-			return "", failed("bug: the plan's step %s comes before its chdir", s.Kind)
+			return "", failed("bug: the plan's step %s comes before its chdir", kind)
 		}
 	}
 	return "", failed("bug: the plan has no chdir step")
@@ -212,18 +212,18 @@ func finishingSteps(plan *views.Plan, conf *confinement) ([]views.StepKind, erro
 	var steps []views.StepKind
 	seen := map[views.StepKind]bool{}
 	chdir := false
-	for _, s := range plan.Finish() {
+	for _, kind := range plan.Steps() {
 		if !chdir {
-			chdir = s.Kind == views.StepChdir
+			chdir = kind == views.StepChdir
 			continue
 		}
-		switch s.Kind {
+		switch kind {
 		case views.StepLimits, views.StepPrivileges, views.StepUmask, views.StepSession, views.StepSignals, views.StepFDs, views.StepConfine, views.StepExec:
 		default:
-			return nil, failed("bug: the plan's step %s after its chdir is not one fsviews takes there", s.Kind)
+			return nil, failed("bug: the plan's step %s after its chdir is not one fsviews takes there", kind)
 		}
-		steps = append(steps, s.Kind)
-		seen[s.Kind] = true
+		steps = append(steps, kind)
+		seen[kind] = true
 	}
 	for _, must := range []views.StepKind{views.StepPrivileges, views.StepUmask, views.StepSession, views.StepSignals, views.StepFDs, views.StepExec} {
 		if !seen[must] {

@@ -44,56 +44,88 @@ type Step struct {
 	Lines []string
 }
 
-// Finish lists the steps after the view is built, in the order they are
+// Steps lists the steps after the view is built, in the order they are
 // taken; a step the plan does not need (no hostname, no rlimit, neither
-// Landlock nor seccomp) is left out.
+// Landlock nor seccomp) is left out. It describes nothing: the launch
+// walks it on every start, and describing the filter means compiling it.
+func (p *Plan) Steps() []StepKind {
+	steps := []StepKind{StepPivot}
+	if p.Hostname != "" {
+		steps = append(steps, StepHostname)
+	}
+	if p.Net == "loopback" {
+		steps = append(steps, StepLoopback)
+	}
+	steps = append(steps, StepChdir)
+	if len(p.Limits) > 0 {
+		steps = append(steps, StepLimits)
+	}
+	steps = append(steps, StepPrivileges, StepUmask, StepSession, StepSignals, StepFDs)
+	if p.Landlock != nil || p.Seccomp != nil {
+		steps = append(steps, StepConfine)
+	}
+	return append(steps, StepExec)
+}
+
+// Finish is Steps with the lines `fsviews plan` prints for each.
 func (p *Plan) Finish() []Step {
 	var steps []Step
-	add := func(k StepKind, lines ...string) { steps = append(steps, Step{Kind: k, Lines: lines}) }
+	for _, k := range p.Steps() {
+		steps = append(steps, Step{Kind: k, Lines: p.stepLines(k)})
+	}
+	return steps
+}
+
+func (p *Plan) stepLines(k StepKind) []string {
 	line := func(what, format string, args ...any) string {
 		return fmt.Sprintf("%-10s %s", what, fmt.Sprintf(format, args...))
 	}
-	add(StepPivot, fmt.Sprintf("%-10s %-28s %s", "pivot", "/", "pivot_root into the view, detach the old root"))
-	if p.Hostname != "" {
-		add(StepHostname, line("hostname", "%s", p.Hostname))
-	}
-	if p.Net == "loopback" {
-		add(StepLoopback, line("loopback", "bring lo up"))
-	}
-	add(StepChdir, line("chdir", "%s", p.Workdir))
-	if len(p.Limits) > 0 {
+	switch k {
+	case StepPivot:
+		return []string{fmt.Sprintf("%-10s %-28s %s", "pivot", "/", "pivot_root into the view, detach the old root")}
+	case StepHostname:
+		return []string{line("hostname", "%s", p.Hostname)}
+	case StepLoopback:
+		return []string{line("loopback", "bring lo up")}
+	case StepChdir:
+		return []string{line("chdir", "%s", p.Workdir)}
+	case StepLimits:
 		var lines []string
 		for _, l := range p.Limits {
 			lines = append(lines, line("rlimit", "%s", l.Limit))
 		}
-		add(StepLimits, lines...)
+		return lines
+	case StepPrivileges:
+		var privs []string
+		if p.UID >= 0 {
+			privs = append(privs, line("identity", "uid=%d gid=%d groups=%d", p.UID, p.GID, p.GID))
+		}
+		caps := "none"
+		if len(p.Caps) > 0 {
+			caps = strings.Join(p.Caps, ",")
+		}
+		privs = append(privs, line("caps", "%s", caps))
+		if p.NoNewPriv {
+			privs = append(privs, line("no_new_privs", "on"))
+		}
+		return privs
+	case StepUmask:
+		return []string{line("umask", "the caller's")}
+	case StepSession:
+		if p.TTY {
+			return []string{line("session", "keep the caller's terminal (--tty)")}
+		}
+		return []string{line("session", "a new one, without a terminal")}
+	case StepSignals:
+		return []string{line("signals", "those the caller ignored back to their default")}
+	case StepFDs:
+		return []string{line("fds", "close all but stdio and the socket activation fds")}
+	case StepConfine:
+		return p.confineLines()
+	case StepExec:
+		return []string{line("exec", "%q", p.Command)}
 	}
-	var privs []string
-	if p.UID >= 0 {
-		privs = append(privs, line("identity", "uid=%d gid=%d groups=%d", p.UID, p.GID, p.GID))
-	}
-	caps := "none"
-	if len(p.Caps) > 0 {
-		caps = strings.Join(p.Caps, ",")
-	}
-	privs = append(privs, line("caps", "%s", caps))
-	if p.NoNewPriv {
-		privs = append(privs, line("no_new_privs", "on"))
-	}
-	add(StepPrivileges, privs...)
-	add(StepUmask, line("umask", "the caller's"))
-	if p.TTY {
-		add(StepSession, line("session", "keep the caller's terminal (--tty)"))
-	} else {
-		add(StepSession, line("session", "a new one, without a terminal"))
-	}
-	add(StepSignals, line("signals", "those the caller ignored back to their default"))
-	add(StepFDs, line("fds", "close all but stdio and the socket activation fds"))
-	if confine := p.confineLines(); len(confine) > 0 {
-		add(StepConfine, confine...)
-	}
-	add(StepExec, line("exec", "%q", p.Command))
-	return steps
+	return nil
 }
 
 // confineLines are StepConfine's lines: one per Landlock rule, then the
