@@ -88,12 +88,7 @@ func supervise(j *job, reg *Registration) (result error) {
 		j.RelayFD = jobFD + 2
 		files = append(files, notify.file)
 	}
-	cmd := exec.Command("/proc/self/exe", stageJail, strconv.Itoa(jobFD))
-	cmd.Args[0] = "fsviews"
-	cmd.Env = []string{}
-	passStdio(cmd)
-	cmd.ExtraFiles = files
-	cmd.SysProcAttr = &syscall.SysProcAttr{
+	attr := &syscall.SysProcAttr{
 		// Not the cgroup namespace: PID 1 makes it once it is in the
 		// jail's cgroup (see jail), so that it is rooted there.
 		Cloneflags: uintptr(cloneFlags(j.Plan.Unshare) &^ unix.CLONE_NEWCGROUP),
@@ -103,7 +98,7 @@ func supervise(j *job, reg *Registration) (result error) {
 		Setsid: !j.Plan.TTY,
 	}
 	if j.Plan.UserNS {
-		if err := useUserNS(cmd.SysProcAttr, j.Plan); err != nil {
+		if err := useUserNS(attr, j.Plan); err != nil {
 			return failed("%w", err)
 		}
 	}
@@ -128,7 +123,8 @@ func supervise(j *job, reg *Registration) (result error) {
 	}()
 	// The namespaces the clone makes: all but cgroup (see Cloneflags).
 	cloned := slices.DeleteFunc(slices.Clone(j.Plan.Unshare), func(n string) bool { return n == "cgroup" })
-	if err := cmd.Start(); err != nil {
+	pid, err := startJail(attr, files, jobFD)
+	if err != nil {
 		var errno syscall.Errno
 		switch {
 		case j.Plan.UserNS:
@@ -141,12 +137,21 @@ func supervise(j *job, reg *Registration) (result error) {
 		limits.end(nil, j.warnings)
 		return failed("start the jail (%s): %w", strings.Join(cloned, ","), err)
 	}
+	kill := func() { unix.Kill(pid, unix.SIGKILL) }
+	killAndReap := func() {
+		kill()
+		var ws unix.WaitStatus
+		for {
+			if _, err := unix.Wait4(pid, &ws, 0, nil); !errors.Is(err, unix.EINTR) {
+				return
+			}
+		}
+	}
 	// Until the job is written, PID 1 waits for it: nothing of the jail
 	// runs outside its cgroup.
-	if err := limits.start(cmd.Process.Pid, func() { cmd.Process.Kill() }); err != nil {
+	if err := limits.start(pid, kill); err != nil {
 		jobW.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
+		killAndReap()
 		limits.end(nil, j.warnings)
 		return failed("%w", err)
 	}
@@ -158,7 +163,7 @@ func supervise(j *job, reg *Registration) (result error) {
 	<-notified
 	if reg != nil {
 		rec := reg.Record
-		rec.PID = cmd.Process.Pid
+		rec.PID = pid
 		// The record names the namespaces PID 1 has now, which are all
 		// it will have but its cgroup namespace, made after the job.
 		ns, err := registry.Namespaces(rec.PID)
@@ -168,8 +173,7 @@ func supervise(j *job, reg *Registration) (result error) {
 		}
 		if err := reg.Registry.Add(rec); err != nil {
 			jobW.Close()
-			cmd.Process.Kill()
-			cmd.Wait()
+			killAndReap()
 			limits.end(nil, j.warnings)
 			return failed("%w", err)
 		}
@@ -191,15 +195,14 @@ func supervise(j *job, reg *Registration) (result error) {
 	err = json.NewEncoder(jobW).Encode(j)
 	jobW.Close()
 	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
+		killAndReap()
 		limits.end(nil, j.warnings)
 		return failed("hand the plan to the jail: %w", err)
 	}
 	if notify != nil {
 		go notify.run()
 	}
-	ws, report, err := superviseLoop(cmd.Process.Pid, sigs, statusR)
+	ws, report, err := superviseLoop(pid, sigs, statusR)
 	if err != nil {
 		return limits.end(err, j.warnings)
 	}
@@ -396,6 +399,32 @@ func passStdio(cmd *exec.Cmd) {
 	if isOpen(os.Stderr) {
 		cmd.Stderr = os.Stderr
 	}
+}
+
+// startJail starts this binary again as PID 1 of the jail (the stage
+// "__jail"), with the caller's stdio (/dev/null for a closed one) and
+// extra as fds 3 and up, the job's pipe at jobFD. It forks with the syscall package, not os/exec:
+// os.StartProcess first probes the kernel's pidfd support, a fork and a
+// wait of its own, on the jail's start-up path; the supervisor waits by
+// PID and needs no pidfd.
+func startJail(attr *syscall.SysProcAttr, extra []*os.File, jobFD int) (int, error) {
+	fds := make([]uintptr, 0, 3+len(extra))
+	for _, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+		if !isOpen(f) {
+			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			if err != nil {
+				return 0, err
+			}
+			defer null.Close()
+			f = null
+		}
+		fds = append(fds, f.Fd())
+	}
+	for _, f := range extra {
+		fds = append(fds, f.Fd())
+	}
+	return syscall.ForkExec("/proc/self/exe", []string{"fsviews", stageJail, strconv.Itoa(jobFD)},
+		&syscall.ProcAttr{Env: []string{}, Files: fds, Sys: attr})
 }
 
 // isOpen reports whether f's descriptor is open.
