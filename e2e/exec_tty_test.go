@@ -205,3 +205,38 @@ net = "none"
 		t.Errorf("exec without --tty after the refusal: %v", r)
 	}
 }
+
+// A jail whose root keeps CAP_SYS_ADMIN owns its /dev/pts as well: it can
+// mount over it and plant a FIFO (which a blocking open would wait on for
+// ever) or a link to another device as ptmx. exec --tty then gives the
+// command no terminal and says why, without hanging or following the
+// link.
+func TestExecTTYRefusesAPlantedPtmx(t *testing.T) {
+	requireRoot(t)
+	for _, c := range []struct{ plant, why string }{
+		{"mkfifo /dev/pts/ptmx", "/dev/pts/ptmx is not on a devpts file system"},
+		{"ln -s ../null /dev/pts/ptmx", "open /dev/pts/ptmx: too many levels of symbolic links"},
+	} {
+		t.Run(c.plant, func(t *testing.T) {
+			a := newAuditEnv(t)
+			profile := writeProfile(t, hostDir(t), "execplant", base+`[security]
+capabilities = ["CAP_SYS_ADMIN"]
+[seccomp]
+preset = "none"
+[namespaces]
+net = "none"
+`)
+			a.start(t, "run", profile, "--", "/bin/sh", "-c", "mount -t tmpfs planted /dev/pts && "+c.plant+" && echo ready; exec sleep 600")
+			done := make(chan result, 1)
+			go func() { done <- a.run(t, "exec", "--tty", "execplant", "--", "/bin/sh", "-c", "echo RAN") }()
+			select {
+			case r := <-done:
+				if r.code != 125 || strings.Contains(r.stdout, "RAN") || !strings.Contains(r.stderr, c.why) {
+					t.Errorf("exec --tty with %q planted: want 125 and %q, got %v", c.plant, c.why, r)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("exec --tty with %q planted: still waiting after 30s", c.plant)
+			}
+		})
+	}
+}
