@@ -154,3 +154,24 @@ func TestSeccompLogNamesOtherPrograms(t *testing.T) {
 		t.Errorf("seccomp-log on no records: %v\n%s", err, out)
 	}
 }
+
+// The hidden stages are not commands: run by hand they end with the
+// stage's status and say so, and the command line parses nothing of
+// theirs (their arguments are descriptors).
+func TestHiddenStagesByHand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"__jail", "x"}, 125, `fsviews __jail: internal stage, not for use by hand (bad argument "x")`},
+		{[]string{"__enter"}, 125, "fsviews __enter: internal stage, not for use by hand"},
+		{[]string{"learn", "_view"}, 1, "fsviews learn: bug: invalid argument: the view stage takes one argument"},
+		{[]string{"learn", "_exec"}, 127, "fsviews learn: bug: invalid argument: the exec stage takes a workdir"},
+	} {
+		r := run(t, tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("fsviews %s: want exit %d and %q, got %v", strings.Join(tc.args, " "), tc.code, tc.want, r)
+		}
+	}
+}

@@ -24,13 +24,13 @@ func Environ() []string {
 
 // ExecStage is StageExec: args are the working directory and the
 // command. It enters the learning view, installs the notifying seccomp
-// filter and becomes the daemon; it returns only on failure.
-func ExecStage(args []string) int {
+// filter and becomes the daemon; it returns only on failure, with the
+// exit status the stage ends with.
+func ExecStage(args []string) (int, error) {
 	if err := execStage(args); err != nil {
-		fmt.Fprintf(os.Stderr, "fsviews learn: %v\n", err)
-		return 127
+		return 127, err
 	}
-	return 0
+	return 0, nil
 }
 
 func execStage(args []string) error {

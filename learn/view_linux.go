@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -34,16 +35,16 @@ var devNodes = []string{"null", "zero", "full", "random", "urandom", "tty"}
 
 // ViewStage is StageView: PID 1 of the learning namespaces. It builds the
 // view, starts StageExec in it, watches, and writes the Observations as
-// JSON to fd 3. It returns the exit status.
-func ViewStage(args []string) int {
-	if err := viewStage(args); err != nil {
-		fmt.Fprintf(os.Stderr, "fsviews learn: %v\n", err)
-		return 1
+// JSON to fd 3; what it works around goes to warnings. It returns the
+// exit status the stage ends with.
+func ViewStage(args []string, warnings io.Writer) (int, error) {
+	if err := viewStage(args, warnings); err != nil {
+		return 1, err
 	}
-	return 0
+	return 0, nil
 }
 
-func viewStage(args []string) error {
+func viewStage(args []string, warnings io.Writer) error {
 	if len(args) != 1 {
 		return fmt.Errorf("%w: the view stage takes one argument", bug(os.ErrInvalid))
 	}
@@ -125,7 +126,7 @@ func viewStage(args []string) error {
 		select {
 		case <-exited:
 		case <-time.After(grace):
-			fmt.Fprintf(os.Stderr, "fsviews learn: the daemon did not stop within %v of %v: killing it\n", grace, sig)
+			fmt.Fprintf(warnings, "fsviews learn: the daemon did not stop within %v of %v: killing it\n", grace, sig)
 		}
 	}
 	select {

@@ -92,10 +92,12 @@ See docs/learn.md.`,
 		},
 		Subcommands: []*cli.Command{
 			{Name: learn.StageView, Hidden: true, SkipFlagParsing: true, Action: func(c *cli.Context) error {
-				return cli.Exit("", learn.ViewStage(c.Args().Slice()))
+				code, err := learn.ViewStage(c.Args().Slice(), os.Stderr)
+				return stageExit("fsviews learn: ", code, err)
 			}},
 			{Name: learn.StageExec, Hidden: true, SkipFlagParsing: true, Action: func(c *cli.Context) error {
-				return cli.Exit("", learn.ExecStage(c.Args().Slice()))
+				code, err := learn.ExecStage(c.Args().Slice())
+				return stageExit("fsviews learn: ", code, err)
 			}},
 		},
 		Action: func(c *cli.Context) error {

@@ -18,12 +18,18 @@ func stageCommands() []*cli.Command {
 			SkipFlagParsing: true,
 			Action: func(c *cli.Context) error {
 				code, err := launch.Stage(c.Command.Name, c.Args().Slice())
-				if err != nil {
-					return cli.Exit(err.Error(), code)
-				}
-				return cli.Exit("", code)
+				return stageExit("", code, err)
 			},
 		})
 	}
 	return cmds
+}
+
+// stageExit ends a hidden stage with the exit status it returned, and its
+// error, if any, on stderr after prefix.
+func stageExit(prefix string, code int, err error) error {
+	if err != nil {
+		return cli.Exit(prefix+err.Error(), code)
+	}
+	return cli.Exit("", code)
 }
