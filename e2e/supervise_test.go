@@ -440,3 +440,34 @@ func TestIgnoredSignalsResetEveryModel(t *testing.T) {
 		})
 	}
 }
+
+// A daemon started by a service manager with stdio closed gets /dev/null
+// there in every process model, as it would without fsviews: fd 0-2 never
+// end up as whatever fsviews opens first.
+func TestClosedStdioBecomesDevNull(t *testing.T) {
+	requireRoot(t)
+	for _, m := range models {
+		t.Run(m.name, func(t *testing.T) {
+			h := hostDir(t)
+			out := filepath.Join(h, "out")
+			if err := os.Mkdir(out, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			profile := writeProfile(t, h, "closedstdio", base+fmt.Sprintf("[[bind]]\nsource = %q\ntarget = \"/out\"\nmode = \"rw\"\n", out)+m.namespaces)
+			cmd := exec.Command("/bin/sh", "-c", `exec "$0" run "$1" -- /bin/sh -c 'stat -L -c %t:%T /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 | tee /out/fds; :' <&- >&- 2>&-`, fsviews(t), profile)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("run with stdio closed: %v %s", err, b)
+			}
+			got, err := os.ReadFile(filepath.Join(out, "fds"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// /dev/null is character device 1:3. The shell's own fds are
+			// read from a pipeline: a redirection of a command would be
+			// the shell's for as long as the command runs.
+			if want := "1:3\n1:3\n1:3\n"; string(got) != want {
+				t.Errorf("the daemon's fds 0-2 are %q, want /dev/null (1:3) on each", got)
+			}
+		})
+	}
+}

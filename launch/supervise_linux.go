@@ -402,24 +402,14 @@ func passStdio(cmd *exec.Cmd) {
 }
 
 // startJail starts this binary again as PID 1 of the jail (the stage
-// "__jail"), with the caller's stdio (/dev/null for a closed one) and
-// extra as fds 3 and up, the job's pipe at jobFD. It forks with the
-// syscall package, not os/exec: os.StartProcess first probes the kernel's
-// pidfd support, a fork and a wait of its own, on the jail's start-up
-// path; the supervisor waits by PID and needs no pidfd.
+// "__jail"), with the caller's stdio (the Go runtime opens /dev/null at
+// start on any of fds 0-2 the caller left closed) and extra as fds 3 and
+// up, the job's pipe at jobFD. It forks with the syscall package, not
+// os/exec: os.StartProcess first probes the kernel's pidfd support, a
+// fork and a wait of its own, on the jail's start-up path; the supervisor
+// waits by PID and needs no pidfd.
 func startJail(attr *syscall.SysProcAttr, extra []*os.File, jobFD int) (int, error) {
-	fds := make([]uintptr, 0, 3+len(extra))
-	for _, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
-		if !isOpen(f) {
-			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-			if err != nil {
-				return 0, err
-			}
-			defer null.Close()
-			f = null
-		}
-		fds = append(fds, f.Fd())
-	}
+	fds := []uintptr{0, 1, 2}
 	for _, f := range extra {
 		fds = append(fds, f.Fd())
 	}
