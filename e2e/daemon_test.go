@@ -76,6 +76,9 @@ func startBackground(t *testing.T, name string, args []string) *daemon {
 	d := &daemon{t: t, name: name, cmd: exec.Command(fsviews(t), args...), out: &lockedBuffer{}, done: make(chan struct{})}
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A process that left the group and still holds the output (a bug
+	// under test) fails its test instead of hanging the suite in Wait.
+	d.cmd.WaitDelay = 10 * time.Second
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

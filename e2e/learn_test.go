@@ -347,7 +347,10 @@ func TestLearnVerify(t *testing.T) {
 	flag := filepath.Join(hostDir(t), "flag")
 	mustWrite(t, flag, "wait\n")
 	out := filepath.Join(dir, "looper.toml")
-	script := `echo started-$((1+1)); while :; do if [ "$(cat ` + flag + `)" = go ]; then unshare -U sleep 1; echo unshared-$((2+2)); fi; sleep 0.1; done`
+	// The flag is read before "started": learning stops at the first
+	// "started", and a profile learned before the first read would not
+	// show the flag to the daemon it verifies.
+	script := `cat ` + flag + ` >/dev/null; echo started-$((1+1)); while :; do if [ "$(cat ` + flag + `)" = go ]; then unshare -U sleep 1; echo unshared-$((2+2)); fi; sleep 0.1; done`
 
 	l := startBackground(t, "learn looper", bundled("learn", "--verify", "--out", out, "--", "/bin/sh", "-c", script))
 	waitOutput(t, l, "started-2", 1)
@@ -369,6 +372,48 @@ func TestLearnVerify(t *testing.T) {
 	}
 	if strings.Contains(log, "ended by itself") {
 		t.Errorf("learn --verify reports its own stop as the daemon's end:\n%s", log)
+	}
+}
+
+// fsviews learn --verify killed outright (SIGKILL, as a service manager's
+// last resort or a kill of its process group) takes the jail it verifies
+// with it, though that jail runs in a process group of its own.
+func TestLearnVerifyEndsWithLearn(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	out := filepath.Join(hostDir(t), "orphan.toml")
+	l := startBackground(t, "learn orphan", bundled("learn", "--verify", "--out", out, "--", "/bin/sh", "-c", "echo started-$((1+1)); exec sleep 600"))
+	waitOutput(t, l, "started-2", 1)
+	l.cmd.Process.Signal(syscall.SIGINT) // ends learning; verifying starts
+	waitOutput(t, l, "started-2", 2)
+	verifying := func() []string {
+		var pids []string
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if err == nil && strings.Contains(string(cmdline), "--seccomp-log") && strings.Contains(string(cmdline), out) {
+				pids = append(pids, e.Name())
+			}
+		}
+		return pids
+	}
+	if len(verifying()) == 0 {
+		t.Fatalf("no verifying fsviews run found:\n%s", l.out)
+	}
+	t.Cleanup(func() { // what a failure left
+		for _, pid := range verifying() {
+			if n, err := strconv.Atoi(pid); err == nil {
+				syscall.Kill(n, syscall.SIGKILL)
+			}
+		}
+	})
+	l.cmd.Process.Kill() // fsviews learn alone, not its group
+	deadline := time.Now().Add(10 * time.Second)
+	for len(verifying()) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the verifying run outlived fsviews learn by 10s: %v", verifying())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,11 +69,17 @@ func Verify(opt VerifyOptions) (*Verdict, error) {
 	cmd := exec.Command(opt.Self, "run", "--seccomp-log", "--state-dir", state, "--name", opt.Name, opt.Profile)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, opt.Out, opt.Out
 	// Its own process group: Ctrl-C reaches fsviews learn alone, and the
-	// daemon gets the stop signal only.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// daemon gets the stop signal only. So a kill of the caller's group
+	// misses it: it dies with fsviews learn instead, even by SIGKILL (and
+	// the jail with it, by the supervisor's own parent-death signal).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	// The parent-death signal fires when the thread that forked ends:
+	// this one stays until the run is over.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("verify: start fsviews run: %w", err)
 	}
