@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -399,6 +400,13 @@ func TestLearnVerifyEndsWithLearn(t *testing.T) {
 	}
 	if len(verifying()) == 0 {
 		t.Fatalf("no verifying fsviews run found:\n%s", l.out)
+	}
+	// Killed, learn cannot remove the verifying run's temporary state
+	// root (named in that run's command line): the test does.
+	cmdline, _ := os.ReadFile("/proc/" + verifying()[0] + "/cmdline")
+	args := strings.Split(string(cmdline), "\x00")
+	if i := slices.Index(args, "--state-dir"); i >= 0 && i+1 < len(args) && strings.HasPrefix(args[i+1], os.TempDir()+"/fsviews-verify-") {
+		t.Cleanup(func() { os.RemoveAll(args[i+1]) })
 	}
 	t.Cleanup(func() { // what a failure left
 		for _, pid := range verifying() {
