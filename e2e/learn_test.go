@@ -383,7 +383,9 @@ func TestLearnVerifyEndsWithLearn(t *testing.T) {
 	requireRoot(t)
 	t.Parallel()
 	out := filepath.Join(hostDir(t), "orphan.toml")
-	l := startBackground(t, "learn orphan", bundled("learn", "--verify", "--out", out, "--", "/bin/sh", "-c", "echo started-$((1+1)); exec sleep 600"))
+	// sleep runs once before "started", which ends learning: the learned
+	// view then lets the verifying run execute it.
+	l := startBackground(t, "learn orphan", bundled("learn", "--verify", "--out", out, "--", "/bin/sh", "-c", "sleep 0; echo started-$((1+1)); exec sleep 600"))
 	waitOutput(t, l, "started-2", 1)
 	l.cmd.Process.Signal(syscall.SIGINT) // ends learning; verifying starts
 	waitOutput(t, l, "started-2", 2)
