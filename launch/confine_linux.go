@@ -164,9 +164,9 @@ func prepareConfinement(plan *views.Plan, stderr io.Writer) (*confinement, error
 type shippedConfinement struct {
 	// Filter is the compiled seccomp program (seccomp.Program's
 	// MarshalBinary); empty: no filter.
-	Filter []byte `json:"filter,omitempty"`
+	Filter []byte
 	// LandlockABI is the kernel's Landlock ABI; 0: no Landlock.
-	LandlockABI int `json:"landlock_abi,omitempty"`
+	LandlockABI int
 }
 
 // shipConfinement fills j.Confined from j.conf, before the job is sent

@@ -155,7 +155,7 @@ func chdirAndFind(j *job) (string, error) {
 // execve, seccomp last.
 func execDaemon(j *job, path string, pid int) error {
 	plan := j.Plan
-	// A stage inside the jail: the job crossed as JSON, and the
+	// A stage inside the jail: the job crossed over a pipe, and the
 	// supervisor already checked the kernel and said what it skips.
 	conf, err := j.confinement()
 	if err != nil {

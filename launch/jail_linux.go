@@ -1,9 +1,9 @@
 package launch
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -83,8 +83,12 @@ func inherited(fd int, name string) *os.File {
 func jail(jobFD int) int {
 	runtime.LockOSThread()
 	status := reporter{inherited(jobFD+1, "status")}
-	var j job
-	if err := json.NewDecoder(inherited(jobFD, "job")).Decode(&j); err != nil {
+	b, err := io.ReadAll(inherited(jobFD, "job"))
+	if err != nil {
+		return status.fail(failed("read the job from the supervisor: %w", err))
+	}
+	j, err := readJob(b)
+	if err != nil {
 		return status.fail(failed("bug: read the job from the supervisor: %w", err))
 	}
 	j.statusFD = jobFD + 1
@@ -105,11 +109,11 @@ func jail(jobFD int) int {
 		return status.fail(failed("%w", err))
 	}
 	if j.Plan.AsPID1 {
-		path, err := enter(&j)
+		path, err := enter(j)
 		if err != nil {
 			return status.fail(err)
 		}
-		return status.fail(execDaemon(&j, path, 1))
+		return status.fail(execDaemon(j, path, 1))
 	}
 
 	// The init passes on to the daemon the signals it gets. PID 1 gets
@@ -125,7 +129,7 @@ func jail(jobFD int) int {
 		status.say("open")
 	}()
 
-	path, err := enter(&j)
+	path, err := enter(j)
 	if err != nil {
 		return status.fail(err)
 	}
@@ -138,7 +142,7 @@ func jail(jobFD int) int {
 	// from here on: a daemon running as the same user can neither ptrace
 	// this process nor open its /proc files (the daemon's execve makes
 	// the daemon itself dumpable again).
-	s, release, err := prepareSpawn(&j, path)
+	s, release, err := prepareSpawn(j, path)
 	if err != nil {
 		return status.fail(err)
 	}
@@ -153,7 +157,7 @@ func jail(jobFD int) int {
 	// capability but CAP_KILL (see dropInitPrivs). The child has its own
 	// credentials since the fork, and waits for started before it execs:
 	// the daemon never runs beside a privileged init.
-	if err := dropInitPrivs(&j); err != nil {
+	if err := dropInitPrivs(j); err != nil {
 		unix.Kill(daemon, unix.SIGKILL)
 		release()
 		return status.fail(failed("drop the init's privileges: %w", err))
@@ -163,7 +167,7 @@ func jail(jobFD int) int {
 	if err != nil {
 		return status.fail(err)
 	}
-	if err := rearmPdeathsig(&j, 1); err != nil {
+	if err := rearmPdeathsig(j, 1); err != nil {
 		unix.Kill(daemon, unix.SIGKILL)
 		return status.fail(failed("%w", err))
 	}

@@ -9,34 +9,76 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/fsviews/fsviews/internal/wire"
 	"github.com/fsviews/fsviews/privs"
 	"github.com/fsviews/fsviews/views"
 )
 
 // job is what every stage needs to start the daemon, worked out on the
 // host before any namespace exists. In the PID-namespace model it crosses
-// into the jail as JSON over an inherited pipe.
+// into the jail over an inherited pipe, in its binary form (wire below).
 type job struct {
-	Plan      *views.Plan `json:"plan"`
-	Env       []string    `json:"env"`     // the daemon's, without LISTEN_PID
-	OnHost    string      `json:"on_host"` // where the command is on the host, for messages
-	LastCap   int         `json:"last_cap"`
-	Umask     int         `json:"umask"`
-	ListenFDs int         `json:"listen_fds"` // socket activation: fds 3..3+ListenFDs-1 pass
+	Plan      *views.Plan
+	Env       []string // the daemon's, without LISTEN_PID
+	OnHost    string   // where the command is on the host, for messages
+	LastCap   int
+	Umask     int
+	ListenFDs int // socket activation: fds 3..3+ListenFDs-1 pass
 	// WatchdogPID says to set WATCHDOG_PID to the daemon's PID, as the
 	// service manager set it to fsviews'.
-	WatchdogPID bool `json:"watchdog_pid"`
-	RelayFD     int  `json:"relay_fd"` // the notify relay's socket in PID 1, -1 if none
+	WatchdogPID bool
+	RelayFD     int // the notify relay's socket in PID 1, -1 if none
 	// Confined is conf as it crosses into the jail (see shipConfinement):
 	// the stage there takes the host's decisions and compiled filter
 	// instead of asking the kernel and compiling the plan's filter again.
-	Confined *shippedConfinement `json:"confined,omitempty"`
-	statusFD int                 // PID 1's status pipe to the supervisor
+	Confined *shippedConfinement
+	statusFD int // PID 1's status pipe to the supervisor
 	// conf holds the kernel's answers and the compiled filter, worked out
 	// on the host; a stage in the jail gets it from Confined.
 	conf *confinement
 	// warnings gets what fsviews works around (Options.Warnings).
 	warnings io.Writer
+}
+
+// wire is the job's binary form, as the supervisor writes it for PID 1
+// (package wire): the exported fields, in order. TestJobWireRoundTrip
+// fills every one of them.
+func (j *job) wire() []byte {
+	var w wire.Writer
+	j.Plan.AppendWire(&w)
+	w.Strings(j.Env)
+	w.String(j.OnHost)
+	w.Int(int64(j.LastCap))
+	w.Int(int64(j.Umask))
+	w.Int(int64(j.ListenFDs))
+	w.Bool(j.WatchdogPID)
+	w.Int(int64(j.RelayFD))
+	w.Bool(j.Confined != nil)
+	if c := j.Confined; c != nil {
+		w.Blob(c.Filter)
+		w.Int(int64(c.LandlockABI))
+	}
+	return w.Bytes()
+}
+
+// readJob reads what job.wire wrote.
+func readJob(b []byte) (*job, error) {
+	r := wire.NewReader(b)
+	j := &job{Plan: views.ReadWire(r)}
+	j.Env = r.Strings()
+	j.OnHost = r.String()
+	j.LastCap = int(r.Int())
+	j.Umask = int(r.Int())
+	j.ListenFDs = int(r.Int())
+	j.WatchdogPID = r.Bool()
+	j.RelayFD = int(r.Int())
+	if r.Bool() {
+		j.Confined = &shippedConfinement{Filter: r.Blob(), LandlockABI: int(r.Int())}
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return j, nil
 }
 
 // prepare checks what can be checked on the host and builds the job.

@@ -2,7 +2,6 @@ package launch
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -192,7 +191,7 @@ func supervise(j *job, reg *Registration) (result error) {
 			}
 		}()
 	}
-	err = json.NewEncoder(jobW).Encode(j)
+	_, err = jobW.Write(j.wire())
 	jobW.Close()
 	if err != nil {
 		killAndReap()

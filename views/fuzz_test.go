@@ -12,7 +12,8 @@ import (
 )
 
 // FuzzCompile compiles whatever profile text the loader accepts. Compile
-// must not panic, must give the same plan twice, must put every parent
+// must not panic, must give the same plan twice, whose binary form must
+// give it back, must put every parent
 // before its children and the read-only remount last, and must never
 // plan a directory inside a bind (that would write into the host).
 //
@@ -57,6 +58,7 @@ func FuzzCompile(f *testing.F) {
 		if again := Compile(p, Options{}); !reflect.DeepEqual(plan, again) {
 			t.Errorf("two compiles differ")
 		}
+		checkWireRoundTrip(t, plan)
 		binds := map[string]bool{}
 		for _, op := range plan.Ops {
 			if op.Kind == Bind {
