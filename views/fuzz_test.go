@@ -13,7 +13,7 @@ import (
 
 // FuzzCompile compiles whatever profile text the loader accepts. Compile
 // must not panic, must give the same plan twice, whose binary form must
-// give it back, must put every parent
+// give it back and whose hand-written JSON must be encoding/json's, must put every parent
 // before its children and the read-only remount last, and must never
 // plan a directory inside a bind (that would write into the host).
 //
@@ -59,6 +59,7 @@ func FuzzCompile(f *testing.F) {
 			t.Errorf("two compiles differ")
 		}
 		checkWireRoundTrip(t, plan)
+		checkJSONMatches(t, plan)
 		binds := map[string]bool{}
 		for _, op := range plan.Ops {
 			if op.Kind == Bind {

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -35,7 +34,7 @@ func jailRecord(name string, p *profiles.Profile, plan *views.Plan, l profiles.L
 			rec.ProfileSHA256 = sum
 		}
 	}
-	planJSON, err := json.Marshal(plan)
+	planJSON, err := plan.AppendJSON(nil)
 	if err != nil {
 		return rec, fmt.Errorf("record plan: %w", err)
 	}
