@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -56,7 +55,7 @@ func (r Registry) AddExec(name string, pid int, start uint64, x Exec) error {
 	if n := len(rec.Execs); n > maxExecs {
 		rec.Execs = rec.Execs[n-maxExecs:]
 	}
-	data, err := json.Marshal(rec)
+	data, err := rec.AppendJSON(nil)
 	if err != nil {
 		return fmt.Errorf("record exec in jail %s: %w", name, err)
 	}

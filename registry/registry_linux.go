@@ -307,7 +307,7 @@ func (r Registry) add(rec Record, alive func(Record) (Health, string)) error {
 	if h, why := alive(rec); h == Stale {
 		return fmt.Errorf("register jail %s: the record is stale already: %s", rec.Name, why)
 	}
-	data, err := json.Marshal(rec)
+	data, err := rec.AppendJSON(nil)
 	if err != nil {
 		return fmt.Errorf("register jail %s: %w", rec.Name, err)
 	}

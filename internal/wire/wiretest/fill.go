@@ -37,6 +37,10 @@ func fill(t testing.TB, v reflect.Value, n *int) {
 		for i := range 2 {
 			fill(t, v.Index(i), n)
 		}
+	case reflect.Array:
+		for i := range v.Len() {
+			fill(t, v.Index(i), n)
+		}
 	case reflect.Map:
 		v.Set(reflect.MakeMap(v.Type()))
 		for range 2 {
