@@ -1,8 +1,6 @@
 package registry
 
 import (
-	"bytes"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
@@ -14,7 +12,8 @@ import (
 // byte, without the reflection encoding/json spends on types it meets for
 // the first time (package jsonw): fsviews run writes one record per start.
 // TestRecordJSONMatches holds it to encoding/json with every field set; a
-// field added to Record must be added here too.
+// field added to Record must be added here too. Plan is copied as it is,
+// so it must be JSON already (encoding/json checks and compacts it).
 func (rec *Record) AppendJSON(b []byte) ([]byte, error) {
 	o := jsonw.Open(&b)
 	o.String("name", rec.Name)
@@ -56,12 +55,10 @@ func (rec *Record) AppendJSON(b []byte) ([]byte, error) {
 	}
 	if len(rec.Plan) > 0 {
 		o.Key("plan")
-		// As encoding/json writes a RawMessage: checked and compacted.
-		buf := bytes.NewBuffer(b)
-		if err := json.Compact(buf, rec.Plan); err != nil {
-			return nil, err
-		}
-		b = buf.Bytes()
+		// As it is: what Plan.AppendJSON wrote, or what json.Unmarshal
+		// read (and checked) from a record. encoding/json would compact
+		// it again; scanning a plan of 1000 binds for that took 0.5 ms.
+		b = append(b, rec.Plan...)
 	}
 	if len(rec.StateDirs) > 0 {
 		o.Key("state_dirs")

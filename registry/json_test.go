@@ -30,16 +30,13 @@ func TestRecordJSONMatches(t *testing.T) {
 	var full Record
 	wiretest.Fill(t, &full)
 	// What Fill cannot make: times (unexported fields) and a plan that is
-	// JSON, here with spaces for the compaction encoding/json does.
+	// JSON (compact, as Plan.AppendJSON writes it).
 	full.Started = time.Date(2026, 12, 5, 18, 0, 0, 123456789, time.UTC)
-	full.Plan = json.RawMessage(` { "name" : "x", "ops" : [ ] } `)
+	full.Plan = json.RawMessage(`{"name":"x","ops":[]}`)
 	for i := range full.Execs {
 		full.Execs[i].Time = time.Date(2026, 12, 5, 19, i, 0, 0, time.FixedZone("x", 3600))
 	}
 	checkRecordJSON(t, &full)
 	checkRecordJSON(t, &Record{})
 	checkRecordJSON(t, &Record{Namespaces: map[string]uint64{}, ProfileFiles: []FileHash{}, Plan: json.RawMessage{}, StateDirs: map[string]string{}, Sources: []Source{}, Execs: []Exec{{}}})
-	if _, err := (&Record{Plan: json.RawMessage(`{"x":`)}).AppendJSON(nil); err == nil {
-		t.Fatal("AppendJSON took a plan that is not JSON")
-	}
 }
