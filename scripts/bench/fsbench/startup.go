@@ -111,7 +111,7 @@ func caseStartup(w io.Writer, c config, t *tools) error {
 			ms(b), float64(b)/float64(bw.median()), ms(fs.median()-b))
 	}
 	if b, ok := bound(plP); ok && bwP.ok() {
-		fmt.Fprintf(w, "\nWith a PID namespace, the same bound = (Go, exec /bin/true) + (plain with a PID namespace − /bin/true) = %s = %.2f× bwrap with a PID namespace: one Go runtime start and one exec, which no process model can go below; fsviews spends %s above it (one more Go runtime start, the job handed over as JSON, signal set-up; see docs/performance.md).\n",
+		fmt.Fprintf(w, "\nWith a PID namespace, the same bound = (Go, exec /bin/true) + (plain with a PID namespace − /bin/true) = %s = %.2f× bwrap with a PID namespace: one Go runtime start and one exec, which no process model can go below; fsviews spends %s above it (one more Go runtime start, the job handed over, signal set-up in both processes; see docs/performance.md).\n",
 			ms(b), float64(b)/float64(bwP.median()), ms(fsP.median()-b))
 	}
 	hyperfineCheck(w, c, []*series{fs, bw, pl})
