@@ -41,17 +41,12 @@ func (rec *Record) AppendJSON(b []byte) ([]byte, error) {
 	}
 	if len(rec.ProfileFiles) > 0 {
 		o.Key("profile_files")
-		b = append(b, '[')
-		for i, f := range rec.ProfileFiles {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		jsonw.Array(&b, len(rec.ProfileFiles), false, func(i int) {
 			fo := jsonw.Open(&b)
-			fo.String("path", f.Path)
-			fo.String("sha256", f.SHA256)
+			fo.String("path", rec.ProfileFiles[i].Path)
+			fo.String("sha256", rec.ProfileFiles[i].SHA256)
 			fo.Close()
-		}
-		b = append(b, ']')
+		})
 	}
 	if len(rec.Plan) > 0 {
 		o.Key("plan")
@@ -70,11 +65,8 @@ func (rec *Record) AppendJSON(b []byte) ([]byte, error) {
 	}
 	if len(rec.Sources) > 0 {
 		o.Key("sources")
-		b = append(b, '[')
-		for i, s := range rec.Sources {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		jsonw.Array(&b, len(rec.Sources), false, func(i int) {
+			s := &rec.Sources[i]
 			so := jsonw.Open(&b)
 			so.String("target", s.Target)
 			so.String("path", s.Path)
@@ -82,21 +74,17 @@ func (rec *Record) AppendJSON(b []byte) ([]byte, error) {
 			so.Uint("dev", s.Dev)
 			so.Uint("ino", s.Ino)
 			so.Close()
-		}
-		b = append(b, ']')
+		})
 	}
 	if len(rec.Execs) > 0 {
 		o.Key("execs")
-		b = append(b, '[')
-		for i, x := range rec.Execs {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		jsonw.Array(&b, len(rec.Execs), false, func(i int) {
+			x := &rec.Execs[i]
 			xo := jsonw.Open(&b)
 			xo.Key("time")
-			t, err := x.Time.MarshalJSON()
-			if err != nil {
-				return nil, err
+			t, e := x.Time.MarshalJSON()
+			if e != nil && err == nil {
+				err = e
 			}
 			b = append(b, t...)
 			xo.Int("uid", int64(x.UID))
@@ -111,8 +99,10 @@ func (rec *Record) AppendJSON(b []byte) ([]byte, error) {
 				xo.Int("pid", int64(x.PID))
 			}
 			xo.Close()
+		})
+		if err != nil {
+			return nil, err
 		}
-		b = append(b, ']')
 	}
 	o.Close()
 	return b, nil

@@ -20,18 +20,7 @@ func (p *Plan) AppendJSON(b []byte) ([]byte, error) {
 	o.String("profile", p.Profile)
 	o.String("state_dir", p.StateDir)
 	o.Key("ops")
-	if p.Ops == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range p.Ops {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = p.Ops[i].appendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	jsonw.Array(&b, len(p.Ops), p.Ops == nil, func(i int) { p.Ops[i].appendJSON(&b) })
 	o.Strings("unshare", p.Unshare)
 	o.String("net", p.Net)
 	if p.Hostname != "" {
@@ -60,11 +49,8 @@ func (p *Plan) AppendJSON(b []byte) ([]byte, error) {
 	o.Strings("command", p.Command)
 	if len(p.Limits) > 0 {
 		o.Key("limits")
-		b = append(b, '[')
-		for i, l := range p.Limits {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		jsonw.Array(&b, len(p.Limits), false, func(i int) {
+			l := &p.Limits[i]
 			lo := jsonw.Open(&b)
 			lo.String("name", l.Name)
 			if l.Soft != nil {
@@ -75,8 +61,7 @@ func (p *Plan) AppendJSON(b []byte) ([]byte, error) {
 			}
 			lo.String("origin", l.Origin)
 			lo.Close()
-		}
-		b = append(b, ']')
+		})
 	}
 	if l := p.Landlock; l != nil {
 		o.Key("landlock")
@@ -85,35 +70,26 @@ func (p *Plan) AppendJSON(b []byte) ([]byte, error) {
 			lo.Bool("optional", true)
 		}
 		lo.Key("rules")
-		if l.Rules == nil {
-			b = append(b, "null"...)
-		} else {
-			b = append(b, '[')
-			for i, r := range l.Rules {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				ro := jsonw.Open(&b)
-				ro.String("path", r.Path)
-				ro.String("access", string(r.Access))
-				if r.Optional {
-					ro.Bool("optional", true)
-				}
-				if r.Origin != "" {
-					ro.String("origin", r.Origin)
-				}
-				ro.Close()
+		jsonw.Array(&b, len(l.Rules), l.Rules == nil, func(i int) {
+			r := &l.Rules[i]
+			ro := jsonw.Open(&b)
+			ro.String("path", r.Path)
+			ro.String("access", string(r.Access))
+			if r.Optional {
+				ro.Bool("optional", true)
 			}
-			b = append(b, ']')
-		}
+			if r.Origin != "" {
+				ro.String("origin", r.Origin)
+			}
+			ro.Close()
+		})
 		lo.Close()
 	}
 	if s := p.Seccomp; s != nil {
 		o.Key("seccomp")
 		so := jsonw.Open(&b)
 		so.Key("spec")
-		var err error
-		if b, err = appendSpecJSON(b, &s.Spec); err != nil {
+		if err := appendSpecJSON(&b, &s.Spec); err != nil {
 			return nil, err
 		}
 		if s.Optional {
@@ -164,8 +140,8 @@ func (p *Plan) AppendJSON(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-func (op *Op) appendJSON(b []byte) []byte {
-	o := jsonw.Open(&b)
+func (op *Op) appendJSON(b *[]byte) {
+	o := jsonw.Open(b)
 	o.String("op", string(op.Kind))
 	o.String("target", op.Target)
 	if op.Source != "" {
@@ -204,72 +180,51 @@ func (op *Op) appendJSON(b []byte) []byte {
 		o.String("origin", op.Origin)
 	}
 	o.Close()
-	return b
 }
 
 // appendSpecJSON writes a seccomp spec, which has no JSON tags: its
 // members are named as its fields are.
-func appendSpecJSON(b []byte, s *seccomp.Spec) ([]byte, error) {
-	text := func(m interface{ MarshalText() ([]byte, error) }) error {
-		t, err := m.MarshalText()
-		if err != nil {
-			return err
+func appendSpecJSON(b *[]byte, s *seccomp.Spec) error {
+	var err error
+	text := func(m interface{ MarshalText() ([]byte, error) }) {
+		t, e := m.MarshalText()
+		if e != nil && err == nil {
+			err = e
 		}
-		b = jsonw.AppendString(b, string(t))
-		return nil
+		*b = jsonw.AppendString(*b, string(t))
 	}
-	o := jsonw.Open(&b)
+	o := jsonw.Open(b)
 	o.String("Preset", s.Preset)
 	o.Strings("Allow", s.Allow)
 	o.Strings("Deny", s.Deny)
 	o.Key("DefaultAction")
 	if s.DefaultAction == nil {
-		b = append(b, "null"...)
-	} else if err := text(*s.DefaultAction); err != nil {
-		return nil, err
+		*b = append(*b, "null"...)
+	} else {
+		text(*s.DefaultAction)
 	}
 	o.Key("Rules")
-	if s.Rules == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, r := range s.Rules {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			ro := jsonw.Open(&b)
-			ro.String("Syscall", r.Syscall)
-			ro.Key("Action")
-			if err := text(r.Action); err != nil {
-				return nil, err
-			}
-			ro.Key("Args")
-			if r.Args == nil {
-				b = append(b, "null"...)
-			} else {
-				b = append(b, '[')
-				for k, c := range r.Args {
-					if k > 0 {
-						b = append(b, ',')
-					}
-					co := jsonw.Open(&b)
-					co.Int("Index", int64(c.Index))
-					co.Key("Op")
-					if err := text(c.Op); err != nil {
-						return nil, err
-					}
-					co.Uint("Value", c.Value)
-					co.Uint("Mask", c.Mask)
-					co.Close()
-				}
-				b = append(b, ']')
-			}
-			ro.Close()
-		}
-		b = append(b, ']')
-	}
+	jsonw.Array(b, len(s.Rules), s.Rules == nil, func(i int) {
+		r := &s.Rules[i]
+		ro := jsonw.Open(b)
+		ro.String("Syscall", r.Syscall)
+		ro.Key("Action")
+		text(r.Action)
+		ro.Key("Args")
+		jsonw.Array(b, len(r.Args), r.Args == nil, func(k int) {
+			c := &r.Args[k]
+			co := jsonw.Open(b)
+			co.Int("Index", int64(c.Index))
+			co.Key("Op")
+			text(c.Op)
+			co.Uint("Value", c.Value)
+			co.Uint("Mask", c.Mask)
+			co.Close()
+		})
+		ro.Close()
+	})
 	o.Bool("AllowX32", s.AllowX32)
 	o.Bool("AllowI386", s.AllowI386)
 	o.Close()
-	return b, nil
+	return err
 }

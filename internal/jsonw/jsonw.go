@@ -66,6 +66,23 @@ func (o *Object) Strings(name string, s []string) {
 	*o.B = AppendStrings(*o.B, s)
 }
 
+// Array appends an array of n elements, each written by elem, or null
+// when isNil (a nil slice, as encoding/json writes it).
+func Array(b *[]byte, n int, isNil bool, elem func(i int)) {
+	if isNil {
+		*b = append(*b, "null"...)
+		return
+	}
+	*b = append(*b, '[')
+	for i := range n {
+		if i > 0 {
+			*b = append(*b, ',')
+		}
+		elem(i)
+	}
+	*b = append(*b, ']')
+}
+
 // AppendStrings appends s as an array, or null when nil.
 func AppendStrings(b []byte, s []string) []byte {
 	if s == nil {
