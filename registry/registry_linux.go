@@ -279,8 +279,13 @@ func flockEINTR(fd int) error {
 // name (Running or Drift) is an error (two jails of one profile need
 // distinct names); a stale or corrupt one is replaced, and so is a live one
 // for the very same process.
+//
+// Whether rec is stale already is asked of its PID and start time alone
+// (checkPID): add refuses only a Stale record, and check tells Stale
+// from the rest by those two, so comparing the namespaces just read with
+// themselves again was a dozen readlinks for nothing.
 func (r Registry) Add(rec Record) error {
-	return r.add(rec, check)
+	return r.add(rec, checkPID)
 }
 
 // add validates rec, fills StartTime and Namespaces from /proc when zero,
