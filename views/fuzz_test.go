@@ -12,10 +12,11 @@ import (
 )
 
 // FuzzCompile compiles whatever profile text the loader accepts. Compile
-// must not panic, must give the same plan twice, whose binary form must
-// give it back and whose hand-written JSON must be encoding/json's, must put every parent
-// before its children and the read-only remount last, and must never
-// plan a directory inside a bind (that would write into the host).
+// must not panic, must give the same plan twice (whose binary form must
+// give it back, and whose hand-written JSON must be encoding/json's),
+// must put every parent before its children and the read-only remount
+// last, and must never plan a directory inside a bind (that would write
+// into the host).
 //
 //	go test ./views -run '^$' -fuzz '^FuzzCompile$' -fuzztime 60s
 func FuzzCompile(f *testing.F) {
