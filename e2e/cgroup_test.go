@@ -83,7 +83,10 @@ func TestCgroupMemoryOOMKills(t *testing.T) {
 }
 
 // A busy loop under cpu = "20%" gets about a fifth of one CPU: CPU time
-// over wall time, with generous bounds.
+// over wall time, with generous bounds. Above is the limit holding; the
+// floor only catches a quota off by a factor of ten (2% or 0.2%), and is
+// low because a loaded machine gives the loop less than its quota (6%
+// once, with two fuzzers running beside the suite on two cores).
 func TestCgroupCPUShare(t *testing.T) {
 	requireRoot(t)
 	prof := cgroupProfile(t, "[cgroup]\ncpu = \"20%\"\n")
@@ -98,8 +101,8 @@ func TestCgroupCPUShare(t *testing.T) {
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	ratio := cpu.Seconds() / wall.Seconds()
 	t.Logf("cpu %v over wall %v: %.0f%% of one CPU", cpu, wall, 100*ratio)
-	if ratio < 0.10 || ratio > 0.35 {
-		t.Errorf("the loop got %.0f%% of one CPU, want about 20%% (10%%-35%%)", 100*ratio)
+	if ratio < 0.04 || ratio > 0.35 {
+		t.Errorf("the loop got %.0f%% of one CPU, want about 20%% (4%%-35%%)", 100*ratio)
 	}
 	noCgroupLeft(t, prof)
 }
