@@ -19,8 +19,10 @@
 // With a PID namespace ([namespaces] pid) the same steps run in a child
 // that is PID 1 of the new namespace (jail_linux.go), and fsviews stays
 // as a supervisor (supervise_linux.go); PID 1 either becomes the daemon
-// (execDaemon) or fsviews' init (init_linux.go), which forks it with no
-// Go runtime of its own (spawn_linux.go). enter and the privilege drop
+// (execDaemon) or fsviews' init (init_linux.go), which starts it with no
+// Go runtime of its own (spawn_linux.go): a child that shares the init's
+// memory until its execve (clone with CLONE_VM; a fork in race builds
+// and on architectures without the trampoline). enter and the privilege drop
 // (privs.Plan) are shared by every path. docs/systemd.md describes the
 // process models.
 //
@@ -30,9 +32,9 @@
 //	supervisor (fsviews run)        PID 1 (fsviews __jail FD)        daemon
 //	clone(new namespaces) + exec ->
 //	register the jail (PID 1's PID)
-//	job (JSON: plan, env, ...) ---> on fd FD; builds the view
+//	job (binary: plan, env, ...) -> on fd FD; builds the view
 //	                           <--- "open" on fd FD+1: signals may come
-//	                                fork -------------------------> runs the drop
+//	                                clone (CLONE_VM) -------------> runs the drop
 //	                                drops its own privileges          waits for
 //	                                go byte ----------------------->  the byte,
 //	                                (or the failed step + errno <---  execs

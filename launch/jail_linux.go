@@ -158,7 +158,7 @@ func jail(jobFD int) int {
 	// credentials since the fork, and waits for started before it execs:
 	// the daemon never runs beside a privileged init.
 	if err := dropInitPrivs(j); err != nil {
-		unix.Kill(daemon, unix.SIGKILL)
+		abandon(daemon)
 		release()
 		return status.fail(failed("drop the init's privileges: %w", err))
 	}

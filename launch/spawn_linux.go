@@ -51,7 +51,10 @@ type pidSlot struct {
 	at  int
 }
 
-// spawnJob is everything the child needs, made before the fork.
+// spawnJob is everything the child needs, made before it starts. The child
+// may share the init's memory (cloneDaemon): once it runs, the init writes
+// none of these fields until the child has executed the daemon or been
+// reaped, but errPipeClosed.
 type spawnJob struct {
 	calls    []rawCall
 	path     *byte
@@ -60,6 +63,9 @@ type spawnJob struct {
 	pidSlots []pidSlot
 	errPipe  int // write end; close-on-exec, so it closes at a successful execve
 	errRead  int // its read end, for the init
+	// errPipeClosed: the init closed its own copy of errPipe, which the
+	// child still uses.
+	errPipeClosed bool
 	// goRead and goWrite: the child waits for one byte on goRead before
 	// it restricts itself and execs; the init writes it once it has
 	// dropped its own privileges, so the daemon never runs beside a
@@ -68,6 +74,10 @@ type spawnJob struct {
 	goByte          [1]byte
 	// keep holds what the calls' pointers point into.
 	keep []any
+	// stack is the child's stack where it shares the init's memory
+	// (cloneDaemon); unmapped by release, once the child has executed
+	// the daemon or been reaped.
+	stack []byte
 }
 
 // prepareSpawn works out the child's list for the job j, once the view
@@ -86,11 +96,19 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 	s := &spawnJob{errPipe: -1, errRead: -1, goRead: -1, goWrite: -1}
 	ruleset := -1
 	release := func() {
-		for _, fd := range []*int{&s.errPipe, &s.errRead, &s.goRead, &s.goWrite, &ruleset} {
+		if !s.errPipeClosed && s.errPipe >= 0 {
+			unix.Close(s.errPipe)
+			s.errPipeClosed = true
+		}
+		for _, fd := range []*int{&s.errRead, &s.goRead, &s.goWrite, &ruleset} {
 			if *fd >= 0 {
 				unix.Close(*fd)
 				*fd = -1
 			}
+		}
+		if s.stack != nil {
+			unix.Munmap(s.stack)
+			s.stack = nil
 		}
 	}
 	fail := func(err error) (*spawnJob, func(), error) {
@@ -254,7 +272,7 @@ func restoreNofile() {
 // does its own work in between, while the child gets ready.
 func spawn(s *spawnJob) (int, error) {
 	syscall.ForkLock.Lock()
-	pid, errno := forkDaemon(s)
+	pid, errno := cloneDaemon(s)
 	syscall.ForkLock.Unlock()
 	runtime.KeepAlive(s)
 	if errno != 0 {
@@ -263,7 +281,7 @@ func spawn(s *spawnJob) (int, error) {
 	// Only the child may hold the write end now: its close at execve
 	// ends the read in started.
 	unix.Close(s.errPipe)
-	s.errPipe = -1
+	s.errPipeClosed = true
 	return pid, nil
 }
 
@@ -272,24 +290,19 @@ func spawn(s *spawnJob) (int, error) {
 // failure it reported.
 func started(s *spawnJob, pid int) error {
 	if _, err := unix.Write(s.goWrite, []byte{1}); err != nil {
-		unix.Kill(pid, unix.SIGKILL)
-		unix.Wait4(pid, nil, 0, nil)
+		abandon(pid)
 		return failed("let the daemon start: %w", err)
 	}
 	var report [2]uint32
 	n, err := readFull(s.errRead, (*[8]byte)(unsafe.Pointer(&report))[:])
 	if err != nil {
+		abandon(pid)
 		return failed("read the daemon's start: %w", err)
 	}
 	if n == 0 {
 		return nil // the pipe closed at execve
 	}
-	var ws unix.WaitStatus
-	for {
-		if _, err := unix.Wait4(pid, &ws, 0, nil); !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
+	reapChild(pid)
 	step, e := int(report[0]), syscall.Errno(report[1])
 	if step < len(s.calls) {
 		return failed("%s: %w", s.calls[step].what, e)
@@ -299,6 +312,23 @@ func started(s *spawnJob, pid int) error {
 		code = 127
 	}
 	return &Error{Code: code, Err: fmt.Errorf("exec %s inside the view: %w", unix.BytePtrToString(s.path), e)}
+}
+
+// abandon kills the child of spawn before it executed the daemon, and
+// reaps it: only then may release unmap a stack it ran on.
+func abandon(pid int) {
+	unix.Kill(pid, unix.SIGKILL)
+	reapChild(pid)
+}
+
+// reapChild waits for the child pid to end.
+func reapChild(pid int) {
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(pid, &ws, 0, nil); !errors.Is(err, unix.EINTR) {
+			return
+		}
+	}
 }
 
 // readFull reads until b is full or the pipe closes.
@@ -319,12 +349,9 @@ func readFull(fd int, b []byte) (int, error) {
 	return n, nil
 }
 
-// forkDaemon forks; the child runs s.calls and execs, and writes the
-// index of the step that failed and its errno to s.errPipe, or says
-// nothing when execve succeeds (the pipe is close-on-exec). In the child
-// only the nosplit raw system calls run, inline: no allocation, no lock,
-// no stack growth (the runtime makes any stack check fail after
-// runtime_BeforeFork), as in the syscall package's forkAndExecInChild1.
+// forkDaemon forks: the child has a copy of this process's memory, and
+// runs daemonChild. Where cloneDaemon shares the memory instead, this is
+// its fallback, and what tests compare it with.
 //
 //go:noinline
 //go:norace
@@ -336,7 +363,26 @@ func forkDaemon(s *spawnJob) (int, syscall.Errno) {
 		runtime_AfterFork()
 		return int(r1), e
 	}
-	// The child.
+	daemonChild(s)
+	return 0, 0 // not reached: daemonChild ends in execve or exit_group
+}
+
+// daemonChild is the daemon before its execve: it runs s.calls and execs,
+// and writes the index of the step that failed and its errno to
+// s.errPipe, or says nothing when execve succeeds (the pipe is
+// close-on-exec). It runs only nosplit raw system calls, inline: no
+// allocation, no lock, no stack growth (the runtime makes any stack check
+// fail after runtime_BeforeFork), as in the syscall package's
+// forkAndExecInChild1. It writes only to its own stack, the PID slots
+// and s.goByte: the init may share its memory (cloneDaemon), and runs on.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func daemonChild(s *spawnJob) {
+	// The Go runtime's handlers back to the default and the signal mask
+	// back to the one this process started with, as the syscall
+	// package's child does. The handlers are this child's own copy.
 	runtime_AfterForkInChild()
 	pid, _, _ := syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
 	for k := 0; k < len(s.pidSlots); k++ {
@@ -357,6 +403,7 @@ func forkDaemon(s *spawnJob) (int, syscall.Errno) {
 		buf[at] = 0
 	}
 	var report [2]uint32
+	var e syscall.Errno
 	step := 0
 	for ; step < len(s.calls); step++ {
 		c := &s.calls[step]
