@@ -36,9 +36,10 @@ type Call struct {
 // Drop is the ordered sequence of raw system calls that drops a thread to
 // a Set: the one privilege path of every process model. In place, Apply
 // runs it on the locked thread that then execs the daemon; fsviews' init
-// runs it, unchanged, in the child it forks for the daemon, which may call
+// runs it, unchanged, in the child it starts for the daemon, which may call
 // no Go code but raw system calls (launch/spawn_linux.go). The pointers in
-// Calls point into the Drop, which must stay alive while they run.
+// Calls point into the Drop, which must stay alive while they run: that
+// child shares the init's memory, and runs them while the init goes on.
 type Drop struct {
 	Calls  []Call
 	groups [1]uint32
