@@ -136,7 +136,7 @@ func jail(jobFD int) int {
 	if j.RelayFD >= 0 {
 		unix.Close(j.RelayFD) // bound in the view; the supervisor reads it
 	}
-	// The daemon is this process's child, forked now that the view is
+	// The daemon is this process's child, started now that the view is
 	// built and entered (see spawn_linux.go): in the view by
 	// construction, and without a Go runtime of its own. Not dumpable
 	// from here on: a daemon running as the same user can neither ptrace
@@ -155,7 +155,8 @@ func jail(jobFD int) int {
 	// This process now becomes fsviews' init, while the child gets the
 	// daemon ready: it keeps the daemon's user and group and no
 	// capability but CAP_KILL (see dropInitPrivs). The child has its own
-	// credentials since the fork, and waits for started before it execs:
+	// credentials since the clone (credentials belong to a task, not to
+	// the memory it shares), and waits for started before it execs:
 	// the daemon never runs beside a privileged init.
 	if err := dropInitPrivs(j); err != nil {
 		abandon(daemon)
