@@ -33,20 +33,30 @@ func resetIgnoredSignals() error {
 // from it ignores the same ones (the Go runtime's fork resets only the
 // signals it handles), so fsviews' init works out its daemon's list here.
 func ignoredSignals() ([]unix.Signal, error) {
-	var ignored []unix.Signal
+	ignored, _, err := signalDispositions()
+	return ignored, err
+}
+
+// signalDispositions lists the signals this process ignores and those it
+// catches (the Go runtime's handlers), of all but SIGKILL and SIGSTOP.
+func signalDispositions() (ignored, caught []unix.Signal, err error) {
 	for sig := unix.Signal(1); sig <= 64; sig++ {
 		if sig == unix.SIGKILL || sig == unix.SIGSTOP {
 			continue
 		}
 		var old [4]uint64
 		if err := sigaction(sig, nil, &old); err != nil {
-			return nil, fmt.Errorf("rt_sigaction(%d): %w", sig, err)
+			return nil, nil, fmt.Errorf("rt_sigaction(%d): %w", sig, err)
 		}
-		if old[0] == 1 { // SIG_IGN
+		switch old[0] {
+		case 0: // SIG_DFL
+		case 1: // SIG_IGN
 			ignored = append(ignored, sig)
+		default:
+			caught = append(caught, sig)
 		}
 	}
-	return ignored, nil
+	return ignored, caught, nil
 }
 
 // sigaction is rt_sigaction(2) with the kernel's struct (handler, flags,

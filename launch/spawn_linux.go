@@ -72,6 +72,13 @@ type spawnJob struct {
 	// privileged init.
 	goRead, goWrite int
 	goByte          [1]byte
+	// caught lists the signals this process has handlers for, and dfl is
+	// the struct kernel_sigaction that resets one (all zero: SIG_DFL, no
+	// flags, empty mask); mask is the signal mask the child restores
+	// (cloneDaemon).
+	caught []unix.Signal
+	dfl    [4]uint64
+	mask   uint64
 	// keep holds what the calls' pointers point into.
 	keep []any
 	// stack is the child's stack where it shares the init's memory
@@ -180,14 +187,13 @@ func prepareSpawn(j *job, path string) (*spawnJob, func(), error) {
 				add("leave the terminal (setsid)", unix.SYS_SETSID, 0, 0, 0, 0)
 			}
 		case views.StepSignals:
-			ignored, err := ignoredSignals()
+			ignored, caught, err := signalDispositions()
 			if err != nil {
 				return fail(failed("reset ignored signals: %w", err))
 			}
-			dfl := new([4]uint64) // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
-			s.keep = append(s.keep, dfl)
+			s.caught = caught
 			for _, sig := range ignored {
-				add(fmt.Sprintf("reset ignored signal %d", sig), unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(dfl)), 0, 8)
+				add(fmt.Sprintf("reset ignored signal %d", sig), unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&s.dfl)), 0, 8)
 			}
 		case views.StepFDs:
 			for fd := 3; fd < 3+j.ListenFDs; fd++ {
@@ -363,6 +369,10 @@ func forkDaemon(s *spawnJob) (int, syscall.Errno) {
 		runtime_AfterFork()
 		return int(r1), e
 	}
+	// The Go runtime's handlers back to the default and the signal mask
+	// back to the one this process started with, as the syscall
+	// package's child does: this copy of the memory is the child's own.
+	runtime_AfterForkInChild()
 	daemonChild(s)
 	return 0, 0 // not reached: daemonChild ends in execve or exit_group
 }
@@ -374,16 +384,13 @@ func forkDaemon(s *spawnJob) (int, syscall.Errno) {
 // allocation, no lock, no stack growth (the runtime makes any stack check
 // fail after runtime_BeforeFork), as in the syscall package's
 // forkAndExecInChild1. It writes only to its own stack, the PID slots
-// and s.goByte: the init may share its memory (cloneDaemon), and runs on.
+// and s.goByte, and never touches the Go runtime's state: the init may
+// share its memory (cloneDaemon), and runs on.
 //
 //go:nosplit
 //go:norace
 //go:nocheckptr
 func daemonChild(s *spawnJob) {
-	// The Go runtime's handlers back to the default and the signal mask
-	// back to the one this process started with, as the syscall
-	// package's child does. The handlers are this child's own copy.
-	runtime_AfterForkInChild()
 	pid, _, _ := syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
 	for k := 0; k < len(s.pidSlots); k++ {
 		var digits [20]byte

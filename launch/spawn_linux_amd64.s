@@ -2,31 +2,31 @@
 
 #include "textflag.h"
 
-// func cloneVM(flags, stack uintptr, s *spawnJob) (pid uintptr, errno syscall.Errno)
+// func cloneVM(flags, stack, tls uintptr, s *spawnJob) (pid uintptr, errno syscall.Errno)
 //
 // The child starts on stack and calls daemonChild(s), which ends in
 // execve or exit_group; nothing of the parent's stack is used after the
 // system call, which is why this cannot be Go code.
-TEXT ·cloneVM(SB),NOSPLIT|NOFRAME,$0-40
+TEXT ·cloneVM(SB),NOSPLIT|NOFRAME,$0-48
 	MOVQ	flags+0(FP), DI
 	MOVQ	stack+8(FP), SI
-	MOVQ	s+16(FP), R12 // the kernel keeps it, in both processes
+	MOVQ	tls+16(FP), R8
+	MOVQ	s+24(FP), R12 // the kernel keeps it, in both processes
 	MOVQ	$0, DX
 	MOVQ	$0, R10
-	MOVQ	$0, R8
 	MOVL	$56, AX // SYS_clone
 	SYSCALL
 	CMPQ	AX, $0
 	JEQ	child
 	CMPQ	AX, $0xfffffffffffff001
 	JLS	ok
-	MOVQ	$-1, pid+24(FP)
+	MOVQ	$-1, pid+32(FP)
 	NEGQ	AX
-	MOVQ	AX, errno+32(FP)
+	MOVQ	AX, errno+40(FP)
 	RET
 ok:
-	MOVQ	AX, pid+24(FP)
-	MOVQ	$0, errno+32(FP)
+	MOVQ	AX, pid+32(FP)
+	MOVQ	$0, errno+40(FP)
 	RET
 child:
 	MOVQ	SI, SP

@@ -32,8 +32,12 @@ func testSpawn(t *testing.T, path string, argv []string, calls ...rawCall) *spaw
 		rawCall{trap: unix.SYS_CLOSE, a1: uintptr(s.errRead), what: "close the report pipe"},
 		rawCall{trap: unix.SYS_CLOSE, a1: uintptr(s.goWrite), what: "close the go pipe"})
 	s.calls = append(s.calls, calls...)
-	s.calls = append(s.calls, rawCall{trap: unix.SYS_READ, a1: uintptr(s.goRead), a2: uintptr(unsafe.Pointer(&s.goByte[0])), a3: 1, what: "wait for the go byte", one: true})
+	// prepareSpawn's StepSignals: the list cloneDaemon's child resets.
 	var err error
+	if _, s.caught, err = signalDispositions(); err != nil {
+		t.Fatal(err)
+	}
+	s.calls = append(s.calls, rawCall{trap: unix.SYS_READ, a1: uintptr(s.goRead), a2: uintptr(unsafe.Pointer(&s.goByte[0])), a3: 1, what: "wait for the go byte", one: true})
 	if s.path, err = unix.BytePtrFromString(path); err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +118,25 @@ func TestSpawnChild(t *testing.T) {
 				}
 			}
 		})
+		t.Run(name+"/signal mask", func(t *testing.T) {
+			// The daemon starts with the signal mask of the thread that
+			// started it (this test's, locked), not with every signal
+			// blocked as the child itself starts; read from outside, as a
+			// shell would reset its own.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			want := statusField(t, "/proc/thread-self/status", "SigBlk")
+			s := testSpawn(t, "/bin/sleep", []string{"sleep", "10"})
+			pid, err := startWith(t, start, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := statusField(t, "/proc/"+strconv.Itoa(pid)+"/status", "SigBlk")
+			abandon(pid)
+			if got != want {
+				t.Fatalf("the daemon's SigBlk is %s, want %s", got, want)
+			}
+		})
 		t.Run(name+"/failed step", func(t *testing.T) {
 			s := testSpawn(t, "/bin/true", []string{"true"},
 				rawCall{trap: unix.SYS_CLOSE, a1: 1 << 20, what: "close a descriptor that is not open"})
@@ -131,4 +154,20 @@ func TestSpawnChild(t *testing.T) {
 			}
 		})
 	}
+}
+
+// statusField is a field of a /proc status file.
+func statusField(t *testing.T, path, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":\t"); ok {
+			return v
+		}
+	}
+	t.Fatalf("no %s in %s", name, path)
+	return ""
 }
