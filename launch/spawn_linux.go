@@ -282,7 +282,7 @@ func spawn(s *spawnJob) (int, error) {
 	syscall.ForkLock.Unlock()
 	runtime.KeepAlive(s)
 	if errno != 0 {
-		return 0, failed("fork the daemon: %w", errno)
+		return 0, failed("start the daemon's child: %w", errno)
 	}
 	// Only the child may hold the write end now: its close at execve
 	// ends the read in started.
@@ -320,8 +320,9 @@ func started(s *spawnJob, pid int) error {
 	return &Error{Code: code, Err: fmt.Errorf("exec %s inside the view: %w", unix.BytePtrToString(s.path), e)}
 }
 
-// abandon kills the child of spawn before it executed the daemon, and
-// reaps it: only then may release unmap a stack it ran on.
+// abandon kills the child pid and reaps it. The child of spawn is
+// abandoned so before it executed the daemon: only then may release
+// unmap the stack it ran on.
 func abandon(pid int) {
 	unix.Kill(pid, unix.SIGKILL)
 	reapChild(pid)

@@ -137,20 +137,11 @@ func supervise(j *job, reg *Registration) (result error) {
 		return failed("start the jail (%s): %w", strings.Join(cloned, ","), err)
 	}
 	kill := func() { unix.Kill(pid, unix.SIGKILL) }
-	killAndReap := func() {
-		kill()
-		var ws unix.WaitStatus
-		for {
-			if _, err := unix.Wait4(pid, &ws, 0, nil); !errors.Is(err, unix.EINTR) {
-				return
-			}
-		}
-	}
 	// Until the job is written, PID 1 waits for it: nothing of the jail
 	// runs outside its cgroup.
 	if err := limits.start(pid, kill); err != nil {
 		jobW.Close()
-		killAndReap()
+		abandon(pid)
 		limits.end(nil, j.warnings)
 		return failed("%w", err)
 	}
@@ -172,7 +163,7 @@ func supervise(j *job, reg *Registration) (result error) {
 		}
 		if err := reg.Registry.Add(rec); err != nil {
 			jobW.Close()
-			killAndReap()
+			abandon(pid)
 			limits.end(nil, j.warnings)
 			return failed("%w", err)
 		}
@@ -194,7 +185,7 @@ func supervise(j *job, reg *Registration) (result error) {
 	_, err = jobW.Write(j.wire())
 	jobW.Close()
 	if err != nil {
-		killAndReap()
+		abandon(pid)
 		limits.end(nil, j.warnings)
 		return failed("hand the plan to the jail: %w", err)
 	}
