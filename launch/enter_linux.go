@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/fsviews/fsviews/caps"
 	"github.com/fsviews/fsviews/cgroups"
+	"github.com/fsviews/fsviews/internal/sigcatch"
 	"github.com/fsviews/fsviews/privs"
 	"github.com/fsviews/fsviews/registry"
 	"github.com/fsviews/fsviews/views"
@@ -478,7 +478,11 @@ func enterWith(t *target, exe *os.File, ej enterJob, joinPID bool, opt EnterOpti
 	sigs := make(chan os.Signal, 64)
 	// With --tty a window change reaches the command through its
 	// terminal (the relay resizes it), not as a signal of ours.
-	signal.Notify(sigs, slices.DeleteFunc(forwarded(), func(s os.Signal) bool { return opt.TTY && s == unix.SIGWINCH })...)
+	if err := sigcatch.Notify(sigs, slices.DeleteFunc(forwarded(), func(s os.Signal) bool { return opt.TTY && s == unix.SIGWINCH })...); err != nil {
+		jobR.Close()
+		statusW.Close()
+		return failed("%w", err)
+	}
 
 	// The PID namespace is joined by the thread that forks the stage: the
 	// stage's process is then in the jail's PID namespace from its first

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"slices"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/fsviews/fsviews/internal/sigcatch"
 	"github.com/fsviews/fsviews/mounts"
 )
 
@@ -119,15 +119,13 @@ func jail(jobFD int) int {
 	// The init passes on to the daemon the signals it gets. PID 1 gets
 	// only those it has a handler for, and the Go runtime's default for a
 	// terminating one would exit 2 (PID 1 cannot kill itself): catch
-	// them. The supervisor queues them until "open", which is said once
-	// Notify is done: Notify costs a few ms (a round trip to the
-	// runtime's signal thread per signal), so it runs while the view is
-	// built, off the daemon's path.
+	// them, and they wait in the channel until the daemon is started. The
+	// supervisor queues them until "open".
 	early := make(chan os.Signal, 64)
-	go func() {
-		signal.Notify(early, forwarded()...)
-		status.say("open")
-	}()
+	if err := sigcatch.Notify(early, forwarded()...); err != nil {
+		return status.fail(failed("%w", err))
+	}
+	status.say("open")
 
 	path, err := enter(j)
 	if err != nil {

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/fsviews/fsviews/internal/sigcatch"
 )
 
 // fsviews exec --tty gives the command a pseudo-terminal of the jail's
@@ -130,7 +131,9 @@ func startTerminalRelay(sock *os.File, in, out *os.File) *terminalRelay {
 		if saved, err := makeRaw(in); err == nil {
 			r.saved = saved
 		}
-		signal.Notify(r.winch, unix.SIGWINCH)
+		// Cannot fail: fsviews exec caught its other signals through the
+		// same pipe before it started the relay.
+		sigcatch.Notify(r.winch, unix.SIGWINCH)
 		r.mu.Unlock()
 		sock.Write([]byte{0}) // sized: the stage may go on
 		go r.copyInput(r.saved != nil)
@@ -261,7 +264,7 @@ func (r *terminalRelay) finish() {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	signal.Stop(r.winch)
+	sigcatch.Stop(r.winch)
 	if r.saved != nil {
 		unix.IoctlSetTermios(int(r.in.Fd()), unix.TCSETS, r.saved)
 		r.saved = nil
