@@ -59,7 +59,7 @@ func (r Registry) AddExec(name string, pid int, start uint64, x Exec) error {
 	if err != nil {
 		return fmt.Errorf("record exec in jail %s: %w", name, err)
 	}
-	if err := writeAtomic(dirfd, r.Dir, name+recordExt, data); err != nil {
+	if err := writeRecord(dirfd, r.Dir, name+recordExt, data); err != nil {
 		return fmt.Errorf("record exec in jail %s: %w", name, err)
 	}
 	return nil

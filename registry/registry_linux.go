@@ -247,7 +247,7 @@ func movedNamespaces(rec Record) ([]string, error) {
 func (r Registry) lock() (dirfd int, unlock func(), err error) {
 	if r.held != nil {
 		fd := int(r.held.Fd())
-		if err := flockEINTR(fd); err != nil {
+		if err := flockEINTR(fd, unix.LOCK_EX); err != nil {
 			return -1, nil, &os.PathError{Op: "flock", Path: r.Dir, Err: err}
 		}
 		return fd, func() { unix.Flock(fd, unix.LOCK_UN) }, nil
@@ -256,7 +256,7 @@ func (r Registry) lock() (dirfd int, unlock func(), err error) {
 	if err != nil {
 		return -1, nil, err
 	}
-	if err = flockEINTR(fd); err != nil {
+	if err = flockEINTR(fd, unix.LOCK_EX); err != nil {
 		unix.Close(fd)
 		return -1, nil, &os.PathError{Op: "flock", Path: r.Dir, Err: err}
 	}
@@ -264,10 +264,10 @@ func (r Registry) lock() (dirfd int, unlock func(), err error) {
 	return fd, func() { unix.Close(fd) }, nil
 }
 
-// flockEINTR takes an exclusive flock on fd, again when interrupted.
-func flockEINTR(fd int) error {
+// flockEINTR takes an flock of kind how on fd, again when interrupted.
+func flockEINTR(fd, how int) error {
 	for {
-		err := unix.Flock(fd, unix.LOCK_EX)
+		err := unix.Flock(fd, how)
 		if err != unix.EINTR {
 			return err
 		}
@@ -327,7 +327,7 @@ func (r Registry) add(rec Record, alive func(Record) (Health, string)) error {
 			return &RunningError{Name: rec.Name, PID: old.PID, Profile: old.ProfilePath, Health: h, Why: why}
 		}
 	}
-	if err := writeAtomic(dirfd, r.Dir, rec.Name+recordExt, data); err != nil {
+	if err := writeRecord(dirfd, r.Dir, rec.Name+recordExt, data); err != nil {
 		return fmt.Errorf("register jail %s: %w", rec.Name, err)
 	}
 	return nil
@@ -485,10 +485,18 @@ func unlinkRecord(dirfd int, dir, name string) error {
 	return nil
 }
 
-// entry reads and checks the record of name. A corrupt record is a stale
-// entry saying so, not an error: one bad file must not hide the others.
+// entry reads and checks the record of name, under the registry's shared
+// lock: writers overwrite a record in place under the exclusive one (see
+// writeRecord). dirfd must be one of the reader's own (open), never one
+// that holds the exclusive lock, which the shared one would replace. A
+// corrupt record is a stale entry saying so, not an error: one bad file
+// must not hide the others.
 func (r Registry) entry(dirfd int, name string) (Entry, error) {
+	if err := flockEINTR(dirfd, unix.LOCK_SH); err != nil {
+		return Entry{}, &os.PathError{Op: "flock", Path: r.Dir, Err: err}
+	}
 	rec, err := r.readRecord(dirfd, name)
+	unix.Flock(dirfd, unix.LOCK_UN)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Entry{}, err
 	}

@@ -361,3 +361,95 @@ func TestDecodeHead(t *testing.T) {
 		}
 	}
 }
+
+// A record is rewritten in place (writeRecord) under the registry's lock,
+// and List and Get read under its shared lock: a reader never sees half
+// of one, even when the new record is shorter than the old.
+func TestRewriteSeenWhole(t *testing.T) {
+	r := Registry{Dir: t.TempDir()}
+	long := json.RawMessage(`{"ops":["` + strings.Repeat("x", 20000) + `"]}`)
+	short := json.RawMessage(`{"ops":[]}`)
+	rec := Record{Name: "web", PID: os.Getpid(), Plan: long}
+	if err := r.Add(rec); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				e, err := r.Get("web")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if e.Health == Stale || (string(e.Plan) != string(long) && string(e.Plan) != string(short)) {
+					t.Errorf("a reader saw %s: %s (plan of %d bytes)", e.Health, e.Why, len(e.Plan))
+					return
+				}
+			}
+		}()
+	}
+	for i := range 300 {
+		rec.Plan = long
+		if i%2 == 1 {
+			rec.Plan = short
+		}
+		if err := r.Add(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	// The last write was the short one: the file holds it and nothing of
+	// the long one after it.
+	data, err := os.ReadFile(r.path("web"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Record
+	if err := json.Unmarshal(data, &got); err != nil || string(got.Plan) != string(short) {
+		t.Errorf("record after the last rewrite: %v, %d bytes", err, len(data))
+	}
+	if des, _ := os.ReadDir(r.Dir); len(des) != 1 {
+		t.Errorf("registry holds %d files, want the one record", len(des))
+	}
+}
+
+// Whatever is planted under a record's name (a hard link to another file,
+// a FIFO) is replaced by Add, never written through, and never blocks it.
+func TestRewriteReplacesPlanted(t *testing.T) {
+	r := Registry{Dir: t.TempDir()}
+	other := filepath.Join(r.Dir, "other-file")
+	if err := os.WriteFile(other, []byte("not a record\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(other, r.path("linked")); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(r.path("fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"linked", "fifo"} {
+		if err := r.Add(Record{Name: name, PID: os.Getpid()}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(r.path(name), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 {
+			t.Errorf("%s after Add: mode %o, %d links, %v", name, st.Mode, st.Nlink, err)
+		}
+		if e, err := r.Get(name); err != nil || e.Health != Running {
+			t.Errorf("%s after Add: %+v %v", name, e, err)
+		}
+	}
+	if got, _ := os.ReadFile(other); string(got) != "not a record\n" {
+		t.Errorf("Add wrote through a hard link: %q", got)
+	}
+}
